@@ -1,0 +1,123 @@
+# vmx-diff: build the VMX image, boot it on every platform, compare.
+# `make help` lists the targets.  Out of tree: O=build (default).
+
+MAKEFLAGS += -rR --no-print-directory
+O ?= build
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+PY := /usr/bin/python3
+PLATFORM ?= bochs27-skylake_x
+SCENARIO ?=
+SCENARIOS ?=
+ARGS ?=
+export PYTHONDONTWRITEBYTECODE := 1
+
+CC := gcc
+CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -mno-red-zone -mgeneral-regs-only -mcmodel=small \
+	-fno-omit-frame-pointer -Wall -Wextra -Werror -Icore/include -MMD -MP
+ASFLAGS := -Icore/include -MMD -MP
+LDFLAGS := -nostdlib -static -no-pie -Wl,-n -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-T,core/boot/linker.ld
+
+DEFS := $(wildcard core/include/*.def)
+SRCS_C := $(wildcard core/*.c core/lib/*.c core/vmx/*.c guests/*.c)
+SRCS_C := $(filter-out core/gen_tables.c,$(SRCS_C))
+SRCS_S := $(wildcard core/boot/*.S core/vmx/*.S)
+OBJS := $(patsubst %.c,$(O)/obj/%.o,$(SRCS_C)) $(patsubst %.S,$(O)/obj/%.o,$(SRCS_S))
+
+TABLES_HASH := $(shell cat $(sort $(DEFS)) | sha256sum | cut -c1-8)
+BUILD_ID := $(shell cat $(sort $(DEFS) $(SRCS_C) $(SRCS_S)) core/boot/linker.ld | sha256sum | cut -c1-12)
+
+TOOLS := gcc ld objcopy nm grub-mkrescue xorriso
+.PHONY: all help deps image run check test unit bench report debug repro bochs3 clean
+
+all: image
+
+help:
+	@echo "make run      boot PLATFORM=$(PLATFORM) and print a per-scenario summary"
+	@echo "              (SCENARIOS='vmcall*,exit_*' selects; ARGS='vmcall_loop.count=100')"
+	@echo "make check    build, boot every platform, compare, run all tests (pytest)"
+	@echo "make unit     parser/comparison unit tests only (no emulator)"
+	@echo "make bench    benchmarks: boot time, per-scenario cost, exits/s"
+	@echo "make report   rebuild reports/index.html from reports/history.jsonl"
+	@echo "make debug SCENARIO=id [PLATFORM=...]   Bochs debugger at the scenario's entry"
+	@echo "make repro SCENARIO=id [PLATFORM=...]   self-contained bug-report folder + tarball"
+	@echo "make bochs3   build Bochs 3.0 from Debian's trixie source (cached)"
+	@echo "make image    build $(O)/vmxdiff.elf, .elf32, .iso, tables.json, scenarios.json"
+	@echo "make deps     install the Debian packages the project needs (root)"
+	@echo "make clean    remove $(O)/"
+	@echo "V=1 echoes commands; O=dir moves the build."
+
+deps:
+	$(Q)$(PY) -c 'import sys' 2>/dev/null || { echo "error: $(PY) not found (apt-get install python3)"; exit 1; }
+	$(Q)sh harness/deps.sh
+
+image: deps $(O)/vmxdiff.elf32 $(O)/vmxdiff.iso $(O)/tables.json $(O)/scenarios.json
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -DBUILD_ID='"$(BUILD_ID)"' -DTABLES_HASH='"$(TABLES_HASH)"' -c $< -o $@
+
+$(O)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
+
+$(O)/vmxdiff.elf: $(OBJS) core/boot/linker.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(OBJS)
+
+# QEMU's -kernel multiboot loader takes 32-bit ELF only; GRUB boots it too.
+$(O)/vmxdiff.elf32: $(O)/vmxdiff.elf
+	@$(if $(Q),echo "  OBJCOPY $@")
+	$(Q)objcopy -O elf32-i386 $< $@
+
+$(O)/gen_tables: core/gen_tables.c $(DEFS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -O1 -Wall -Wextra -Werror -Icore/include -o $@ $<
+
+$(O)/tables.json: $(O)/gen_tables
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$< $(TABLES_HASH) > $@.tmp && mv $@.tmp $@
+
+$(O)/scenarios.json: $(O)/vmxdiff.elf harness/elfinfo.py
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(PY) -m harness.elfinfo $< > $@.tmp && mv $@.tmp $@
+
+$(O)/vmxdiff.iso: $(O)/vmxdiff.elf32 harness/iso.py
+	@$(if $(Q),echo "  ISO     $@")
+	$(Q)$(PY) -m harness.iso $< $@
+
+run: image
+	$(Q)$(PY) -m harness run --platform $(PLATFORM) $(if $(SCENARIOS),--scenarios '$(SCENARIOS)') $(ARGS)
+
+unit:
+	$(Q)$(PY) -m pytest -q harness/tests
+
+check: image
+	$(Q)$(PY) -m pytest $(ARGS)
+
+test: check
+
+bench: image
+	$(Q)$(PY) -m harness bench $(ARGS)
+
+report:
+	$(Q)$(PY) -m harness report
+
+debug: image
+	$(Q)test -n "$(SCENARIO)" || { echo "error: make debug needs SCENARIO=<id>"; exit 2; }
+	$(Q)$(PY) -m harness debug --scenario $(SCENARIO) --platform $(PLATFORM) $(ARGS)
+
+repro: image
+	$(Q)test -n "$(SCENARIO)" || { echo "error: make repro needs SCENARIO=<id>"; exit 2; }
+	$(Q)$(PY) -m harness repro --scenario $(SCENARIO) --platform $(PLATFORM) $(ARGS)
+
+bochs3: deps
+	$(Q)$(PY) -m harness.bochs_build
+
+clean:
+	rm -rf $(O)
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

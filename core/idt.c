@@ -1,0 +1,108 @@
+/*
+ * Host descriptor tables (GDT from boot.S, TSS, IDT) and the exception
+ * dispatcher.  An exception in host mode is either expected by a *_safe()
+ * accessor (exception-table fixup) or ends the run with a FAULT record.
+ */
+#include "lib.h"
+#include "trace.h"
+#include "x86.h"
+#include "desc.h"
+
+struct fault_frame {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, error_code;
+	u64 rip, cs, rflags, rsp, ss;
+};
+
+struct extable_entry {
+	u64 insn, fixup;
+};
+
+struct idt_entry {
+	u16 off0, sel;
+	u8 ist, type;
+	u16 off1;
+	u32 off2, zero;
+} __attribute__((packed));
+
+struct tss64 {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[7];
+	u64 reserved2;
+	u16 reserved3, iomap_base;
+} __attribute__((packed));
+
+extern u64 gdt[];
+extern const u64 isr_table[32];
+extern const struct extable_entry __extable_start[], __extable_end[];
+
+struct tss64 host_tss ALIGNED(16);
+static struct idt_entry idt[256] ALIGNED(16);
+static u8 nmi_stack[4096] ALIGNED(16);
+static struct fault_info *armed_fault;
+
+void desc_init(void)
+{
+	u64 base = (u64)&host_tss;
+	u64 limit = sizeof(host_tss) - 1;
+
+	host_tss.iomap_base = sizeof(host_tss);
+	host_tss.ist[0] = (u64)nmi_stack + sizeof(nmi_stack);
+	/* 64-bit available TSS (type 9), present, in GDT slot 0x20. */
+	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+			   ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+	gdt[GDT_TSS / 8 + 1] = base >> 32;
+	asm volatile("ltr %w0" : : "r"((u16)GDT_TSS));
+
+	for (int v = 0; v < 32; v++) {
+		u64 off = isr_table[v];
+		idt[v] = (struct idt_entry){ .off0 = (u16)off, .sel = GDT_CODE64,
+					     .ist = v == 2 || v == 8 ? 1 : 0, .type = 0x8e,
+					     .off1 = (u16)(off >> 16), .off2 = (u32)(off >> 32) };
+	}
+	struct desc_ptr p = { sizeof(idt) - 1, (u64)idt };
+	asm volatile("lidt %0" : : "m"(p));
+}
+
+void fault_arm(struct fault_info *f)
+{
+	f->vector = -1;
+	f->error_code = 0;
+	armed_fault = f;
+}
+
+void fault_disarm(void) { armed_fault = NULL; }
+
+void idt_dispatch(struct fault_frame *f)
+{
+	for (const struct extable_entry *e = __extable_start; e < __extable_end; e++) {
+		if (e->insn == f->rip && armed_fault) {
+			armed_fault->vector = (int)f->vector;
+			armed_fault->error_code = f->error_code;
+			f->rip = e->fixup;
+			return;
+		}
+	}
+	u64 cr2;
+	asm volatile("mov %%cr2, %0" : "=r"(cr2));
+	trace("FAULT", "vector=%lu error_code=%#lx rip=%#lx rsp=%#lx cr2=%#lx", f->vector,
+	      f->error_code, f->rip, f->rsp, cr2);
+	trace("FINISH", "status=FAULT");
+	platform_exit(3);
+}
+
+bool rdmsr_safe(u32 msr, u64 *val, struct fault_info *fault)
+{
+	u32 lo = 0, hi = 0;
+	fault_arm(fault);
+	asm volatile("1: rdmsr\n2:\n"
+		     ".pushsection .extable, \"a\"\n.balign 8\n.quad 1b, 2b\n.popsection"
+		     : "+a"(lo), "+d"(hi)
+		     : "c"(msr)
+		     : "memory");
+	fault_disarm();
+	*val = ((u64)hi << 32) | lo;
+	return fault->vector < 0;
+}

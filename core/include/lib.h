@@ -1,0 +1,29 @@
+/* Serial console, formatting, string helpers and run termination. */
+#ifndef VMXDIFF_LIB_H
+#define VMXDIFF_LIB_H
+
+#include <stdarg.h>
+#include "types.h"
+
+void serial_init(void);
+void serial_putc(char c);
+void serial_write(const char *s);
+void serial_drain(void);
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+u64 strtou64(const char *s, const char **end);
+bool glob_match(const char *pattern, const char *str, size_t len);
+
+/* End the run: drain the UART, then ask the platform to stop. */
+void NORETURN platform_exit(int code);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * VMX core: instruction wrappers, VMCS access, capabilities, the vCPU and
+ * its run loop.  Numbers come only from the .def tables in this folder.
+ */
+#ifndef VMXDIFF_VMX_H
+#define VMXDIFF_VMX_H
+
+#include "types.h"
+#include "x86.h"
+
+enum vmcs_field {
+#define VMCS_FIELD(name, enc) name = enc,
+#include "vmcs_fields.def"
+#undef VMCS_FIELD
+};
+
+enum exit_reason {
+#define EXIT_REASON(name, nr, len) EXIT_REASON_##name = nr,
+#include "exit_reasons.def"
+#undef EXIT_REASON
+};
+
+enum vmx_error {
+#define VMX_ERROR(name, nr, text) VMXERR_##name = nr,
+#include "vm_errors.def"
+#undef VMX_ERROR
+};
+
+enum vmx_msr {
+#define VMX_MSR(name, idx) MSR_##name = idx,
+#include "vmx_msrs.def"
+#undef VMX_MSR
+};
+
+enum entry_check_area { CHECK_AREA_CTRL, CHECK_AREA_HOST, CHECK_AREA_GUEST, CHECK_AREA_MSR };
+
+/* CHECK_NONE is 0 so a scenario that names no check needs no initializer;
+ * entry_check_table[] is indexed by check - 1. */
+enum entry_check {
+	CHECK_NONE,
+#define ENTRY_CHECK(name, area, qual, text) CHECK_##name,
+#include "entry_checks.def"
+#undef ENTRY_CHECK
+};
+
+struct entry_check_info {
+	const char *name;
+	enum entry_check_area area;
+	const char *text;
+};
+extern const struct entry_check_info entry_check_table[];
+
+/* Component encoding bits 14:13 give the width (SDM "Component Encoding"). */
+#define VMCS_WIDTH(enc) (((enc) >> 13) & 3)
+#define VMCS_WIDTH_16 0
+#define VMCS_WIDTH_64 1
+#define VMCS_WIDTH_32 2
+#define VMCS_WIDTH_NATURAL 3
+/* Bits 11:10 give the area: control, VM-exit information, guest, host. */
+#define VMCS_AREA(enc) (((enc) >> 10) & 3)
+
+_Static_assert(VMCS_WIDTH(GUEST_RIP) == VMCS_WIDTH_NATURAL, "GUEST_RIP is natural width");
+_Static_assert(VMCS_WIDTH(VMCS_LINK_POINTER) == VMCS_WIDTH_64, "link pointer is 64-bit");
+_Static_assert(VMCS_WIDTH(VM_EXIT_REASON) == VMCS_WIDTH_32, "exit reason is 32-bit");
+_Static_assert(VMCS_WIDTH(GUEST_CS_SELECTOR) == VMCS_WIDTH_16, "selectors are 16-bit");
+_Static_assert(VMCS_AREA(HOST_RIP) == 3 && VMCS_AREA(GUEST_RIP) == 2, "areas");
+_Static_assert(EXIT_REASON_VMCALL == 18 && VMXERR_ENTRY_INVALID_CONTROL_FIELD == 7, "tables");
+
+/* Control bits used by the core (SDM "VM-Execution Controls" etc.). */
+#define PIN_BASED_NMI_EXITING BIT(3)
+#define CPU_BASED_HLT_EXITING BIT(7)
+#define CPU_BASED_INVLPG_EXITING BIT(9)
+#define CPU_BASED_RDTSC_EXITING BIT(12)
+#define CPU_BASED_CR3_LOAD_EXITING BIT(15)
+#define CPU_BASED_UNCOND_IO_EXITING BIT(24)
+#define CPU_BASED_ACTIVATE_SECONDARY_CONTROLS BIT(31)
+#define SECONDARY_WBINVD_EXITING BIT(6)
+#define VM_EXIT_HOST_ADDR_SPACE_SIZE BIT(9)
+#define VM_ENTRY_IA32E_MODE BIT(9)
+#define VMX_BASIC_TRUE_CTLS BIT(55)
+#define VMX_ENTRY_FAILURE BIT(31)
+
+/* Outcome of one VMX instruction (XTF's exinfo idea): one value. */
+enum vmx_outcome_kind { VMX_SUCCEED, VMX_FAIL_INVALID, VMX_FAIL_VALID, VMX_FAULT };
+struct vmx_outcome {
+	enum vmx_outcome_kind kind;
+	u32 error; /* VM-instruction error for VMX_FAIL_VALID */
+	int vector; /* for VMX_FAULT */
+	u64 error_code;
+};
+const char *vmx_outcome_name(enum vmx_outcome_kind kind);
+
+/* The VMX capability MSRs of this platform, read once at bring-up. */
+struct vmx_caps {
+	u64 basic, misc, cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1, vmcs_enum;
+	u64 pin, proc, proc2, exit, entry, ept_vpid;
+	bool has_proc2, has_ept_vpid;
+};
+extern struct vmx_caps vmx_caps;
+
+/* Capability requirements a scenario can state (skipped if missing). */
+#define REQ_NONE 0
+#define REQ_HLT_EXITING BIT(0)
+#define REQ_RDTSC_EXITING BIT(1)
+#define REQ_CR3_LOAD_EXITING BIT(2)
+#define REQ_IO_EXITING BIT(3)
+#define REQ_SECONDARY BIT(4)
+
+/*
+ * Guest GPRs, saved and restored by vmx_enter()/vmx_exit_stub in entry.S.
+ * The offsets are part of the assembly contract: see the asserts in vcpu.c.
+ */
+struct vcpu_regs {
+	u64 rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	u64 cr2;
+};
+
+struct vcpu {
+	struct vcpu_regs regs; /* offset 0 */
+	u64 host_rsp; /* C stack saved by vmx_enter() */
+	u8 launched; /* VMLAUNCH if 0, VMRESUME if 1 */
+	u8 pad[7];
+	void *vmcs; /* 4 KiB, revision id at offset 0 */
+	u64 exit_stack_top; /* dedicated host stack for VM exits */
+	u64 pin, proc, proc2, exit_ctl, entry_ctl; /* controls to be written */
+	u64 guest_stack_top;
+	u32 exits; /* VM exits taken in this scenario */
+	u32 vmfails;
+};
+
+/* What one call of vcpu_run() produced. */
+enum vcpu_result_kind { RESULT_EXIT, RESULT_VMFAIL };
+struct vcpu_exit {
+	enum vcpu_result_kind kind;
+	const char *insn; /* "VMLAUNCH" or "VMRESUME" */
+	struct vmx_outcome fail; /* for RESULT_VMFAIL */
+	u32 reason_full; /* VM_EXIT_REASON, bit 31 = entry failure */
+	u32 reason; /* basic exit reason, bits 15:0 */
+	bool entry_fail;
+	u64 qual, rip, len, intr_info;
+};
+
+/* Instruction wrappers: each returns the outcome read from RFLAGS. */
+struct vmx_outcome vmx_on(u64 pa);
+struct vmx_outcome vmx_clear(u64 pa);
+struct vmx_outcome vmx_ptrld(u64 pa);
+struct vmx_outcome vmx_ptrst(u64 *pa);
+struct vmx_outcome __vmcs_read(u32 field, u64 *val);
+struct vmx_outcome __vmcs_write(u32 field, u64 val);
+u64 vmcs_read(u32 field); /* ends the run on failure */
+void vmcs_write(u32 field, u64 val); /* ends the run on failure */
+
+/* Bring-up: returns false (after tracing why) if VMX cannot be used. */
+bool vmx_init(void);
+/* Control value desired|must-be-1, or false if a desired bit is not allowed. */
+bool vmx_adjust_ctl(u64 cap_msr_value, u64 desired, u64 *out);
+u32 vmx_missing_requirements(u32 requires);
+const char *vmx_requirement_name(u32 bit);
+
+/* vCPU: fresh VMCS with default host, guest and control state. */
+void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top);
+bool vcpu_set_ctl(struct vcpu *v, u32 field, u64 bits);
+void vcpu_write_controls(struct vcpu *v);
+struct vcpu_exit vcpu_run(struct vcpu *v);
+void vcpu_skip_instruction(struct vcpu *v, const struct vcpu_exit *e);
+void vcpu_dump_vmcs(void);
+const char *exit_reason_name(u32 reason);
+bool exit_len_defined(u32 reason);
+
+/* Assembly (entry.S). Returns 0 after a VM exit, else RFLAGS of the VMfail. */
+u64 vmx_enter(struct vcpu *v);
+void vmx_exit_stub(void);
+
+#endif

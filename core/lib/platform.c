@@ -1,0 +1,19 @@
+/*
+ * Ending a run.  QEMU: isa-debug-exit at port 0xf4 (exit status (code<<1)|1).
+ * Bochs: writing "Shutdown" to port 0x8900 stops the simulation.  Writes to
+ * the other platform's port are ignored, so both are tried in turn.
+ */
+#include "lib.h"
+#include "x86.h"
+
+void NORETURN platform_exit(int code)
+{
+	static const char shutdown[] = "Shutdown";
+
+	serial_drain();
+	outl(0xf4, (u32)code);
+	for (const char *p = shutdown; *p; p++)
+		outb(0x8900, (u8)*p);
+	for (;;)
+		asm volatile("cli; hlt");
+}

@@ -1,0 +1,191 @@
+/*
+ * kmain: parse the boot command line, print the boot header and the VMX
+ * capabilities, run the selected scenarios in name order, end the run.
+ *
+ * Command line (multiboot1 or multiboot2), space-separated key=value:
+ *   scenarios=PAT[,PAT...]  glob patterns; default: whole catalog (hidden
+ *                           scenarios only when named exactly)
+ *   KEY=N or ID.KEY=N       scenario parameters, e.g. vmcall_loop.count=100
+ */
+#include "lib.h"
+#include "trace.h"
+#include "scenario.h"
+#include "desc.h"
+
+#define MB1_BOOT_MAGIC 0x2badb002
+#define MB2_BOOT_MAGIC 0x36d76289
+#define MB1_INFO_CMDLINE BIT(2)
+#define MB2_TAG_CMDLINE 1
+
+#ifndef BUILD_ID
+#define BUILD_ID "unknown"
+#endif
+#ifndef TABLES_HASH
+#define TABLES_HASH "unknown"
+#endif
+
+extern const struct scenario __scenarios_start[], __scenarios_end[];
+static char cmdline[1024];
+static u8 guest_stack[16384] ALIGNED(16);
+
+static const char *find_cmdline(u32 magic, u32 info)
+{
+	if (magic == MB1_BOOT_MAGIC) {
+		const u32 *mbi = (const u32 *)(u64)info;
+		if (mbi[0] & MB1_INFO_CMDLINE)
+			return (const char *)(u64)mbi[4];
+	} else if (magic == MB2_BOOT_MAGIC) {
+		const u8 *p = (const u8 *)(u64)info + 8;
+		const u8 *end = (const u8 *)(u64)info + *(const u32 *)(u64)info;
+		while (p < end) {
+			u32 type = ((const u32 *)p)[0], size = ((const u32 *)p)[1];
+			if (type == 0)
+				break;
+			if (type == MB2_TAG_CMDLINE)
+				return (const char *)(p + 8);
+			p += (size + 7) & ~7u;
+		}
+	}
+	return "";
+}
+
+/* Value of token "key=" in the command line, or NULL.  Tokens end at a space. */
+static const char *cmdline_value(const char *key)
+{
+	size_t klen = strlen(key);
+	for (const char *p = cmdline; *p;) {
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, key, klen) && p[klen] == '=')
+			return p + klen + 1;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return NULL;
+}
+
+u64 scenario_param(const struct scenario_ctx *ctx, const char *key, u64 dflt)
+{
+	char scoped[96];
+	snprintf(scoped, sizeof(scoped), "%s.%s", ctx->name, key);
+	const char *v = cmdline_value(scoped);
+	if (!v)
+		v = cmdline_value(key);
+	return v ? strtou64(v, NULL) : dflt;
+}
+
+/* Does the selection (comma-separated globs) pick scenario s? */
+static bool selected(const struct scenario *s, const char *sel)
+{
+	if (!sel)
+		return !s->hidden;
+	while (*sel && *sel != ' ') {
+		size_t n = 0;
+		while (sel[n] && sel[n] != ',' && sel[n] != ' ')
+			n++;
+		char pat[96];
+		if (n < sizeof(pat)) {
+			memcpy(pat, sel, n);
+			pat[n] = '\0';
+			bool wild = strchr(pat, '*') || strchr(pat, '?');
+			if (glob_match(pat, s->name, strlen(s->name)) && (!s->hidden || !wild))
+				return true;
+		}
+		sel += n;
+		if (*sel == ',')
+			sel++;
+	}
+	return false;
+}
+
+static void run_scenario(const struct scenario *s, bool vmx_ok)
+{
+	static struct vcpu vcpu;
+	struct scenario_ctx ctx = { .vcpu = &vcpu, .name = s->name };
+	const char *check = s->check == CHECK_NONE ? "none" : entry_check_table[s->check - 1].name;
+	enum scenario_status st;
+
+	trace("BEGIN", "scenario=%s check=%s", s->name, check);
+	if (!vmx_ok) {
+		trace("END", "scenario=%s status=SKIP reason=vmx_unavailable exits=0 vmfails=0", s->name);
+		return;
+	}
+	u32 missing = vmx_missing_requirements(s->requires);
+	if (missing) {
+		trace("END", "scenario=%s status=SKIP reason=missing_%s exits=0 vmfails=0", s->name,
+		      vmx_requirement_name(missing));
+		return;
+	}
+	vcpu_init(&vcpu, s->guest, (u64)guest_stack + sizeof(guest_stack));
+	if (s->setup && !s->setup(&ctx)) {
+		trace("END", "scenario=%s status=SKIP reason=%s exits=0 vmfails=0", s->name,
+		      ctx.skip_reason ? ctx.skip_reason : "setup");
+		return;
+	}
+	st = s->body ? s->body(&ctx) : scenario_default_body(&ctx);
+	static const char *const names[] = { "DONE", "SKIP", "ABORT" };
+	trace("END", "scenario=%s status=%s reason=%s exits=%u vmfails=%u", s->name, names[st],
+	      st == SCN_SKIP && ctx.skip_reason ? ctx.skip_reason : "none", vcpu.exits, vcpu.vmfails);
+}
+
+/* Report selection patterns that match no scenario (a typo must not pass). */
+static void check_selection(const char *sel)
+{
+	while (sel && *sel && *sel != ' ') {
+		size_t n = 0;
+		while (sel[n] && sel[n] != ',' && sel[n] != ' ')
+			n++;
+		char pat[96];
+		bool hit = false;
+		if (n < sizeof(pat)) {
+			memcpy(pat, sel, n);
+			pat[n] = '\0';
+			for (const struct scenario *s = __scenarios_start; s < __scenarios_end; s++)
+				hit |= glob_match(pat, s->name, strlen(s->name));
+			if (!hit)
+				trace("NOMATCH", "pattern=%s", pat);
+		}
+		sel += n;
+		if (*sel == ',')
+			sel++;
+	}
+}
+
+void kmain(u32 magic, u32 info)
+{
+	u32 a, b, c, d;
+	char vendor[13];
+
+	serial_init();
+	desc_init();
+	const char *src = find_cmdline(magic, info);
+	size_t n = strlen(src);
+	if (n >= sizeof(cmdline))
+		n = sizeof(cmdline) - 1;
+	memcpy(cmdline, src, n);
+	cmdline[n] = '\0';
+
+	cpuid(0, 0, &a, &b, &c, &d);
+	memcpy(vendor, &b, 4);
+	memcpy(vendor + 4, &d, 4);
+	memcpy(vendor + 8, &c, 4);
+	vendor[12] = '\0';
+	cpuid(1, 0, &a, &b, &c, &d);
+	serial_write("\n");
+	trace("BOOT", "build=%s tables=%s loader=%s vendor=%s cpuid1_eax=%#x cpuid1_ecx=%#x",
+	      BUILD_ID, TABLES_HASH, magic == MB2_BOOT_MAGIC ? "multiboot2" : "multiboot1", vendor,
+	      a, c);
+
+	const char *sel = cmdline_value("scenarios");
+	check_selection(sel);
+	bool vmx_ok = vmx_init();
+	u32 count = 0;
+	for (const struct scenario *s = __scenarios_start; s < __scenarios_end; s++) {
+		if (!selected(s, sel))
+			continue;
+		run_scenario(s, vmx_ok);
+		count++;
+	}
+	trace("FINISH", "status=OK scenarios=%u", count);
+	platform_exit(0);
+}

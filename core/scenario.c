@@ -1,0 +1,57 @@
+/* The scenario-side helpers: tracing results and the default body. */
+#include "lib.h"
+#include "scenario.h"
+
+/* Cap on exits for the default body, so a runaway guest cannot loop forever. */
+#define DEFAULT_MAX_EXITS 64
+
+void scenario_trace_result(struct scenario_ctx *ctx, const struct vcpu_exit *e, u64 next_rip)
+{
+	(void)ctx;
+	if (e->kind == RESULT_VMFAIL) {
+		if (e->fail.kind == VMX_FAIL_VALID)
+			trace("VMFAIL", "insn=%s kind=valid err=%u", e->insn, e->fail.error);
+		else
+			trace("VMFAIL", "insn=%s kind=%s", e->insn, vmx_outcome_name(e->fail.kind));
+		if (e->fail.kind == VMX_FAIL_VALID)
+			vcpu_dump_vmcs();
+		return;
+	}
+	const struct vcpu_regs *r = &ctx->vcpu->regs;
+	char next[24] = "none";
+	if (next_rip != NO_NEXT_RIP)
+		snprintf(next, sizeof(next), "%#lx", next_rip);
+	trace("EXIT",
+	      "insn=%s reason=%u name=%s entry_fail=%d qual=%#lx len=%lu rip=%#lx next_rip=%s "
+	      "intr_info=%#lx rax=%#lx rdi=%#lx rsi=%#lx rdx=%#lx rcx=%#lx",
+	      e->insn, e->reason, exit_reason_name(e->reason), e->entry_fail ? 1 : 0, e->qual,
+	      e->len, e->rip, next, e->intr_info, r->rax, r->rdi, r->rsi, r->rdx, r->rcx);
+	if (e->entry_fail)
+		vcpu_dump_vmcs();
+}
+
+enum scenario_status scenario_default_body(struct scenario_ctx *ctx)
+{
+	struct vcpu *v = ctx->vcpu;
+	for (;;) {
+		struct vcpu_exit e = vcpu_run(v);
+		bool resume = e.kind == RESULT_EXIT && !e.entry_fail &&
+			      e.reason != EXIT_REASON_VMCALL && exit_len_defined(e.reason) &&
+			      v->exits < DEFAULT_MAX_EXITS;
+		u64 next = NO_NEXT_RIP;
+		if (resume) {
+			vcpu_skip_instruction(v, &e);
+			next = e.rip + e.len;
+		}
+		scenario_trace_result(ctx, &e, next);
+		if (!resume)
+			return v->exits >= DEFAULT_MAX_EXITS ? SCN_ABORT : SCN_DONE;
+	}
+}
+
+/* Where a guest function that returns ends up: report "done" forever. */
+void guest_fell_off(void)
+{
+	for (;;)
+		guest_vmcall();
+}

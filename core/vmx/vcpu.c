@@ -1,0 +1,281 @@
+/*
+ * The vCPU: VMCS set-up, vcpu_run() and the VMCS dump.  A 64-bit guest
+ * shares the host's CR3, GDT and IDT and runs on its own stack.
+ */
+#include "lib.h"
+#include "trace.h"
+#include "vmx.h"
+#include "desc.h"
+
+/* The assembly in entry.S hard-codes these offsets. */
+_Static_assert(offsetof(struct vcpu, regs.rax) == 0, "entry.S VCPU_RAX");
+_Static_assert(offsetof(struct vcpu, regs.rdi) == 40, "entry.S VCPU_RDI");
+_Static_assert(offsetof(struct vcpu, regs.r15) == 112, "entry.S VCPU_R15");
+_Static_assert(offsetof(struct vcpu, regs.cr2) == 120, "entry.S VCPU_CR2");
+_Static_assert(offsetof(struct vcpu, host_rsp) == 128, "entry.S VCPU_HOST_RSP");
+_Static_assert(offsetof(struct vcpu, launched) == 136, "entry.S VCPU_LAUNCHED");
+
+static const struct {
+	const char *name;
+	u32 nr;
+	bool len_defined;
+} exit_reasons[] = {
+#define EXIT_REASON(name, nr, len) { #name, nr, len },
+#include "exit_reasons.def"
+#undef EXIT_REASON
+};
+
+const char *exit_reason_name(u32 reason)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(exit_reasons); i++)
+		if (exit_reasons[i].nr == reason)
+			return exit_reasons[i].name;
+	return "UNKNOWN";
+}
+
+bool exit_len_defined(u32 reason)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(exit_reasons); i++)
+		if (exit_reasons[i].nr == reason)
+			return exit_reasons[i].len_defined;
+	return false;
+}
+
+static u8 exit_stack[8192] ALIGNED(16);
+
+/* Default guest segment: flat, base 0, limit 4 GiB, given access rights. */
+static void guest_segment(u32 selector_field, u16 sel, u32 ar)
+{
+	u32 i = (selector_field - GUEST_ES_SELECTOR) / 2;
+	vmcs_write(selector_field, sel);
+	vmcs_write(GUEST_ES_BASE + 2 * i, 0);
+	vmcs_write(GUEST_ES_LIMIT + 2 * i, 0xffffffff);
+	vmcs_write(GUEST_ES_AR_BYTES + 2 * i, ar);
+}
+
+static u64 *ctl_slot(struct vcpu *v, u32 field, u64 **cap)
+{
+	switch (field) {
+	case PIN_BASED_VM_EXEC_CONTROL:
+		*cap = &vmx_caps.pin;
+		return &v->pin;
+	case CPU_BASED_VM_EXEC_CONTROL:
+		*cap = &vmx_caps.proc;
+		return &v->proc;
+	case SECONDARY_VM_EXEC_CONTROL:
+		*cap = &vmx_caps.proc2;
+		return &v->proc2;
+	case VM_EXIT_CONTROLS:
+		*cap = &vmx_caps.exit;
+		return &v->exit_ctl;
+	case VM_ENTRY_CONTROLS:
+		*cap = &vmx_caps.entry;
+		return &v->entry_ctl;
+	}
+	return NULL;
+}
+
+/*
+ * Set control bits (adjusted by the capability MSR's allowed-0/allowed-1
+ * settings, SDM appendix "VMX Capability Reporting Facility") and write
+ * the field.  Returns false, changing nothing, if a bit is not allowed.
+ */
+bool vcpu_set_ctl(struct vcpu *v, u32 field, u64 bits)
+{
+	u64 *cap, value;
+	u64 *slot = ctl_slot(v, field, &cap);
+	if (!slot || !vmx_adjust_ctl(*cap, *slot | bits, &value))
+		return false;
+	if (field == SECONDARY_VM_EXEC_CONTROL &&
+	    !vcpu_set_ctl(v, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
+		return false;
+	*slot = value;
+	vmcs_write(field, value);
+	return true;
+}
+
+void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top)
+{
+	static u8 vmcs_region[4096] ALIGNED(4096);
+	struct desc_ptr gdtr, idtr;
+
+	memset(v, 0, sizeof(*v));
+	memset(vmcs_region, 0, sizeof(vmcs_region));
+	*(u32 *)vmcs_region = (u32)vmx_caps.basic & 0x7fffffff;
+	v->vmcs = vmcs_region;
+	v->exit_stack_top = (u64)exit_stack + sizeof(exit_stack) - 16;
+	v->guest_stack_top = guest_stack_top;
+
+	/* A clear, current VMCS (SDM "VMCS Life Cycle"). */
+	struct vmx_outcome o = vmx_clear((u64)vmcs_region);
+	if (o.kind == VMX_SUCCEED)
+		o = vmx_ptrld((u64)vmcs_region);
+	if (o.kind != VMX_SUCCEED) {
+		trace("FATAL", "what=vmclear_vmptrld outcome=%s err=%u", vmx_outcome_name(o.kind),
+		      o.error);
+		trace("FINISH", "status=FATAL");
+		platform_exit(4);
+	}
+
+	/*
+	 * Controls: only the bits the capability MSRs force to 1, plus a 64-bit
+	 * host (exit control "host address-space size") and a 64-bit guest
+	 * (entry control "IA-32e mode guest"); SDM "VM-Execution Controls",
+	 * "VM-Exit Controls", "VM-Entry Controls".  No MSR or I/O bitmaps:
+	 * every RDMSR/WRMSR exits, I/O instructions run unless a scenario asks.
+	 */
+	v->pin = v->proc = v->proc2 = v->exit_ctl = v->entry_ctl = 0;
+	vcpu_set_ctl(v, PIN_BASED_VM_EXEC_CONTROL, 0);
+	vcpu_set_ctl(v, CPU_BASED_VM_EXEC_CONTROL, 0);
+	vcpu_set_ctl(v, VM_EXIT_CONTROLS, VM_EXIT_HOST_ADDR_SPACE_SIZE);
+	vcpu_set_ctl(v, VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	/* Every guest exception exits, so a broken guest shows as reason 0. */
+	vmcs_write(EXCEPTION_BITMAP, 0xffffffff);
+	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmcs_write(CR3_TARGET_COUNT, 0);
+	vmcs_write(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmcs_write(CR0_GUEST_HOST_MASK, 0);
+	vmcs_write(CR4_GUEST_HOST_MASK, 0);
+
+	/*
+	 * Host state: what the CPU loads on every VM exit (SDM "Loading Host
+	 * State").  RSP is the dedicated exit stack whose top slot holds the
+	 * vcpu pointer; RIP is the assembly stub that saves guest GPRs.
+	 */
+	sgdt(&gdtr);
+	sidt(&idtr);
+	vmcs_write(HOST_CR0, read_cr0());
+	vmcs_write(HOST_CR3, read_cr3());
+	vmcs_write(HOST_CR4, read_cr4());
+	vmcs_write(HOST_CS_SELECTOR, GDT_CODE64);
+	vmcs_write(HOST_SS_SELECTOR, GDT_DATA);
+	vmcs_write(HOST_DS_SELECTOR, GDT_DATA);
+	vmcs_write(HOST_ES_SELECTOR, GDT_DATA);
+	vmcs_write(HOST_FS_SELECTOR, GDT_DATA);
+	vmcs_write(HOST_GS_SELECTOR, GDT_DATA);
+	vmcs_write(HOST_TR_SELECTOR, GDT_TSS);
+	vmcs_write(HOST_FS_BASE, 0);
+	vmcs_write(HOST_GS_BASE, 0);
+	vmcs_write(HOST_TR_BASE, (u64)&host_tss);
+	vmcs_write(HOST_GDTR_BASE, gdtr.base);
+	vmcs_write(HOST_IDTR_BASE, idtr.base);
+	vmcs_write(HOST_IA32_SYSENTER_CS, 0);
+	vmcs_write(HOST_IA32_SYSENTER_ESP, 0);
+	vmcs_write(HOST_IA32_SYSENTER_EIP, 0);
+	*(u64 *)(v->exit_stack_top) = (u64)v;
+	vmcs_write(HOST_RSP, v->exit_stack_top);
+	vmcs_write(HOST_RIP, (u64)vmx_exit_stub);
+
+	/*
+	 * Guest state: a 64-bit flat guest at CPL 0 sharing the host's paging
+	 * and descriptor tables, satisfying "Checks on the Guest-State Area".
+	 */
+	vmcs_write(GUEST_CR0, read_cr0());
+	vmcs_write(GUEST_CR3, read_cr3());
+	vmcs_write(GUEST_CR4, read_cr4());
+	vmcs_write(CR0_READ_SHADOW, read_cr0());
+	vmcs_write(CR4_READ_SHADOW, read_cr4());
+	guest_segment(GUEST_CS_SELECTOR, GDT_CODE64, 0xa09b);
+	guest_segment(GUEST_SS_SELECTOR, GDT_DATA, 0xc093);
+	guest_segment(GUEST_DS_SELECTOR, GDT_DATA, 0xc093);
+	guest_segment(GUEST_ES_SELECTOR, GDT_DATA, 0xc093);
+	guest_segment(GUEST_FS_SELECTOR, GDT_DATA, 0xc093);
+	guest_segment(GUEST_GS_SELECTOR, GDT_DATA, 0xc093);
+	vmcs_write(GUEST_TR_SELECTOR, GDT_TSS);
+	vmcs_write(GUEST_TR_BASE, (u64)&host_tss);
+	vmcs_write(GUEST_TR_LIMIT, 0x67);
+	vmcs_write(GUEST_TR_AR_BYTES, 0x8b);
+	vmcs_write(GUEST_LDTR_SELECTOR, 0);
+	vmcs_write(GUEST_LDTR_BASE, 0);
+	vmcs_write(GUEST_LDTR_LIMIT, 0);
+	vmcs_write(GUEST_LDTR_AR_BYTES, 0x10000); /* unusable */
+	vmcs_write(GUEST_GDTR_BASE, gdtr.base);
+	vmcs_write(GUEST_GDTR_LIMIT, gdtr.limit);
+	vmcs_write(GUEST_IDTR_BASE, idtr.base);
+	vmcs_write(GUEST_IDTR_LIMIT, idtr.limit);
+	vmcs_write(GUEST_DR7, 0x400);
+	vmcs_write(GUEST_RFLAGS, 0x2);
+	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write(GUEST_SYSENTER_CS, 0);
+	vmcs_write(GUEST_SYSENTER_ESP, 0);
+	vmcs_write(GUEST_SYSENTER_EIP, 0);
+	vmcs_write(GUEST_ACTIVITY_STATE, 0);
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
+
+	/* The guest's own stack; a guest function that returns lands in
+	 * guest_fell_off (a VMCALL loop) instead of running wild. */
+	extern void guest_fell_off(void);
+	u64 *sp = (u64 *)(guest_stack_top - 8);
+	*sp = (u64)guest_fell_off;
+	vmcs_write(GUEST_RSP, (u64)sp);
+	vmcs_write(GUEST_RIP, (u64)guest);
+}
+
+struct vcpu_exit vcpu_run(struct vcpu *v)
+{
+	struct vcpu_exit e = { .kind = RESULT_EXIT };
+	e.insn = v->launched ? "VMRESUME" : "VMLAUNCH";
+
+	u64 rflags = vmx_enter(v);
+	if (rflags) {
+		e.kind = RESULT_VMFAIL;
+		e.fail.kind = VMX_SUCCEED;
+		e.fail.vector = -1;
+		if (rflags & X86_RFLAGS_CF) {
+			e.fail.kind = VMX_FAIL_INVALID;
+		} else if (rflags & X86_RFLAGS_ZF) {
+			e.fail.kind = VMX_FAIL_VALID;
+			e.fail.error = (u32)vmcs_read(VM_INSTRUCTION_ERROR);
+		}
+		v->vmfails++;
+		return e;
+	}
+	v->exits++;
+	e.reason_full = (u32)vmcs_read(VM_EXIT_REASON);
+	e.reason = e.reason_full & 0xffff;
+	e.entry_fail = e.reason_full & VMX_ENTRY_FAILURE;
+	e.qual = vmcs_read(EXIT_QUALIFICATION);
+	e.rip = vmcs_read(GUEST_RIP);
+	e.len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	e.intr_info = vmcs_read(VM_EXIT_INTR_INFO);
+	/* SDM "VMLAUNCH": the launch state becomes "launched" only when the
+	 * entry succeeds, so a failed entry leaves it clear. */
+	if (!e.entry_fail)
+		v->launched = 1;
+	return e;
+}
+
+void vcpu_skip_instruction(struct vcpu *v, const struct vcpu_exit *e)
+{
+	(void)v;
+	vmcs_write(GUEST_RIP, e->rip + e->len);
+}
+
+/* Dump every field of the table that this platform's VMREAD accepts. */
+void vcpu_dump_vmcs(void)
+{
+	static const struct {
+		const char *name;
+		u32 enc;
+	} fields[] = {
+#define VMCS_FIELD(name, enc) { #name, enc },
+#include "vmcs_fields.def"
+#undef VMCS_FIELD
+	};
+	u32 unsupported = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		u64 val;
+		struct vmx_outcome o = __vmcs_read(fields[i].enc, &val);
+		if (o.kind == VMX_SUCCEED)
+			trace("VMCS", "field=%s enc=%#x value=%#lx", fields[i].name, fields[i].enc, val);
+		else
+			unsupported++;
+	}
+	trace("VMCSEND", "fields=%zu unsupported=%u", ARRAY_SIZE(fields), unsupported);
+}

@@ -1,0 +1,1 @@
+"""vmx-diff harness: boot the VMX image on several platforms, parse and compare traces."""

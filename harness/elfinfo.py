@@ -1,0 +1,92 @@
+"""Read the scenario catalog out of the built image (section ``.scenarios``).
+
+The C side (core/include/scenario.h) lays out ``struct scenario`` as:
+name (char *), guest, setup, body (pointers), requires (u32), check (enum,
+u32), hidden (bool), padded to 48 bytes.  Reading the ELF means the catalog
+has exactly one source: the scenario declarations that were compiled.
+
+Run as ``python3 -m harness.elfinfo build/vmxdiff.elf`` to print JSON.
+"""
+from __future__ import annotations
+
+import json
+import struct
+import sys
+from pathlib import Path
+
+SCENARIO_STRUCT = struct.Struct("<QQQQIIB7x")
+
+
+class ElfError(Exception):
+    """The file is not the ELF64 image this module expects."""
+
+
+def _sections(data: bytes) -> dict[str, tuple[int, int, int]]:
+    """Map section name -> (address, file offset, size)."""
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        raise ElfError("not an ELF64 file")
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+    heads = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    strtab_off = heads[shstrndx][4]
+    out = {}
+    for h in heads:
+        name_end = data.index(b"\0", strtab_off + h[0])
+        out[data[strtab_off + h[0]:name_end].decode()] = (h[3], h[4], h[5])
+    return out
+
+
+def _read_cstr(data: bytes, secs: dict, addr: int) -> str:
+    for sa, off, size in secs.values():
+        if sa and sa <= addr < sa + size:
+            start = off + addr - sa
+            return data[start:data.index(b"\0", start)].decode()
+    raise ElfError(f"address {addr:#x} is in no section")
+
+
+def read_scenarios(elf: Path, check_names: list[str] | None = None) -> list[dict]:
+    """Return [{"id", "hidden", "requires", "check"}] in catalog (name) order.
+
+    Args:
+        elf: the linked 64-bit image.
+        check_names: entry-check names in table order (tables.json); when
+            given, "check" is the name, else the table index.
+    """
+    data = elf.read_bytes()
+    secs = _sections(data)
+    if ".scenarios" not in secs:
+        raise ElfError("no .scenarios section")
+    _, off, size = secs[".scenarios"]
+    out = []
+    for i in range(size // SCENARIO_STRUCT.size):
+        name_p, _g, _s, _b, requires, check, hidden = SCENARIO_STRUCT.unpack_from(
+            data, off + i * SCENARIO_STRUCT.size)
+        entry = {"id": _read_cstr(data, secs, name_p), "hidden": bool(hidden), "requires": requires}
+        if check_names is not None:
+            # 0 is CHECK_NONE; the table is indexed from 1 (core/include/vmx.h).
+            entry["check"] = check_names[check - 1] if 0 < check <= len(check_names) else None
+        else:
+            entry["check"] = check
+        out.append(entry)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python3 -m harness.elfinfo IMAGE.elf", file=sys.stderr)
+        return 2
+    elf = Path(argv[0])
+    tables = elf.parent / "tables.json"
+    names = None
+    if tables.exists():
+        names = [c["name"] for c in json.loads(tables.read_text())["entry_checks"]]
+    try:
+        print(json.dumps({"scenarios": read_scenarios(elf, names)}, indent=1))
+    except (OSError, ElfError) as exc:
+        print(f"elfinfo: error: {elf}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
