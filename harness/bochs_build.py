@@ -239,7 +239,7 @@ def parse_deb822(text: str) -> list[dict[str, str]]:
                 paragraphs.append(cur)
             cur, last = {}, None
             continue
-        if line.startswith("#") and last is None:
+        if line.startswith("#"):  # comment (sources files)
             continue
         if line[0] in " \t":
             if last is None:
@@ -543,9 +543,7 @@ class _Builder:
         return opts
 
     def apt_env(self) -> dict[str, str]:
-        env = dict(os.environ, LC_ALL="C", DEBIAN_FRONTEND="noninteractive")
-        env.pop("APT_CONFIG", None)
-        return env
+        return dict(os.environ, LC_ALL="C", DEBIAN_FRONTEND="noninteractive")
 
     def prepare_apt(self) -> None:
         keyring = find_signed_by(self.uri)
@@ -614,21 +612,24 @@ class _Builder:
             p = self.downloads / name
             return p.is_file() and p.stat().st_size == size and _sha256(p) == digest
 
-        if not all(ok(f) for f in files):
+        def url_of(name: str) -> str:
+            if not directory:
+                raise BuildError("the Sources entry has no Directory field; cannot fetch " + name)
+            return f"{self.uri.rstrip('/')}/{directory.strip('/')}/{urllib.parse.quote(name)}"
+
+        if not all(ok(f) for f in tarballs):
             self.say(f"apt-get source --download-only {SOURCE_PACKAGE}={version}")
             rc, _ = self.run(["apt-get", *self.apt_options(), "source", "--download-only",
                               "--only-source", f"{SOURCE_PACKAGE}={version}"],
                              "apt-get source", APT_SOURCE_TIMEOUT, cwd=self.downloads,
                              env=self.apt_env(), check=False)
             if rc != 0:
-                self.say(f"apt-get source exited {rc}; fetching missing files directly")
+                self.say(f"apt-get source exited {rc} (see build.log); fetching what is missing directly")
         for entry in tarballs:
             digest, size, name = entry
             if ok(entry):
                 continue
-            if not directory:
-                raise BuildError("the Sources entry has no Directory field; cannot fetch " + name)
-            url = f"{self.uri.rstrip('/')}/{directory.strip('/')}/{urllib.parse.quote(name)}"
+            url = url_of(name)
             self.say(f"fetching {url}")
             _fetch(url, self.downloads / name, expected_size=size)
             if not ok(entry):
@@ -638,14 +639,23 @@ class _Builder:
                 raise BuildError(f"sha256 mismatch for {name}: Sources says {digest}, got {got}")
         for digest, size, name in tarballs:
             self.say(f"verified sha256 {digest[:16]}... {name} ({size} bytes)")
-        if dscs and ok(dscs[0]):
-            self.say(f"using the archive's {dscs[0][2]}")
-            return self.downloads / dscs[0][2]
+        if dscs:
+            dsc_entry = dscs[0]
+            dsc_path = self.downloads / dsc_entry[2]
+            if not ok(dsc_entry):
+                try:
+                    _fetch(url_of(dsc_entry[2]), dsc_path, expected_size=dsc_entry[1])
+                except BuildError as e:
+                    self.blog.write(f"{e}\n")
+            if ok(dsc_entry):
+                self.say(f"using the archive's {dsc_entry[2]} (sha256 verified)")
+                return dsc_path
+            with contextlib.suppress(OSError):
+                dsc_path.unlink()
         # The archive's .dsc is unavailable: rebuild it from the Sources entry.
         name = dsc_name(par)
-        with contextlib.suppress(OSError):
-            (self.downloads / name).unlink()
-        rebuilt = self.downloads / (name[:-4] + ".from-sources.dsc" if name.endswith(".dsc") else name + ".from-sources.dsc")
+        stem = name[:-4] if name.endswith(".dsc") else name
+        rebuilt = self.downloads / (stem + ".from-sources.dsc")
         _atomic_write(rebuilt, dsc_from_sources(par))
         self.say(f"archive .dsc unavailable; rebuilt {rebuilt.name} from the signed Sources index")
         return rebuilt

@@ -311,7 +311,9 @@ PATCH = b"""\
 """
 
 
-def _fake_package(where: pathlib.Path):
+def _fake_package(where: pathlib.Path, real_dsc: bytes | None = None):
+    """Tarballs under where plus their Sources paragraph.  With real_dsc,
+    also an archive .dsc whose checksum the paragraph lists."""
     where.mkdir(parents=True, exist_ok=True)
     orig = where / "foo_1.0.orig.tar.gz"
     deb = where / "foo_1.0-1.debian.tar.gz"
@@ -330,6 +332,11 @@ def _fake_package(where: pathlib.Path):
         md5.append(f" {hashlib.md5(data).hexdigest()} {len(data)} {p.name}")
     fake_dsc = " 0123456789abcdef0123456789abcdef 99 foo_1.0-1.dsc"
     fake_dsc_sha = " " + "ab" * 32 + " 99 foo_1.0-1.dsc"
+    if real_dsc is not None:
+        (where / "foo_1.0-1.dsc").write_bytes(real_dsc)
+        n = len(real_dsc)
+        fake_dsc = f" {hashlib.md5(real_dsc).hexdigest()} {n} foo_1.0-1.dsc"
+        fake_dsc_sha = f" {hashlib.sha256(real_dsc).hexdigest()} {n} foo_1.0-1.dsc"
     paragraph = "\n".join([
         "Package: foo", "Binary: foo", "Version: 1.0-1", "Maintainer: T <t@example.org>",
         "Build-Depends: debhelper-compat (= 13)", "Architecture: any",
@@ -418,6 +425,26 @@ def test_download_fallback_fetches_verifies_and_rebuilds_dsc(cache, http_root, m
     builder2, blog2 = _builder(uri, monkeypatch)
     with blog2:
         assert builder2.download(par) == dsc
+
+
+def test_download_prefers_archive_dsc_when_it_verifies(cache, http_root, monkeypatch):
+    www, uri = http_root
+    pool = www / "debian" / "pool" / "main" / "f" / "foo"
+    par, orig, deb = _fake_package(pool, real_dsc=b"Format: 3.0 (quilt)\nSource: foo\n")
+    cache.mkdir(parents=True)
+    builder, blog = _builder(uri, monkeypatch)
+    with blog:
+        dsc = builder.download(par)
+    assert dsc == cache / "downloads" / "foo_1.0-1.dsc"
+    assert dsc.read_bytes() == (pool / "foo_1.0-1.dsc").read_bytes()
+    # a .dsc that does not match the Sources checksum is not used
+    dsc.unlink()
+    (pool / "foo_1.0-1.dsc").write_bytes(b"Format: 3.0 (quilt)\nSource: bar\n")
+    builder, blog = _builder(uri, monkeypatch)
+    with blog:
+        dsc = builder.download(par)
+    assert dsc.name == "foo_1.0-1.from-sources.dsc"
+    assert not (cache / "downloads" / "foo_1.0-1.dsc").exists()
 
 
 def test_download_rejects_checksum_mismatch(cache, http_root, monkeypatch):

@@ -1,0 +1,160 @@
+"""Command line: ``python3 -m harness <command>``.
+
+Commands: list, run, parse, compare, bench, report, debug, repro.
+Exit codes (in the spirit of xtf-runner): 0 success, 1 failure (a
+divergence), 2 bad input, 3 everything skipped, 4 error, 5 crash/timeout.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from harness import compare, evaluate, parser, platforms, session, tables
+from harness.model import RunStatus, Status
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_SKIP, EXIT_ERROR, EXIT_CRASH = 0, 1, 2, 3, 4, 5
+
+
+class CliError(Exception):
+    """Bad input: printed as one line, exit code 2."""
+
+
+def _params(words: list[str]) -> dict:
+    out = {}
+    for w in words:
+        k, sep, v = w.partition("=")
+        if not sep or not k or not v.isdigit():
+            raise CliError(f"bad parameter {w!r}: expected KEY=N or SCENARIO.KEY=N")
+        out[k] = int(v)
+    return out
+
+
+def cmd_list(args) -> int:
+    cat = session.load_catalog()
+    for s in cat:
+        flags = " (hidden: only when named)" if s["hidden"] else ""
+        print(f"{s['id']}{'  check=' + s['check'] if s.get('check') else ''}{flags}")
+    print("platforms: " + ", ".join(platforms.all_platforms()))
+    return EXIT_OK
+
+
+def cmd_run(args) -> int:
+    tab = tables.load()
+    cat = session.load_catalog()
+    ids = session.resolve(args.scenarios, cat) if args.scenarios else None
+    params = _params(args.params)
+    names = args.platform.split(",")
+    for n in names:
+        platforms.get(n)  # raises PlatformError for an unknown name
+    session.install_signal_cleanup()
+    results = session.run_platforms(names, ids, params, timeout=args.timeout)
+    metas = {s["id"]: s for s in cat}
+    picked = ids if ids is not None else [s["id"] for s in cat if not s["hidden"]]
+    worst = EXIT_OK
+    statuses = []
+    for name, res in results.items():
+        print(f"== {name}: run {res.status.value}{' (' + res.reason + ')' if res.reason else ''}, "
+              f"{res.duration_s:.2f}s")
+        print(f"   {'scenario':42} {'status':8} {'exits':>5}  detail")
+        for sid in picked:
+            v = evaluate.scenario_verdict(res, metas[sid], tab, params)
+            statuses.append(v.status)
+            detail = v.reason or (v.known[:70] + "..." if v.known else "")
+            print(f"   {sid:42} {v.status.value:8} {v.exits:>5}  {detail}")
+            for d in v.divergences[:5]:
+                print(f"      - {d.message()}")
+        print(f"   serial: {res.serial_path or '-'}")
+        for k, p in res.log_paths.items():
+            print(f"   {k}: {p}")
+    if any(s in (Status.CRASHED, Status.TIMEOUT) for s in statuses):
+        worst = EXIT_CRASH
+    elif any(s == Status.ERROR for s in statuses):
+        worst = EXIT_ERROR
+    elif any(s == Status.FAIL for s in statuses):
+        worst = EXIT_FAIL
+    elif statuses and all(s == Status.SKIP for s in statuses):
+        worst = EXIT_SKIP
+    return worst
+
+
+def cmd_parse(args) -> int:
+    try:
+        text = Path(args.trace).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise CliError(f"cannot read {args.trace}: {exc.strerror}") from exc
+    tr = parser.parse(text)
+    for sid, st in tr.scenarios.items():
+        print(f"{sid:42} {st.status or 'NO-END':6} events={len(st.events)}")
+    if tr.errors:
+        print(f"parse: error: {args.trace}: {tr.errors[0]}" + (f" (+{len(tr.errors) - 1} more)" if len(tr.errors) > 1 else ""),
+              file=sys.stderr)
+        return EXIT_ERROR
+    if tr.finish is None:
+        print(f"parse: error: {args.trace}: truncated (no FINISH record)", file=sys.stderr)
+        return EXIT_CRASH
+    return EXIT_OK
+
+
+def cmd_compare(args) -> int:
+    tab = tables.load()
+    traces = []
+    for p in (args.left, args.right):
+        try:
+            traces.append(parser.parse(Path(p).read_text(encoding="utf-8", errors="replace")))
+        except OSError as exc:
+            raise CliError(f"cannot read {p}: {exc.strerror}") from exc
+    a, b = traces
+    for name, t in zip((args.left, args.right), traces):
+        if t.errors or t.finish is None:
+            raise CliError(f"{name}: trace {'corrupt: ' + t.errors[0] if t.errors else 'truncated (no FINISH)'}")
+    total = 0
+    for k, va, vb in compare.cap_diff(a.caps, b.caps):
+        print(f"capability {k}: {va if va is None else hex(va)} vs {vb if vb is None else hex(vb)}")
+    for sid in sorted(set(a.scenarios) & set(b.scenarios)):
+        divs = compare.compare_pair(a.scenarios[sid], b.scenarios[sid], tab, "left", "right")
+        total += len(divs)
+        for d in divs:
+            print(d.message())
+    print(f"{total} divergence(s)")
+    return EXIT_FAIL if total else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python3 -m harness", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("list", help="scenario catalog and platforms")
+    p.set_defaults(fn=cmd_list)
+    p = sub.add_parser("run", help="boot platforms and print a per-scenario summary")
+    p.add_argument("--platform", default="bochs27-skylake_x", help="name[,name...]")
+    p.add_argument("--scenarios", help="comma-separated globs (default: whole catalog)")
+    p.add_argument("--timeout", type=float, default=session.DEFAULT_TIMEOUT)
+    p.add_argument("params", nargs="*", help="KEY=N or SCENARIO.KEY=N")
+    p.set_defaults(fn=cmd_run)
+    p = sub.add_parser("parse", help="parse a serial log (no emulator)")
+    p.add_argument("trace")
+    p.set_defaults(fn=cmd_parse)
+    p = sub.add_parser("compare", help="compare two serial logs exit by exit (no emulator)")
+    p.add_argument("left")
+    p.add_argument("right")
+    p.set_defaults(fn=cmd_compare)
+    for name, mod in (("bench", "bench"), ("report", "report"), ("debug", "debug"), ("repro", "repro")):
+        p = sub.add_parser(name, help=f"see harness/{mod}.py")
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+        p.set_defaults(fn=lambda a, m=mod: __import__(f"harness.{m}", fromlist=["main"]).main(a.rest))
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except (CliError, session.SelectionError, platforms.PlatformError, tables.TablesError) as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        from harness.runners import base
+        base.kill_all_live()
+        print("harness: interrupted; emulators stopped", file=sys.stderr)
+        return 130

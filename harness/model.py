@@ -1,0 +1,164 @@
+"""Plain data the rest of the harness passes around (no I/O here)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Status(str, Enum):
+    """Outcome of one scenario on one platform (or one comparison)."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    SKIP = "SKIP"
+    XFAIL = "XFAIL"  # a registered, cited divergence was observed
+    ERROR = "ERROR"  # harness or platform could not produce a verdict
+    CRASHED = "CRASHED"  # trace ended early (no END / FINISH)
+    TIMEOUT = "TIMEOUT"
+
+
+class RunStatus(str, Enum):
+    """How one emulator boot ended."""
+
+    COMPLETE = "COMPLETE"  # FINISH record seen, emulator ended cleanly
+    COMPLETE_EMULATOR_CRASHED = "COMPLETE_EMULATOR_CRASHED"  # full trace, then the emulator died by a signal
+    TIMEOUT = "TIMEOUT"
+    CRASHED = "CRASHED"  # emulator ended before FINISH
+    TRIPLE_FAULT = "TRIPLE_FAULT"
+    PANIC = "PANIC"  # emulator reported a panic other than the shutdown port
+    HOST_FAULT = "HOST_FAULT"  # the image took an unexpected exception (FAULT record)
+    CORRUPT = "CORRUPT"  # trace unreadable: bad records, seq gaps, wrong version
+    UNAVAILABLE = "UNAVAILABLE"  # the platform cannot run here (reason given)
+    ERROR = "ERROR"  # harness could not start the run
+
+
+@dataclass(frozen=True)
+class Record:
+    """One parsed trace line."""
+
+    type: str
+    seq: int
+    fields: dict
+    line: int
+    raw: str
+
+
+@dataclass(frozen=True)
+class ExitRecord:
+    """A VM exit as traced (EXIT record)."""
+
+    seq: int
+    line: int
+    insn: str
+    reason: int
+    entry_fail: bool
+    qual: int
+    len: int
+    rip: int
+    next_rip: int | None
+    intr_info: int
+    gprs: dict
+
+    @property
+    def rip_advance(self) -> int | None:
+        return None if self.next_rip is None else self.next_rip - self.rip
+
+
+@dataclass(frozen=True)
+class VmFailRecord:
+    """A failed VMLAUNCH/VMRESUME (VMFAIL record)."""
+
+    seq: int
+    line: int
+    insn: str
+    kind: str  # "valid" | "invalid" | "fault"
+    err: int | None
+
+
+@dataclass
+class ScenarioTrace:
+    """Everything between BEGIN and END of one scenario."""
+
+    id: str
+    check: str | None
+    begin_line: int
+    events: list = field(default_factory=list)  # ExitRecord | VmFailRecord, in order
+    vmcs: list = field(default_factory=list)  # [(encoding, value)] of the last dump
+    end: Record | None = None
+    records: list = field(default_factory=list)
+
+    @property
+    def status(self) -> str | None:
+        return self.end.fields.get("status") if self.end else None
+
+    @property
+    def exits(self) -> list:
+        return [e for e in self.events if isinstance(e, ExitRecord)]
+
+
+@dataclass
+class Trace:
+    """A whole boot's trace."""
+
+    boot: Record | None = None
+    caps: dict = field(default_factory=dict)  # MSR name -> value, or None if absent
+    novmx: str | None = None
+    vmxon: Record | None = None
+    scenarios: dict = field(default_factory=dict)  # id -> ScenarioTrace
+    nomatch: list = field(default_factory=list)
+    fault: Record | None = None
+    fatal: Record | None = None
+    finish: Record | None = None
+    errors: list = field(default_factory=list)  # "line N: message"
+    lines: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.finish is not None and not self.errors
+
+
+@dataclass
+class RunResult:
+    """One boot of one platform."""
+
+    platform: str
+    status: RunStatus
+    reason: str = ""
+    trace: Trace | None = None
+    duration_s: float = 0.0
+    first_record_s: float | None = None
+    run_dir: str = ""
+    serial_path: str = ""
+    log_paths: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)  # emulator version, model, accelerator, command
+    emulator_log_excerpt: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """One difference, versus the SDM or between two platforms."""
+
+    scenario: str
+    record: int  # index of the event within the scenario (0-based), -1 for scenario-level
+    field: str
+    left: object
+    right: object
+    left_name: str = "expected"
+    right_name: str = "actual"
+    note: str = ""
+    line: int | None = None
+
+    def message(self) -> str:
+        where = f"event #{self.record}" if self.record >= 0 else "scenario"
+        at = f" (trace line {self.line})" if self.line else ""
+        note = f" — {self.note}" if self.note else ""
+        return (f"{self.scenario}: {where} field {self.field}: "
+                f"{self.left_name}={_fmt(self.left)} {self.right_name}={_fmt(self.right)}{at}{note}")
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, int):
+        return hex(v) if v > 9 else str(v)
+    return str(v)

@@ -1,0 +1,150 @@
+"""Serial output -> Trace.  Pure: never raises on bad input, records errors.
+
+Records are lines containing ``@VT <major> <TYPE> seq=<n> k=v ...`` anywhere
+(BIOS, GRUB and emulator noise around them is ignored; ``\\r`` is stripped).
+A trace is complete only with a FINISH record, no seq gap and no bad record.
+"""
+from __future__ import annotations
+
+import re
+
+from harness.model import ExitRecord, Record, ScenarioTrace, Trace, VmFailRecord
+
+SENTINEL = "@VT"
+SUPPORTED_MAJOR = 1
+_TOKEN = re.compile(r"^([a-z_][a-z0-9_]*)=(\S*)$")
+GPR_KEYS = ("rax", "rdi", "rsi", "rdx", "rcx")
+
+
+def parse_int(text: str) -> int | None:
+    """Decimal or 0x-hex; ``none`` is None; anything else raises ValueError."""
+    if text == "none":
+        return None
+    return int(text, 16) if text.startswith("0x") else int(text, 10)
+
+
+def parse(text: str) -> Trace:
+    """Parse a whole serial log."""
+    return parse_lines(text.splitlines())
+
+
+def parse_lines(lines) -> Trace:
+    trace = Trace()
+    expected_seq = 0
+    current: ScenarioTrace | None = None
+    dump: list = []
+    n = 0
+    for n, raw_line in enumerate(lines, start=1):
+        line = raw_line.replace("\r", "")
+        pos = line.find(SENTINEL + " ")
+        if pos < 0:
+            continue
+        rec, err = _parse_record(line[pos:], n)
+        if err:
+            trace.errors.append(f"line {n}: {err}")
+            continue
+        if rec.seq != expected_seq:
+            trace.errors.append(f"line {n}: seq {rec.seq} where {expected_seq} was expected "
+                                f"({'lost' if rec.seq > expected_seq else 'repeated'} records)")
+        expected_seq = rec.seq + 1
+        current, dump = _apply(trace, rec, current, dump)
+    trace.lines = n
+    return trace
+
+
+def _parse_record(text: str, n: int):
+    parts = text.split()
+    if len(parts) < 4:
+        return None, f"truncated record: {text[:80]!r}"
+    if not parts[1].isdigit():
+        return None, f"bad version field {parts[1]!r}"
+    major = int(parts[1])
+    if major != SUPPORTED_MAJOR:
+        return None, (f"trace format major version {major} is not supported "
+                      f"(this harness reads version {SUPPORTED_MAJOR})")
+    rtype = parts[2]
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", rtype):
+        return None, f"garbled record type {rtype!r}"
+    fields = {}
+    for tok in parts[3:]:
+        m = _TOKEN.match(tok)
+        if not m:
+            return None, f"garbled token {tok[:40]!r} in {rtype} record"
+        fields[m.group(1)] = m.group(2)
+    try:
+        seq = int(fields.pop("seq"))
+    except (KeyError, ValueError):
+        return None, f"{rtype} record without a valid seq"
+    return Record(type=rtype, seq=seq, fields=fields, line=n, raw=text), None
+
+
+def _ints(rec: Record, keys, trace: Trace):
+    out = {}
+    for k in keys:
+        try:
+            out[k] = parse_int(rec.fields[k])
+        except (KeyError, ValueError):
+            trace.errors.append(f"line {rec.line}: {rec.type} record has no valid {k}=")
+            return None
+    return out
+
+
+def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
+    t = rec.type
+    if cur is not None:
+        cur.records.append(rec)
+    if t == "BOOT":
+        trace.boot = rec
+    elif t == "CAP":
+        name = rec.fields.get("msr", "?")
+        trace.caps[name] = None if rec.fields.get("absent") == "1" else parse_int(rec.fields.get("value", "0"))
+    elif t == "NOVMX":
+        trace.novmx = rec.fields.get("reason", "unknown")
+    elif t == "VMXON":
+        trace.vmxon = rec
+    elif t == "NOMATCH":
+        trace.nomatch.append(rec.fields.get("pattern", "?"))
+    elif t == "BEGIN":
+        if cur is not None:
+            trace.errors.append(f"line {rec.line}: BEGIN inside scenario {cur.id} (no END)")
+        sid = rec.fields.get("scenario", "?")
+        check = rec.fields.get("check")
+        cur = ScenarioTrace(id=sid, check=None if check in (None, "none") else check, begin_line=rec.line)
+        trace.scenarios[sid] = cur
+        cur.records.append(rec)
+    elif cur is None and t in ("EXIT", "VMFAIL", "VMCS", "VMCSEND", "END"):
+        trace.errors.append(f"line {rec.line}: {t} record outside a scenario")
+    elif t == "EXIT":
+        v = _ints(rec, ("reason", "entry_fail", "qual", "len", "rip", "next_rip", "intr_info") + GPR_KEYS, trace)
+        if v is not None:
+            cur.events.append(ExitRecord(
+                seq=rec.seq, line=rec.line, insn=rec.fields.get("insn", "?"), reason=v["reason"],
+                entry_fail=bool(v["entry_fail"]), qual=v["qual"], len=v["len"], rip=v["rip"],
+                next_rip=v["next_rip"], intr_info=v["intr_info"], gprs={k: v[k] for k in GPR_KEYS}))
+    elif t == "VMFAIL":
+        kind = rec.fields.get("kind", "?")
+        err = None
+        if kind == "valid":
+            v = _ints(rec, ("err",), trace)
+            err = v["err"] if v else None
+        cur.events.append(VmFailRecord(seq=rec.seq, line=rec.line, insn=rec.fields.get("insn", "?"),
+                                       kind=kind, err=err))
+    elif t == "VMCS":
+        v = _ints(rec, ("enc", "value"), trace)
+        if v is not None:
+            dump.append((v["enc"], v["value"]))
+    elif t == "VMCSEND":
+        cur.vmcs = dump
+        dump = []
+    elif t == "END":
+        cur.end = rec
+        cur = None
+    elif t == "FAULT":
+        trace.fault = rec
+    elif t == "FATAL":
+        trace.fatal = rec
+    elif t == "FINISH":
+        trace.finish = rec
+        if cur is not None:
+            trace.errors.append(f"line {rec.line}: FINISH inside scenario {cur.id}")
+    return cur, dump

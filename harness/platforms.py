@@ -1,0 +1,50 @@
+"""The platform registry: every bochsrc/<name>.rc (except common-*) plus QEMU."""
+from __future__ import annotations
+
+from harness.runners.bochs import BochsPlatform
+from harness.runners.qemu import QemuPlatform
+from harness.tables import REPO
+
+BOCHSRC = REPO / "bochsrc"
+
+
+class PlatformError(Exception):
+    """Unknown platform name."""
+
+
+def all_platforms() -> dict:
+    out = {}
+    for rc in sorted(BOCHSRC.glob("bochs*.rc")):
+        name = rc.stem
+        version = {"bochs27": "2.7", "bochs30": "3.0"}.get(name.split("-")[0])
+        if version:
+            out[name] = BochsPlatform(name, version, rc)
+    out["qemu-kvm"] = QemuPlatform("qemu-kvm")
+    return out
+
+
+def get(name: str):
+    plats = all_platforms()
+    if name not in plats:
+        raise PlatformError(f"unknown platform {name!r}; known: {', '.join(plats)}")
+    return plats[name]
+
+
+def same_model_pairs(names) -> list[tuple[str, str]]:
+    """Pairs to compare: each 2.7 platform with the 3.0 one of its CPU model,
+    and the two 2.7 models with each other."""
+    names = list(names)
+    pairs = []
+    for n in names:
+        if n.startswith("bochs27-"):
+            twin = "bochs30-" + n.split("-", 1)[1]
+            if twin in names:
+                pairs.append((n, twin))
+    b27 = sorted(n for n in names if n.startswith("bochs27-"))
+    for i, a in enumerate(b27):
+        for b in b27[i + 1:]:
+            pairs.append((a, b))
+    vmx_capable = [n for n in names if n.startswith("bochs")]
+    if "qemu-kvm" in names:
+        pairs += [(n, "qemu-kvm") for n in sorted(vmx_capable) if n.endswith("skylake_x")]
+    return pairs

@@ -1,0 +1,1 @@
+"""Platform runners: the only code that starts emulators (always with timeouts)."""

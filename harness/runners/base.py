@@ -1,0 +1,149 @@
+"""Shared emulator-process handling: spawn under a pty (pexpect), watch the
+output for known bad patterns, enforce the timeout, never leave a process.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pexpect
+
+from harness import parser
+from harness.model import RunResult, RunStatus
+
+LIVE = set()  # pids of emulators still running (killed on interpreter exit / signal)
+
+
+@dataclass
+class ProcessOutcome:
+    exit_status: int | None = None
+    signal_status: int | None = None
+    timed_out: bool = False
+    bad_pattern: str | None = None
+    first_record_s: float | None = None
+    duration_s: float = 0.0
+    output_tail: list = field(default_factory=list)
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL the process group led by pid (pexpect children lead their own)."""
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def kill_all_live() -> None:
+    for pid in list(LIVE):
+        kill_group(pid)
+        LIVE.discard(pid)
+
+
+def run_process(argv: list[str], *, cwd: Path, env: dict, timeout: float, log_path: Path,
+                serial_path: Path, bad_patterns: dict[str, str], grace_s: float = 0.5) -> ProcessOutcome:
+    """Run argv until it exits, a bad pattern appears, or timeout seconds pass.
+
+    Args:
+        bad_patterns: regex -> name; on a match the process gets grace_s to
+            exit by itself, then it is killed (fail fast instead of waiting).
+    Returns:
+        A ProcessOutcome; the emulator's output is in log_path either way.
+    """
+    out = ProcessOutcome()
+    start = time.monotonic()
+    deadline = start + timeout
+    compiled = [re.compile(p) for p in bad_patterns]
+    with open(log_path, "w", encoding="utf-8", errors="replace") as log:
+        child = pexpect.spawn(argv[0], argv[1:], cwd=str(cwd), env=env, encoding="utf-8",
+                              codec_errors="replace", timeout=None, echo=False)
+        LIVE.add(child.pid)
+        child.logfile_read = log
+        try:
+            while True:
+                now = time.monotonic()
+                if out.first_record_s is None and _has_record(serial_path):
+                    out.first_record_s = now - start
+                if now >= deadline:
+                    out.timed_out = True
+                    break
+                idx = child.expect([pexpect.EOF, pexpect.TIMEOUT] + compiled,
+                                   timeout=min(0.05, deadline - now))
+                if idx == 0:
+                    break
+                if idx >= 2 and out.bad_pattern is None:
+                    out.bad_pattern = bad_patterns[compiled[idx - 2].pattern]
+                    deadline = min(deadline, time.monotonic() + grace_s)
+        finally:
+            if child.isalive():
+                kill_group(child.pid)
+            try:
+                child.close(force=True)
+            except pexpect.ExceptionPexpect:
+                kill_group(child.pid)
+            LIVE.discard(child.pid)
+            out.exit_status = child.exitstatus
+            out.signal_status = child.signalstatus
+            out.duration_s = time.monotonic() - start
+            if out.first_record_s is None and _has_record(serial_path):
+                out.first_record_s = out.duration_s
+    return out
+
+
+def _has_record(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return parser.SENTINEL.encode() in f.read(4096)
+    except OSError:
+        return False
+
+
+def classify(platform: str, proc: ProcessOutcome, serial_path: Path, *, clean_exit: set[int],
+             extra_status: tuple[RunStatus, str] | None = None) -> RunResult:
+    """Turn a finished process plus its serial file into a RunResult.
+
+    The trace is always kept; the status names what ended the run.
+    """
+    try:
+        text = serial_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    trace = parser.parse(text)
+    res = RunResult(platform=platform, status=RunStatus.CRASHED, trace=trace,
+                    duration_s=proc.duration_s, first_record_s=proc.first_record_s,
+                    serial_path=str(serial_path))
+    finished = trace.finish is not None
+    if proc.timed_out and not (finished and proc.bad_pattern is None):
+        res.status, res.reason = RunStatus.TIMEOUT, "no FINISH record before the timeout"
+    elif proc.bad_pattern == "TRIPLE_FAULT":
+        res.status, res.reason = RunStatus.TRIPLE_FAULT, "the emulator reported a triple fault"
+    elif trace.fault is not None:
+        f = trace.fault.fields
+        res.status = RunStatus.HOST_FAULT
+        res.reason = f"host exception vector {f.get('vector')} at rip {f.get('rip')}"
+    elif trace.fatal is not None:
+        res.status, res.reason = RunStatus.CRASHED, "image FATAL: " + trace.fatal.raw
+    elif trace.errors:
+        res.status, res.reason = RunStatus.CORRUPT, trace.errors[0]
+    elif finished and proc.signal_status is not None:
+        res.status = RunStatus.COMPLETE_EMULATOR_CRASHED
+        res.reason = f"the emulator died by signal {proc.signal_status} after a complete trace"
+    elif finished and proc.bad_pattern not in (None, "SHUTDOWN"):
+        res.status, res.reason = RunStatus.PANIC, f"emulator reported {proc.bad_pattern}"
+    elif finished:
+        res.status = RunStatus.COMPLETE
+        if proc.exit_status not in clean_exit and proc.exit_status is not None:
+            res.reason = f"unexpected emulator exit status {proc.exit_status}"
+    elif proc.bad_pattern and proc.bad_pattern != "SHUTDOWN":
+        res.status, res.reason = RunStatus.PANIC, f"emulator reported {proc.bad_pattern}"
+    else:
+        how = (f"signal {proc.signal_status}" if proc.signal_status is not None
+               else f"exit status {proc.exit_status}")
+        res.status, res.reason = RunStatus.CRASHED, f"emulator ended ({how}) before the FINISH record"
+    if extra_status and res.status in (RunStatus.COMPLETE,):
+        res.status, res.reason = extra_status
+    return res

@@ -1,0 +1,125 @@
+"""Boot a set of platforms (in parallel) with one selection and keep everything.
+
+Each run gets reports/runs/<run-id>/<platform>/ with serial.log,
+emulator.log, command.txt; nothing is ever overwritten.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from harness import iso as isomod
+from harness import platforms as platmod
+from harness.expect import VMCALL_LOOP_DEFAULT_COUNT
+from harness.model import RunResult, RunStatus
+from harness.runners import base
+from harness.tables import DEFAULT_BUILD, REPO
+
+REPORTS = REPO / "reports"
+DEFAULT_TIMEOUT = 60.0
+_lock = threading.Lock()
+
+
+class SelectionError(Exception):
+    """A scenario pattern matches nothing in the catalog."""
+
+
+def load_catalog(build: Path = DEFAULT_BUILD) -> list[dict]:
+    path = build / "scenarios.json"
+    try:
+        return json.loads(path.read_text())["scenarios"]
+    except FileNotFoundError as exc:
+        raise SelectionError(f"{path} not found: run `make image` first") from exc
+    except (OSError, ValueError, KeyError) as exc:
+        raise SelectionError(f"{path} unreadable: {exc}") from exc
+
+
+def resolve(selection: str | None, catalog: list[dict]) -> list[str]:
+    """Scenario ids a comma-separated glob selection picks (same rule as the image)."""
+    import fnmatch
+    if not selection:
+        return [s["id"] for s in catalog if not s["hidden"]]
+    out = []
+    for pat in selection.split(","):
+        wild = any(c in pat for c in "*?")
+        hits = [s["id"] for s in catalog if fnmatch.fnmatchcase(s["id"], pat) and (not s["hidden"] or not wild)]
+        if not hits:
+            raise SelectionError(f"scenario pattern {pat!r} matches nothing; `python3 -m harness list` shows the catalog")
+        out += [h for h in hits if h not in out]
+    return out
+
+
+def cmdline_for(ids: list[str] | None, params: dict) -> str:
+    """Boot command line; the harness always states vmcall_loop's count."""
+    p = {"vmcall_loop.count": VMCALL_LOOP_DEFAULT_COUNT}
+    p.update(params)
+    words = [] if ids is None else ["scenarios=" + ",".join(ids)]
+    words += [f"{k}={v}" for k, v in sorted(p.items())]
+    return " ".join(words)
+
+
+def new_run_dir(tag: str = "") -> Path:
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    with _lock:
+        for i in range(1000):
+            d = REPORTS / "runs" / f"{stamp}-{os.getpid()}-{i}{('-' + tag) if tag else ''}"
+            try:
+                d.mkdir(parents=True)
+                return d
+            except FileExistsError:
+                continue
+    raise OSError("cannot create a run directory")
+
+
+def install_signal_cleanup() -> None:
+    """On SIGTERM/SIGHUP, kill every emulator we started, then exit."""
+    def handler(signum, _frame):
+        base.kill_all_live()
+        raise SystemExit(128 + signum)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(sig, handler)
+        except ValueError:
+            pass  # not the main thread
+
+
+def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_dir: Path | None = None,
+                  timeout: float = DEFAULT_TIMEOUT, jobs: int = 2, build: Path = DEFAULT_BUILD) -> dict:
+    """Boot each named platform once with the same selection.
+
+    Args:
+        names: platform names (harness.platforms).
+        ids: scenario ids, or None for the default catalog.
+        params: scenario parameters ("vmcall_loop.count": 100, ...).
+    Returns:
+        {platform name: RunResult}; never raises for a platform's failure.
+    """
+    run_dir = run_dir or new_run_dir()
+    cmdline = cmdline_for(ids, params)
+    elf32 = build / "vmxdiff.elf32"
+    try:
+        iso = isomod.cached_iso(elf32, build / "iso-cache", cmdline)
+    except (isomod.IsoError, OSError) as exc:
+        return {n: RunResult(platform=n, status=RunStatus.ERROR, reason=f"cannot make the ISO: {exc}",
+                             run_dir=str(run_dir)) for n in names}
+
+    def one(name: str) -> RunResult:
+        pdir = run_dir / name
+        pdir.mkdir(parents=True, exist_ok=True)
+        try:
+            plat = platmod.get(name)
+            res = plat.run(iso=iso, elf32=elf32, cmdline=cmdline, run_dir=pdir, timeout=timeout)
+        except Exception as exc:  # a runner bug must not lose the other platforms' results
+            res = RunResult(platform=name, status=RunStatus.ERROR, reason=f"{type(exc).__name__}: {exc}",
+                            run_dir=str(pdir))
+        res.info = dict(res.info, cmdline=cmdline)
+        return res
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = dict(zip(names, pool.map(one, names)))
+    return results
