@@ -106,6 +106,15 @@ static void run_scenario(const struct scenario *s, bool vmx_ok)
 	enum scenario_status st;
 
 	trace("BEGIN", "scenario=%s check=%s", s->name, check);
+	char mark[128];
+	snprintf(mark, sizeof(mark), "\n@VTMARK BEGIN %s\n", s->name);
+	debugcon_write(mark);
+	if (s->no_vmx) {
+		st = s->body(&ctx);
+		trace("END", "scenario=%s status=%s reason=none exits=0 vmfails=0", s->name,
+		      st == SCN_DONE ? "DONE" : "ABORT");
+		return;
+	}
 	if (!vmx_ok) {
 		trace("END", "scenario=%s status=SKIP reason=vmx_unavailable exits=0 vmfails=0", s->name);
 		return;

@@ -1,9 +1,8 @@
 /*
  * selftest_* - hidden scenarios (run only when named exactly) that make the
  * platform misbehave on purpose, so the harness's failure handling is
- * tested end to end.
- *   selftest_hang          the guest spins without exits: the run must end
- *                          as TIMEOUT
+ * tested end to end.  They need no VMX, so they run on every platform.
+ *   selftest_hang          the host spins forever: the run must end as TIMEOUT
  *   selftest_triple_fault  the host loads an empty IDT and raises #BP: the
  *                          platform must stop (CRASHED), not reboot
  *   selftest_host_fault    the host executes UD2: a FAULT record ends the run
@@ -19,7 +18,9 @@ static void guest_spin(void)
 
 static enum scenario_status hang(struct scenario_ctx *ctx)
 {
-	vcpu_run(ctx->vcpu);
+	(void)ctx;
+	for (;;)
+		asm volatile("pause");
 	return SCN_ABORT;
 }
 
@@ -38,6 +39,6 @@ static enum scenario_status host_fault(struct scenario_ctx *ctx)
 	return SCN_ABORT;
 }
 
-SCENARIO(selftest_hang, .guest = guest_spin, .body = hang, .hidden = true);
-SCENARIO(selftest_triple_fault, .guest = guest_spin, .body = triple_fault, .hidden = true);
-SCENARIO(selftest_host_fault, .guest = guest_spin, .body = host_fault, .hidden = true);
+SCENARIO(selftest_hang, .guest = guest_spin, .body = hang, .hidden = true, .no_vmx = true);
+SCENARIO(selftest_triple_fault, .guest = guest_spin, .body = triple_fault, .hidden = true, .no_vmx = true);
+SCENARIO(selftest_host_fault, .guest = guest_spin, .body = host_fault, .hidden = true, .no_vmx = true);

@@ -46,10 +46,10 @@ class KnownDivergence:
 
 KNOWN_DIVERGENCES: tuple[KnownDivergence, ...] = (
     KnownDivergence(
-        "bochs27-*", "invalid_guest_state_rip_noncanonical",
+        "bochs*", "invalid_guest_state_rip_noncanonical",
         'SDM "Checks on Guest RIP, RFLAGS, and SSP": with IA-32e mode guest and CS.L=1, RIP bits 63:N '
-        'must be identical. Bochs 2.7 does not check this at VM entry: the guest enters and the first '
-        'fetch takes #GP (exit reason 0, interruption info 0x80000b0d) instead of exit reason 33.'),
+        'must be identical. Bochs 2.7 and 3.0 do not check this at VM entry: the guest enters and the '
+        'first fetch takes #GP (exit reason 0, interruption info 0x80000b0d) instead of exit reason 33.'),
 )
 
 

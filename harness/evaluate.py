@@ -37,7 +37,7 @@ def scenario_verdict(run: RunResult, meta: dict, tables: Tables, params: dict | 
         return Verdict(sid, plat, Status.SKIP, f"platform unavailable: {run.reason}")
     tr = run.trace
     st = tr.scenarios.get(sid) if tr else None
-    if tr is not None and tr.novmx and (st is None or st.status == "SKIP"):
+    if tr is not None and tr.novmx and st is not None and st.status == "SKIP":
         why = f"VMX absent on {plat}: image reports {tr.novmx}"
         acc = run.info.get("accelerator_reason")
         if acc:

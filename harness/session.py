@@ -120,6 +120,15 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
         res.info = dict(res.info, cmdline=cmdline)
         return res
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = dict(zip(names, pool.map(one, names)))
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = {n: pool.submit(one, n) for n in names}
+        results = {n: f.result() for n, f in futures.items()}
+    except BaseException:
+        # Ctrl-C or SIGTERM: stop the emulators first, so no worker waits on one.
+        base.kill_all_live()
+        pool.shutdown(wait=True, cancel_futures=True)
+        base.kill_all_live()
+        raise
+    pool.shutdown()
     return results

@@ -23,6 +23,9 @@ void *memcpy(void *d, const void *s, size_t n);
 u64 strtou64(const char *s, const char **end);
 bool glob_match(const char *pattern, const char *str, size_t len);
 
+/* Write to port 0xe9 (emulator log marker). */
+void debugcon_write(const char *s);
+
 /* End the run: drain the UART, then ask the platform to stop. */
 void NORETURN platform_exit(int code);
 

@@ -32,12 +32,14 @@ struct scenario {
 	u32 requires;
 	enum entry_check check; /* the one entry check violated, or CHECK_NONE */
 	bool hidden; /* not in the default catalog (harness self-tests) */
+	bool no_vmx; /* the body runs even where VMX is unavailable */
 };
 
 /* harness/elfinfo.py reads these descriptors out of the ELF. */
 _Static_assert(sizeof(struct scenario) == 48, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, requires) == 32, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, hidden) == 40, "harness/elfinfo.py SCENARIO_STRUCT");
+_Static_assert(offsetof(struct scenario, no_vmx) == 41, "harness/elfinfo.py SCENARIO_STRUCT");
 
 #define SCENARIO(id, ...)                                                              \
 	static const char scenario_name__##id[] = #id;                                      \

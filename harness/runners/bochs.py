@@ -11,13 +11,30 @@ from harness.model import RunResult, RunStatus
 from harness.runners.base import classify, run_process
 from harness.tables import REPO
 
+# Bochs log lines that end a run.  With reset_on_triple_fault=0 a triple fault
+# is reported as "exception(): 3rd (N) exception with no resolution".
 BAD_PATTERNS = {
-    r"exception with no resolution": "TRIPLE_FAULT",
+    r"exception\(\): 3rd \(\d+\) exception with no resolution": "TRIPLE_FAULT",
     r"Shutdown port: shutdown requested": "SHUTDOWN",
-    r">>PANIC<< (?!Shutdown port)": "PANIC",
+    # Whole line only: a buffer that ends right after ">>PANIC<< " must not match.
+    r">>PANIC<< (?!Shutdown port|exception\(\): 3rd)[^\r\n]*[\r\n]": "PANIC",
 }
-# Lines of Bochs's log that explain a VM-entry failure (harness.bochslog uses them too).
 CLEAN_EXIT = {0, 1}  # Bochs exits 1 even after the shutdown port
+# Why the Bochs 3.0 build failed in this process, if it did (set by ensure_bochs3_or_reason).
+_bochs3_error: list[str] = []
+
+
+def ensure_bochs3_or_reason(log=None) -> str:
+    """Build Bochs 3.0 if needed; return "" or the one-line reason it is unavailable."""
+    from harness import bochs_build
+    if bochs_build.cached_binary():
+        return ""
+    try:
+        bochs_build.ensure_bochs3(log=log)
+        return ""
+    except bochs_build.BuildError as exc:
+        _bochs3_error[:] = [str(exc)]
+        return str(exc)
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,7 +88,11 @@ class BochsPlatform:
             return (b, "") if b else (None, "bochs-bin not found (apt-get install bochs bochsbios vgabios)")
         from harness import bochs_build
         b = bochs_build.cached_binary()
-        return (str(b), "") if b else (None, "Bochs 3.0 is not built (make bochs3)")
+        if b:
+            return str(b), ""
+        if _bochs3_error:
+            return None, f"Bochs 3.0 build failed: {_bochs3_error[0]}"
+        return None, "Bochs 3.0 is not built (make bochs3)"
 
     def availability(self) -> tuple[bool, str]:
         b, why = self.binary()

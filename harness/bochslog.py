@@ -1,0 +1,57 @@
+"""Bochs's own explanation of a VM-entry failure, taken from its log.
+
+The image writes ``@VTMARK BEGIN <scenario>`` to port 0xe9 at each BEGIN;
+Bochs (port_e9_hack) prints it into the same output as its log, so each
+log line can be attributed to the scenario that was running.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from harness.model import RunResult
+
+MARK = re.compile(r"@VTMARK BEGIN (\S+)")
+# Bochs's wording for failed VM entries and VMX instruction failures.
+REASON = re.compile(r"(VMFAIL:|VMENTER FAIL:|VMEXIT: |VMABORT|LoadMSRs|VMX: |VMLAUNCH|VMRESUME)")
+_STAMP = re.compile(r"^\d+[a-z]\[[A-Z0-9 ]+\]\s*")
+
+
+def split_by_scenario(text: str) -> dict[str, list[str]]:
+    """{scenario id: log lines printed while it ran}."""
+    out: dict[str, list[str]] = {}
+    cur = None
+    for line in text.splitlines():
+        line = line.replace("\r", "")
+        m = MARK.search(line)
+        if m:
+            cur = m.group(1)
+            out.setdefault(cur, [])
+            continue
+        if cur is not None:
+            out[cur].append(line)
+    return out
+
+
+def reasons(lines: list[str]) -> list[str]:
+    """The lines that name a failed check, without Bochs's tick/level prefix."""
+    seen, out = set(), []
+    for line in lines:
+        if REASON.search(line):
+            text = _STAMP.sub("", line).strip()
+            if text not in seen:
+                seen.add(text)
+                out.append(text)
+    return out
+
+
+def reasons_for(run: RunResult, scenario: str) -> list[str]:
+    """Bochs's reason lines for one scenario of a run ([] for other platforms)."""
+    path = run.log_paths.get("emulator")
+    if not path or not run.platform.startswith("bochs"):
+        return []
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return reasons(split_by_scenario(text).get(scenario, []))

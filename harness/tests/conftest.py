@@ -1,0 +1,25 @@
+"""Unit tests of parsing and comparison: canned traces, no emulator."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def canned():
+    """Read a canned serial log by name (harness/tests/data/<name>.log)."""
+    return lambda name: (DATA / f"{name}.log").read_text()
+
+
+@pytest.fixture(scope="session")
+def tab():
+    from harness import tables
+    try:
+        return tables.load()
+    except tables.TablesError as exc:
+        pytest.skip(f"{exc}")

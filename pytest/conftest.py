@@ -1,0 +1,88 @@
+"""End-to-end fixtures: boot each platform once per session, cache its trace.
+
+Test ids are <scenario>-<platform> (and <scenario>-<a>-vs-<b> for pairs), so
+``pytest -k vmcall`` selects exactly the VMCALL tests on every platform.
+Only the scenarios and platforms of the selected tests are booted.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+
+from harness import platforms, session, tables  # noqa: E402
+
+try:
+    TABLES = tables.load()
+    CATALOG = session.load_catalog()
+except (tables.TablesError, session.SelectionError) as exc:  # pragma: no cover - clear message, no traceback
+    raise pytest.UsageError(f"{exc} (make check builds it)")
+
+SCENARIOS = [s for s in CATALOG if not s["hidden"]]
+META = {s["id"]: s for s in CATALOG}
+PLATFORMS = list(platforms.all_platforms())
+PAIRS = platforms.same_model_pairs(PLATFORMS)
+TIMEOUT = float(os.environ.get("VMXDIFF_TIMEOUT", "60"))
+
+
+def pytest_generate_tests(metafunc):
+    if "scenario_platform" in metafunc.fixturenames:
+        params = [(s["id"], p) for p in PLATFORMS for s in SCENARIOS]
+        metafunc.parametrize("scenario_platform", params, ids=[f"{s}-{p}" for s, p in params])
+    if "scenario_pair" in metafunc.fixturenames:
+        params = [(s["id"], a, b) for a, b in PAIRS for s in SCENARIOS]
+        metafunc.parametrize("scenario_pair", params, ids=[f"{s}-{a}-vs-{b}" for s, a, b in params])
+    if "platform_name" in metafunc.fixturenames:
+        metafunc.parametrize("platform_name", PLATFORMS)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Record which (platform, scenario) the selected tests need."""
+    need_plats, need_ids = set(), set()
+    for item in items:
+        cs = getattr(item, "callspec", None)
+        if not cs:
+            continue
+        if "scenario_platform" in cs.params:
+            sid, plat = cs.params["scenario_platform"]
+            need_plats.add(plat)
+            need_ids.add(sid)
+        elif "scenario_pair" in cs.params:
+            sid, a, b = cs.params["scenario_pair"]
+            need_plats.update((a, b))
+            need_ids.add(sid)
+        elif "platform_name" in cs.params:
+            need_plats.add(cs.params["platform_name"])
+            need_ids.update(s["id"] for s in SCENARIOS)
+    config._vmxdiff_need = (need_plats, need_ids)
+
+
+@pytest.fixture(scope="session")
+def runs(request):
+    """{platform: RunResult} for every platform the selected tests need."""
+    need_plats, need_ids = getattr(request.config, "_vmxdiff_need", (set(PLATFORMS), set()))
+    if any(p.startswith("bochs30-") for p in need_plats):
+        _ensure_bochs3()
+    all_ids = {s["id"] for s in SCENARIOS}
+    ids = None if need_ids >= all_ids else sorted(need_ids)
+    session.install_signal_cleanup()
+    results = session.run_platforms(sorted(need_plats), ids, {}, timeout=TIMEOUT)
+    request.config._vmxdiff_results = results
+    return results
+
+
+def _ensure_bochs3():
+    """Build Bochs 3.0 once (cached); on failure its platforms report UNAVAILABLE."""
+    from harness import bochs_build
+    from harness.runners.bochs import ensure_bochs3_or_reason
+    if bochs_build.cached_binary():
+        return
+    sys.stderr.write("\nvmx-diff: building Bochs 3.0 from Debian's trixie source (first time only, ~70 s)...\n")
+    why = ensure_bochs3_or_reason(log=open(os.devnull, "w"))
+    if why:
+        sys.stderr.write(f"vmx-diff: Bochs 3.0 unavailable: {why}\n")

@@ -1,0 +1,31 @@
+"""Platforms against each other, exit by exit (same image, same scenario)."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import TABLES
+from harness import compare, evaluate
+from harness.model import Status
+
+
+@pytest.mark.divergence
+def test_pair(scenario_pair, runs):
+    sid, a, b = scenario_pair
+    v = evaluate.pair_verdict(runs[a], runs[b], sid, TABLES)
+    if v.status == Status.SKIP:
+        pytest.skip(v.reason)
+    if v.status == Status.XFAIL:
+        pytest.xfail("registered divergence: " + v.known)
+    assert v.status == Status.PASS, "\n".join(
+        [f"{sid}: {v.status.value} {v.reason}"] + ["  " + d.message() for d in v.divergences]
+        + [f"  {a}: {runs[a].serial_path}", f"  {b}: {runs[b].serial_path}"])
+
+
+def test_capability_fingerprints_recorded(runs):
+    """Every VMX platform printed its capability MSRs; differences are listed
+    (they explain capability skips, they are not divergences)."""
+    vmx = {n: r for n, r in runs.items() if r.trace is not None and r.trace.caps}
+    if not vmx:
+        pytest.skip("no platform ran VMX")
+    for name, r in vmx.items():
+        assert "IA32_VMX_BASIC" in r.trace.caps and r.trace.caps["IA32_VMX_BASIC"], name

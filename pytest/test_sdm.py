@@ -1,0 +1,62 @@
+"""Every scenario on every platform versus what the Intel SDM says."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import META, TABLES
+from harness import bochslog, compare, evaluate
+from harness.model import RunStatus, Status
+
+
+def _fail_message(v, run) -> str:
+    lines = [f"{v.scenario} on {v.platform}: {v.status.value} {v.reason}"]
+    lines += ["  " + d.message() for d in v.divergences]
+    why = bochslog.reasons_for(run, v.scenario)
+    if why:
+        lines.append("  Bochs says:")
+        lines += ["    " + w for w in why]
+    lines.append(f"  raw trace: {run.serial_path}")
+    for k, p in run.log_paths.items():
+        lines.append(f"  {k} log: {p}")
+    return "\n".join(lines)
+
+
+def test_sdm(scenario_platform, runs):
+    """Exit reason, qualification, length, RIP advance and errors as the SDM says."""
+    sid, plat = scenario_platform
+    run = runs[plat]
+    v = evaluate.scenario_verdict(run, META[sid], TABLES)
+    known = compare.known_divergence(plat, sid)
+    if v.status == Status.SKIP:
+        pytest.skip(v.reason)
+    if v.status == Status.XFAIL:
+        pytest.xfail("registered divergence: " + v.known)
+    if known and v.status == Status.PASS:
+        pytest.fail(f"registered divergence no longer observed on {plat}; remove it from "
+                    f"harness/compare.py KNOWN_DIVERGENCES: {known.cite}")
+    assert v.status == Status.PASS, _fail_message(v, run)
+
+
+def test_platform_boot(platform_name, runs):
+    """The boot itself: complete trace, matching tables, named status otherwise."""
+    run = runs[platform_name]
+    if run.status == RunStatus.UNAVAILABLE:
+        pytest.skip(f"{platform_name} unavailable: {run.reason}")
+    assert run.status == RunStatus.COMPLETE, f"{platform_name}: {run.status.value}: {run.reason} ({run.serial_path})"
+    assert run.trace.boot is not None
+    assert run.trace.boot.fields["tables"] == TABLES.hash, "image and harness were built from different tables"
+    assert not run.trace.nomatch
+
+
+def test_qemu_without_kvm_reports_no_vmx(runs):
+    """Where KVM nested VMX is missing, QEMU runs TCG and the image must say
+    VMX is absent (CPUID.1:ECX.VMX clear) and skip every scenario cleanly."""
+    if "qemu-kvm" not in runs:
+        pytest.skip("qemu-kvm not selected")
+    run = runs["qemu-kvm"]
+    if run.info.get("accelerator") == "kvm":
+        pytest.skip("this host has KVM nested VMX; the VMX scenarios run instead")
+    assert run.status == RunStatus.COMPLETE, run.reason
+    assert run.trace.novmx == "cpuid_vmx_clear"
+    ends = [s.end.fields["status"] for s in run.trace.scenarios.values()]
+    assert ends and all(e == "SKIP" for e in ends)
