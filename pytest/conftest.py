@@ -41,6 +41,7 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("platform_name", PLATFORMS)
 
 
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection
 def pytest_collection_modifyitems(config, items):
     """Record which (platform, scenario) the selected tests need."""
     need_plats, need_ids = set(), set()
@@ -63,9 +64,11 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def runs(request):
+def runs(request, record_testsuite_property):
     """{platform: RunResult} for every platform the selected tests need."""
-    need_plats, need_ids = getattr(request.config, "_vmxdiff_need", (set(PLATFORMS), set()))
+    need_plats, need_ids = getattr(request.config, "_vmxdiff_need", (set(), set()))
+    if not need_plats:  # only unparametrized tests selected: boot everything
+        need_plats, need_ids = set(PLATFORMS), {s["id"] for s in SCENARIOS}
     if any(p.startswith("bochs30-") for p in need_plats):
         _ensure_bochs3()
     all_ids = {s["id"] for s in SCENARIOS}
@@ -73,7 +76,33 @@ def runs(request):
     session.install_signal_cleanup()
     results = session.run_platforms(sorted(need_plats), ids, {}, timeout=TIMEOUT)
     request.config._vmxdiff_results = results
+    for name, r in results.items():
+        record_testsuite_property(f"{name}.status", r.status.value)
+        for k in ("emulator", "version", "cpu_model", "accelerator"):
+            if r.info.get(k):
+                record_testsuite_property(f"{name}.{k}", str(r.info[k]))
     return results
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Write reports/results.json, a history entry and the dashboard."""
+    results = getattr(session.config, "_vmxdiff_results", None)
+    if not results:
+        return
+    from harness import report
+    try:
+        doc = report.build_results(results, CATALOG, TABLES, PAIRS)
+        path = report.save(doc)
+        session.config._vmxdiff_report = path
+    except OSError as exc:
+        sys.stderr.write(f"vmx-diff: could not write the report: {exc}\n")
+
+
+def pytest_terminal_summary(terminalreporter):
+    path = getattr(terminalreporter.config, "_vmxdiff_report", None)
+    if path:
+        terminalreporter.write_line(f"vmx-diff results: reports/results.json, history {path}, "
+                                    f"dashboard reports/index.html")
 
 
 def _ensure_bochs3():

@@ -1,0 +1,181 @@
+"""Results JSON (schema-versioned), the run history, and `make report`.
+
+Every write goes to a temporary file in the same folder and is renamed into
+place, so a run killed at any moment (kill -9 included) leaves the history
+and every earlier report intact.  The history is append-only: one file per
+run under reports/history/, never rewritten.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from harness import bochslog, compare, evaluate
+from harness.model import RunResult
+from harness.tables import REPO, Tables
+
+SCHEMA = "vmx-diff/results/1"
+REPORTS = REPO / "reports"
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write text to path via a temporary file and rename (POSIX atomic)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def git_commit() -> str:
+    try:
+        r = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return r.stdout.strip() + ("-dirty" if dirty else "") if r.returncode == 0 else "unknown"
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def _rel(p: str) -> str:
+    try:
+        return str(Path(p).resolve().relative_to(REPORTS.resolve()))
+    except (ValueError, OSError):
+        return p
+
+
+def _div(d) -> dict:
+    return {"record": d.record, "field": d.field, "left": _jsonable(d.left), "right": _jsonable(d.right),
+            "left_name": d.left_name, "right_name": d.right_name, "note": d.note, "line": d.line,
+            "message": d.message()}
+
+
+def _jsonable(v):
+    return v if isinstance(v, (int, str, bool, type(None), dict, list, float)) else str(v)
+
+
+def _excerpt(run: RunResult, sid: str, limit: int = 12) -> list[str]:
+    tr = run.trace
+    st = tr.scenarios.get(sid) if tr else None
+    if not st:
+        return []
+    recs = [r.raw for r in st.records if r.type != "VMCS"]
+    return recs[:limit]
+
+
+def build_results(runs: dict, catalog: list[dict], tables: Tables, pairs: list[tuple[str, str]],
+                  params: dict | None = None, run_id: str | None = None) -> dict:
+    """The results document for one `make check` (or `make run`)."""
+    now = _dt.datetime.now(_dt.timezone.utc)
+    run_id = run_id or now.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    metas = [m for m in catalog if not m["hidden"]]
+    doc = {"schema": SCHEMA, "run_id": run_id, "commit": git_commit(), "date": now.isoformat(timespec="seconds"),
+           "host": socket.gethostname(), "tables": tables.hash, "platforms": {}, "results": [], "pairs": [],
+           "capability_diffs": []}
+    for name, run in runs.items():
+        tr = run.trace
+        doc["platforms"][name] = {
+            "status": run.status.value, "reason": run.reason, "duration_s": round(run.duration_s, 3),
+            "first_record_s": None if run.first_record_s is None else round(run.first_record_s, 3),
+            "emulator": run.info.get("emulator"), "version": run.info.get("version"),
+            "cpu_model": run.info.get("cpu_model"), "accelerator": run.info.get("accelerator"),
+            "accelerator_reason": run.info.get("accelerator_reason"), "cmdline": run.info.get("cmdline"),
+            "vmx": bool(tr and tr.caps and not tr.novmx), "novmx": tr.novmx if tr else None,
+            "fingerprint": {k: (None if v is None else hex(v)) for k, v in (tr.caps if tr else {}).items()},
+            "serial": _rel(run.serial_path) if run.serial_path else None,
+            "logs": {k: _rel(p) for k, p in run.log_paths.items()},
+        }
+        for meta in metas:
+            if tr is not None and meta["id"] not in tr.scenarios and run.status.value == "COMPLETE" and \
+                    run.info.get("cmdline", "").startswith("scenarios="):
+                continue  # not selected in this run
+            v = evaluate.scenario_verdict(run, meta, tables, params)
+            st = tr.scenarios.get(meta["id"]) if tr else None
+            doc["results"].append({
+                "scenario": meta["id"], "platform": name, "status": v.status.value, "reason": v.reason,
+                "known_divergence": v.known or None, "exits": v.exits,
+                "divergences": [_div(d) for d in v.divergences],
+                "duration_s": round(run.duration_s, 3),
+                "trace_line": st.begin_line if st else None,
+                "excerpt": _excerpt(run, meta["id"]),
+                "bochs_reasons": bochslog.reasons_for(run, meta["id"]),
+                "vmcs": [[tables.field_group(e), tables.field_name(e), hex(val)] for e, val in (st.vmcs if st else [])],
+                "serial": _rel(run.serial_path) if run.serial_path else None,
+                "logs": {k: _rel(p) for k, p in run.log_paths.items()},
+            })
+    for a, b in pairs:
+        if a not in runs or b not in runs:
+            continue
+        ta, tb = runs[a].trace, runs[b].trace
+        if ta and tb and ta.caps and tb.caps:
+            doc["capability_diffs"].append({"left": a, "right": b, "diffs": [
+                {"msr": k, "left": None if x is None else hex(x), "right": None if y is None else hex(y)}
+                for k, x, y in compare.cap_diff(ta.caps, tb.caps)]})
+        for meta in metas:
+            if ta and meta["id"] not in ta.scenarios and ta.finish is not None and ta.scenarios:
+                continue
+            v = evaluate.pair_verdict(runs[a], runs[b], meta["id"], tables)
+            doc["pairs"].append({"scenario": meta["id"], "left": a, "right": b, "status": v.status.value,
+                                 "reason": v.reason, "known_divergence": v.known or None,
+                                 "divergences": [_div(d) for d in v.divergences]})
+    return doc
+
+
+def save(doc: dict, reports: Path = REPORTS) -> Path:
+    """results.json (latest) plus an append-only history entry; then the dashboard."""
+    text = json.dumps(doc, indent=1, sort_keys=False)
+    hist = reports / "history" / f"{doc['run_id']}.json"
+    atomic_write(hist, text)
+    atomic_write(reports / "results.json", text)
+    try:
+        from harness import dashboard
+        dashboard.render(reports)
+    except ImportError:
+        pass
+    return hist
+
+
+def load_history(reports: Path = REPORTS) -> list[dict]:
+    """All complete history entries, oldest first; unreadable files are skipped."""
+    out = []
+    for p in sorted((reports / "history").glob("*.json")):
+        try:
+            doc = json.loads(p.read_text())
+        except (OSError, ValueError):
+            continue
+        if doc.get("schema") == SCHEMA:
+            out.append(doc)
+    out.sort(key=lambda d: d.get("date", ""))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    """`make report`: rebuild reports/index.html from the history; boots nothing."""
+    del argv
+    try:
+        from harness import dashboard
+    except ImportError:
+        print("report: error: harness/dashboard.py is missing", file=sys.stderr)
+        return 4
+    hist = load_history()
+    if not hist:
+        print(f"report: error: no history under {REPORTS / 'history'}; run `make check` first", file=sys.stderr)
+        return 2
+    path = dashboard.render(REPORTS)
+    print(f"report: {path} ({len(hist)} runs)")
+    return 0
