@@ -139,14 +139,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("left")
     p.add_argument("right")
     p.set_defaults(fn=cmd_compare)
-    for name, mod in (("bench", "bench"), ("report", "report"), ("debug", "debug"), ("repro", "repro")):
-        p = sub.add_parser(name, help=f"see harness/{mod}.py")
-        p.add_argument("rest", nargs=argparse.REMAINDER)
-        p.set_defaults(fn=lambda a, m=mod: __import__(f"harness.{m}", fromlist=["main"]).main(a.rest))
+    for name in DELEGATED:
+        sub.add_parser(name, help=f"see harness/{name}.py (own options)")
     return ap
 
 
+DELEGATED = ("bench", "report", "debug", "repro")
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in DELEGATED:
+        # These modules parse their own options.
+        mod = __import__(f"harness.{argv[0]}", fromlist=["main"])
+        try:
+            return mod.main(argv[1:])
+        except (CliError, session.SelectionError, platforms.PlatformError, tables.TablesError) as exc:
+            print(f"harness: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            from harness.runners import base
+            base.kill_all_live()
+            return 130
     args = build_parser().parse_args(argv)
     try:
         return args.fn(args)

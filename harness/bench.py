@@ -1,0 +1,78 @@
+"""`make bench`: measured figures, not timed tests.
+
+Figures: Bochs launch to first trace record; whole-catalog boot per platform
+(2.7 vs 3.0); marginal time per scenario; traced VMCALL exits per second on
+a long loop; Bochs 3.0 cache-hit time; optionally `make check` wall time.
+Each figure is the median of --repeat boots.  Written to reports/bench.json.
+
+    python3 -m harness bench [--exits 100000] [--repeat 3] [--check]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import time
+
+from harness import platforms, session
+from harness.model import RunStatus
+from harness.report import REPORTS, atomic_write
+from harness.tables import REPO
+
+
+def _boot(plat: str, ids, params, timeout=600):
+    res = session.run_platforms([plat], ids, params, timeout=timeout, jobs=1)[plat]
+    if res.status != RunStatus.COMPLETE:
+        raise RuntimeError(f"{plat}: {res.status.value}: {res.reason}")
+    return res
+
+
+def _median_boot(plat, ids, params, repeat):
+    runs = [_boot(plat, ids, params) for _ in range(repeat)]
+    return (statistics.median(r.duration_s for r in runs),
+            statistics.median(r.first_record_s or 0 for r in runs))
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python3 -m harness bench")
+    ap.add_argument("--exits", type=int, default=100000, help="VMCALL exits in the long loop")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--check", action="store_true", help="also time a whole `make check`")
+    args = ap.parse_args(argv)
+    catalog = session.load_catalog()
+    n_all = sum(1 for s in catalog if not s["hidden"])
+    figures: dict = {"catalog_scenarios": n_all}
+    rows = []
+    avail = [p for p in ("bochs27-skylake_x", "bochs30-skylake_x", "bochs27-penryn", "bochs30-penryn",
+                         "bochs30-sapphire_rapids", "qemu-kvm") if platforms.get(p).availability()[0]]
+    for plat in avail:
+        whole, first = _median_boot(plat, None, {}, args.repeat)
+        one, _ = _median_boot(plat, ["vmcall_loop"], {}, args.repeat)
+        marginal = (whole - one) / max(1, n_all - 1)
+        figures[plat] = {"whole_catalog_s": round(whole, 3), "first_record_s": round(first, 3),
+                         "one_scenario_s": round(one, 3), "marginal_per_scenario_s": round(marginal, 4)}
+        rows.append(f"{plat:26} whole catalog {whole:6.2f} s   launch->first record {first:5.2f} s   "
+                    f"one scenario {one:5.2f} s   marginal/scenario {marginal * 1000:6.1f} ms")
+    for plat in [p for p in avail if p.startswith("bochs")][:1] + [p for p in avail if p == "bochs30-skylake_x"]:
+        short = _boot(plat, ["vmcall_loop"], {"vmcall_loop.count": 10})
+        long = _boot(plat, ["vmcall_loop"], {"vmcall_loop.count": args.exits})
+        rate = (args.exits - 10) / max(1e-9, long.duration_s - short.duration_s)
+        figures[plat]["traced_exits_per_s"] = round(rate)
+        figures[plat]["long_loop_s"] = round(long.duration_s, 2)
+        rows.append(f"{plat:26} {args.exits} traced VMCALL exits in {long.duration_s:.1f} s: {rate:,.0f} exits/s")
+    from harness import bochs_build
+    t = time.perf_counter()
+    hit = bochs_build.cached_binary()
+    figures["bochs3_cache_hit_s"] = round(time.perf_counter() - t, 4) if hit else None
+    rows.append(f"Bochs 3.0 cache hit: {figures['bochs3_cache_hit_s']} s" if hit else "Bochs 3.0: not built")
+    if args.check:
+        t = time.monotonic()
+        r = subprocess.run(["make", "check"], cwd=REPO, capture_output=True, text=True, check=False)
+        figures["make_check_s"] = round(time.monotonic() - t, 1)
+        figures["make_check_rc"] = r.returncode
+        rows.append(f"make check: {figures['make_check_s']} s (exit {r.returncode})")
+    atomic_write(REPORTS / "bench.json", json.dumps(figures, indent=1))
+    print("\n".join(rows))
+    print(f"figures: {REPORTS / 'bench.json'}")
+    return 0
