@@ -1,6 +1,6 @@
 """Command line: ``python3 -m harness <command>``.
 
-Commands: list, run, parse, compare, bench, report, debug, repro.
+Commands: list, run, parse, compare, vmcs, bench, report, debug, repro.
 Exit codes (in the spirit of xtf-runner): 0 success, 1 failure (a
 divergence), 2 bad input, 3 everything skipped, 4 error, 5 crash/timeout.
 """
@@ -121,6 +121,41 @@ def cmd_compare(args) -> int:
     return EXIT_FAIL if total else EXIT_OK
 
 
+def cmd_vmcs(args) -> int:
+    """VMCS dump of one scenario, grouped, or the diff of two platforms' dumps."""
+    tab = tables.load()
+    dumps = []
+    for p in args.traces:
+        try:
+            tr = parser.parse(Path(p).read_text(encoding="utf-8", errors="replace"))
+        except OSError as exc:
+            raise CliError(f"cannot read {p}: {exc.strerror}") from exc
+        st = tr.scenarios.get(args.scenario)
+        if st is None or not st.vmcs:
+            raise CliError(f"{p}: no VMCS dump for scenario {args.scenario!r}")
+        dumps.append(dict(st.vmcs))
+    groups = ("control", "exit-info", "guest", "host")
+    if len(dumps) == 1:
+        for g in groups:
+            print(f"[{g}]")
+            for enc, val in sorted(dumps[0].items()):
+                if tab.field_group(enc) == g:
+                    print(f"  {tab.field_name(enc):34} {val:#x}")
+        return EXIT_OK
+    a, b = dumps
+    diffs = 0
+    for g in groups:
+        for enc in sorted(set(a) | set(b)):
+            if tab.field_group(enc) != g or a.get(enc) == b.get(enc):
+                continue
+            diffs += 1
+            fa = "unsupported" if enc not in a else hex(a[enc])
+            fb = "unsupported" if enc not in b else hex(b[enc])
+            print(f"[{g}] {tab.field_name(enc):34} {fa:>20}  {fb:>20}")
+    print(f"{diffs} field(s) differ")
+    return EXIT_FAIL if diffs else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python3 -m harness", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -139,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("left")
     p.add_argument("right")
     p.set_defaults(fn=cmd_compare)
+    p = sub.add_parser("vmcs", help="grouped VMCS dump of a scenario, or diff of two traces' dumps")
+    p.add_argument("--scenario", required=True)
+    p.add_argument("traces", nargs="+", help="one serial log, or two to diff")
+    p.set_defaults(fn=cmd_vmcs)
     for name in DELEGATED:
         sub.add_parser(name, help=f"see harness/{name}.py (own options)")
     return ap

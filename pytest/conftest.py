@@ -99,6 +99,24 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter):
+    """Bochs's own words for every VM-entry failure, then where the report is."""
+    from harness import bochslog
+    from harness.model import ExitRecord, VmFailRecord
+    results = getattr(terminalreporter.config, "_vmxdiff_results", None) or {}
+    lines = []
+    for name, run in sorted(results.items()):
+        if not name.startswith("bochs") or run.trace is None:
+            continue
+        for sid, st in run.trace.scenarios.items():
+            failed = any(isinstance(e, VmFailRecord) or (isinstance(e, ExitRecord) and e.entry_fail)
+                         for e in st.events)
+            why = bochslog.reasons_for(run, sid) if failed else []
+            if why:
+                lines.append(f"{sid} on {name}: " + " | ".join(why))
+    if lines:
+        terminalreporter.section("Bochs VM-entry failure reasons")
+        for ln in lines:
+            terminalreporter.write_line(ln)
     path = getattr(terminalreporter.config, "_vmxdiff_report", None)
     if path:
         terminalreporter.write_line(f"vmx-diff results: reports/results.json, history {path}, "

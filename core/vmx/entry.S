@@ -62,9 +62,14 @@ vmx_enter:
         movq    VCPU_R15(%rdi), %r15
         movq    VCPU_RDI(%rdi), %rdi
         je      1f
+        .global vmx_insn_vmresume      /* symbols for `make debug` breakpoints */
+vmx_insn_vmresume:
         vmresume
         jmp     2f
-1:      vmlaunch
+        .global vmx_insn_vmlaunch
+1:
+vmx_insn_vmlaunch:
+        vmlaunch
 2:      /* VMfail: still on the C stack; report RFLAGS. */
         pushfq
         popq    %rax

@@ -1,0 +1,120 @@
+"""`make debug SCENARIO=<id> [PLATFORM=<bochs platform>]`.
+
+Boots only that scenario in Bochs with its debugger driven through pexpect:
+breakpoints at the VMLAUNCH/VMRESUME instructions (addresses from the ELF's
+symbols), registers, segments and control registers at the entry, a step
+over the entry, a break on the VM exit (`vmexitbp`), then the interactive
+Bochs prompt -- or, with --batch FILE, the transcript written to FILE.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+
+from harness import iso as isomod
+from harness import platforms, session
+from harness.cli import CliError
+from harness.runners import base
+from harness.runners.bochs import netns_prefix
+from harness.tables import DEFAULT_BUILD, REPO
+
+PROMPT = re.compile(r"<bochs:\d+> ")
+STEPS = (("r", "registers at the VM entry"), ("sreg", "segment registers"), ("creg", "control registers"),
+         ("vmexitbp", "break on the next VM exit"), ("s", "step over VMLAUNCH/VMRESUME"), ("r", "after the step"),
+         ("c", "continue to the VM exit"), ("r", "registers at the VM exit"))
+
+
+def symbol(elf: Path, name: str) -> int:
+    out = subprocess.run(["nm", str(elf)], capture_output=True, text=True, timeout=30, check=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == name:
+            return int(parts[0], 16)
+    raise CliError(f"symbol {name} not found in {elf}")
+
+
+def spawn(plat, iso: Path, run_dir: Path) -> pexpect.spawn:
+    """Bochs with its debugger at the first instruction."""
+    b, why = plat.binary()
+    if not b:
+        raise CliError(f"{plat.name} unavailable: {why}")
+    argv = [b, "-q", "-f", str(plat.config)]
+    if plat.version == "2.7":
+        prefix, why = netns_prefix()
+        if prefix is None:
+            raise CliError(why)
+        argv = prefix + argv
+    else:
+        argv.insert(1, "-debugger")
+    # TERM=dumb: no readline escape sequences in the transcript.
+    env = dict(os.environ, VMXDIFF_ISO=str(iso), VMXDIFF_SERIAL=str(run_dir / "serial.log"), LC_ALL="C",
+               TERM="dumb")
+    child = pexpect.spawn(argv[0], argv[1:], cwd=str(REPO), env=env, encoding="utf-8",
+                          codec_errors="replace", timeout=60, echo=False)
+    base.LIVE.add(child.pid)
+    return child
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python3 -m harness debug")
+    ap.add_argument("--scenario", required=True)
+    ap.add_argument("--platform", default="bochs27-skylake_x")
+    ap.add_argument("--batch", metavar="FILE", help="write the transcript to FILE instead of going interactive")
+    ap.add_argument("--timeout", type=float, default=60)
+    args = ap.parse_args(argv)
+    plat = platforms.get(args.platform)
+    if plat.kind != "bochs":
+        raise CliError("make debug drives the Bochs debugger: choose a bochs platform")
+    ids = session.resolve(args.scenario, session.load_catalog())
+    if len(ids) != 1:
+        raise CliError(f"{args.scenario!r} selects {len(ids)} scenarios; name exactly one")
+    elf = DEFAULT_BUILD / "vmxdiff.elf"
+    launch, resume = symbol(elf, "vmx_insn_vmlaunch"), symbol(elf, "vmx_insn_vmresume")
+    run_dir = session.new_run_dir("debug")
+    iso = isomod.cached_iso(DEFAULT_BUILD / "vmxdiff.elf32", DEFAULT_BUILD / "iso-cache",
+                            session.cmdline_for(ids, {}))
+    transcript = Path(args.batch) if args.batch else run_dir / "debug-transcript.txt"
+    child = spawn(plat, iso, run_dir)
+    log = open(transcript, "w", encoding="utf-8")
+    child.logfile_read = log
+    try:
+        child.expect(PROMPT, timeout=args.timeout)
+        for cmd in (f"lb {launch:#x}", f"lb {resume:#x}", "c"):
+            child.sendline(cmd)
+            child.expect(PROMPT, timeout=args.timeout)
+        log.write(f"\n### stopped at {ids[0]}'s VM entry (vmx_insn_vmlaunch={launch:#x}, "
+                  f"vmx_insn_vmresume={resume:#x})\n")
+        for cmd, what in STEPS:
+            log.write(f"\n### {cmd}: {what}\n")
+            child.sendline(cmd)
+            if child.expect([PROMPT, pexpect.EOF], timeout=args.timeout) == 1:
+                log.write("\n### the simulation ended (no further VM exit)\n")
+                break
+        if args.batch:
+            if child.isalive():
+                child.sendline("q")
+                child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=10)
+            print(f"debug: transcript {transcript}; serial {run_dir / 'serial.log'}")
+            return 0
+        log.flush()
+        print(f"\n[vmx-diff] at the VM exit of {ids[0]}; Bochs debugger is yours (q quits). "
+              f"Transcript so far: {transcript}")
+        child.logfile_read = None
+        child.interact()
+        return 0
+    except pexpect.TIMEOUT:
+        print(f"debug: error: Bochs debugger did not answer within {args.timeout:.0f} s (transcript {transcript})",
+              file=sys.stderr)
+        return 5
+    finally:
+        log.close()
+        if child.isalive():
+            base.kill_group(child.pid)
+        child.close(force=True)
+        base.LIVE.discard(child.pid)
