@@ -96,7 +96,7 @@ unit:
 	$(Q)$(PY) -m pytest -q harness/tests
 
 check: image
-	$(Q)$(PY) -m pytest $(ARGS)
+	$(Q)$(PY) -m pytest --junitxml=reports/junit.xml $(ARGS)
 
 test: check
 

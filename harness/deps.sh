@@ -4,7 +4,7 @@
 set -u
 PKGS="gcc make binutils bochs bochsbios vgabios qemu-system-x86 grub-pc-bin grub-common \
 xorriso mtools python3-pytest python3-pexpect iproute2 util-linux \
-build-essential dpkg-dev libreadline-dev"
+build-essential dpkg-dev libreadline-dev chromium"
 
 missing=""
 for p in $PKGS; do

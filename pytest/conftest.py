@@ -113,6 +113,19 @@ def pytest_terminal_summary(terminalreporter):
             why = bochslog.reasons_for(run, sid) if failed else []
             if why:
                 lines.append(f"{sid} on {name}: " + " | ".join(why))
+    caps = []
+    for a, b in PAIRS:
+        ra, rb = results.get(a), results.get(b)
+        if ra and rb and ra.trace and rb.trace and ra.trace.caps and rb.trace.caps:
+            from harness.compare import cap_diff
+            for msr, x, y in cap_diff(ra.trace.caps, rb.trace.caps):
+                fx = "absent" if x is None else hex(x)
+                fy = "absent" if y is None else hex(y)
+                caps.append(f"{a} vs {b}: {msr} {fx} vs {fy}")
+    if caps:
+        terminalreporter.section("VMX capability differences (explain capability skips; not divergences)")
+        for ln in caps:
+            terminalreporter.write_line(ln)
     if lines:
         terminalreporter.section("Bochs VM-entry failure reasons")
         for ln in lines:
