@@ -39,7 +39,7 @@ help:
 	@echo "make check    build, boot every platform, compare, run all tests (pytest)"
 	@echo "make unit     parser/comparison unit tests only (no emulator)"
 	@echo "make bench    benchmarks: boot time, per-scenario cost, exits/s"
-	@echo "make report   rebuild reports/index.html from reports/history.jsonl"
+	@echo "make report   rebuild reports/index.html from reports/history/*.json"
 	@echo "make debug SCENARIO=id [PLATFORM=...]   Bochs debugger at the scenario's entry"
 	@echo "make repro SCENARIO=id [PLATFORM=...]   self-contained bug-report folder + tarball"
 	@echo "make bochs3   build Bochs 3.0 from Debian's trixie source (cached)"

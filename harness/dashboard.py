@@ -56,6 +56,7 @@ class Outcome:
 
 
 Cell = tuple[str, str]  # (scenario, platform)
+PairKey = tuple[str, str, str]  # (scenario, left, right)
 
 
 # --------------------------------------------------------------------------- loading and normalising
@@ -111,14 +112,32 @@ def normalise(doc: dict, reports: Path) -> dict:
     return out
 
 
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _history(reports: Path) -> list[dict]:
+    """report.load_history, or the same files read defensively where it trips over odd content.
+
+    load_history raises on a history file that is valid JSON but not an object, or on a "date" that
+    is not a string; the page must render anyway, since report.save renders it after every run.
+    """
+    try:
+        return report.load_history(reports)
+    except (AttributeError, TypeError):
+        docs = [_read_json(p) for p in sorted((reports / "history").glob("*.json"))]
+        docs = [d for d in docs if isinstance(d, dict) and d.get("schema") == report.SCHEMA]
+        return sorted(docs, key=lambda d: _text(d.get("date")))
+
+
 def load_runs(reports: Path) -> list[dict]:
     """The history, oldest first, one document per run id; else results.json alone; else []."""
-    docs = report.load_history(reports)
+    docs = _history(reports)
     if not docs:
-        try:
-            latest = json.loads((reports / "results.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            latest = None
+        latest = _read_json(reports / "results.json")
         if isinstance(latest, dict) and latest.get("schema") == report.SCHEMA:
             docs = [latest]
     by_id: dict[str, dict] = {}
@@ -208,11 +227,6 @@ def _links(entry: dict) -> str:
     return f'<span class="links">{" · ".join(parts)}</span>' if parts else ""
 
 
-def _short_commit(commit: str) -> str:
-    sha, _, rest = commit.partition("-")
-    return sha[:12] + ("-" + rest if rest else "") if len(sha) == 40 else commit
-
-
 # --------------------------------------------------------------------------- header
 
 def _header(doc: dict, n_runs: int, last_n: int) -> str:
@@ -239,8 +253,8 @@ def _summary(doc: dict, labels: dict[Cell, list[str]]) -> str:
 def _accelerator(p: dict) -> str:
     acc, why = _text(p.get("accelerator")), _text(p.get("accelerator_reason"))
     if why and "kvm" not in acc.lower():
-        return f'{_e(acc)}<div class="why">{_e(why)}</div>'
-    return _e(acc)
+        return f'<span class="nowrap">{_e(acc)}</span><div class="why">{_e(why)}</div>'
+    return f'<span class="nowrap">{_e(acc)}</span>'
 
 
 def _platform_row(name: str, p: dict) -> str:
@@ -248,9 +262,10 @@ def _platform_row(name: str, p: dict) -> str:
     vmx = "yes" if p.get("vmx") else f'no <span class="why">{_e(p.get("novmx"))}</span>'
     reason = _text(p.get("reason"))
     cells = [f'<th class="nowrap">{_e(name)}</th>', f"<td>{_e(p.get('emulator'))}</td>",
-             f"<td>{_e(p.get('version'))}</td>", f"<td>{_e(p.get('cpu_model'))}</td>",
+             f"<td>{_e(p.get('version'))}</td>", f'<td class="nowrap">{_e(p.get("cpu_model"))}</td>',
              f'<td class="acc">{_accelerator(p)}</td>', f"<td>{_run_badge(p['status'], reason)}</td>",
-             f"<td>{vmx}</td>", f'<td class="num">{_e(p.get("duration_s"))}</td>', f'<td class="nowrap">{_links(p)}</td>']
+             f"<td>{vmx}</td>", f'<td class="num">{_e(p.get("duration_s"))}</td>',
+             f'<td class="nowrap">{_links(p)}</td>']
     row = f"<tr>{''.join(cells)}</tr>"
     if reason:
         row += f'<tr class="note"><td></td><td colspan="{len(cells) - 1}" class="why">{_e(reason)}</td></tr>'
@@ -263,8 +278,8 @@ def _platforms(doc: dict) -> str:
     head = "".join(f"<th>{h}</th>" for h in ("platform", "emulator", "version", "CPU model", "accelerator",
                                                "run status", "VMX", "time (s)", "files"))
     rows = "".join(_platform_row(n, p) for n, p in doc["platforms"].items())
-    return f'<section id="platforms"><h2>Platforms</h2><table class="plain"><thead><tr>{head}</tr></thead>' \
-           f"<tbody>{rows}</tbody></table></section>"
+    return f'<section id="platforms"><h2>Platforms</h2><div class="scroll"><table class="plain plat">' \
+           f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div></section>"
 
 
 def _legend() -> str:
@@ -315,7 +330,8 @@ def _matrix(doc: dict, hist: dict[Cell, list[Outcome]], labels: dict[Cell, list[
     head = "".join(f'<th class="plat">{_e(p)}</th>' for p in plats)
     rows = []
     for s in scens:
-        search = " ".join([s] + [_text(by_cell[(s, p)].get("reason")) for p in plats if (s, p) in by_cell])
+        present = [p for p in plats if (s, p) in by_cell]
+        search = " ".join([s] + present + [_text(by_cell[(s, p)].get("reason")) for p in present])
         cells = "".join(_matrix_cell(by_cell.get((s, p)), hist.get((s, p), []), labels.get((s, p), []),
                                      anchors.get((s, p), ""), last_n) for p in plats)
         rows.append(f'<tr data-filter="{_e(search.lower())}"><th class="scen">{_e(s)}</th>{cells}</tr>')
@@ -326,7 +342,7 @@ def _matrix(doc: dict, hist: dict[Cell, list[Outcome]], labels: dict[Cell, list[
 
 # --------------------------------------------------------------------------- cross-platform
 
-def _pair_matrix(doc: dict, anchors: dict[tuple[str, str, str], str]) -> str:
+def _pair_matrix(doc: dict, anchors: dict[PairKey, str]) -> str:
     cols = _ordered((p["left"], p["right"]) for p in doc["pairs"])
     scens = _ordered(p["scenario"] for p in doc["pairs"])
     by = {(p["scenario"], p["left"], p["right"]): p for p in doc["pairs"]}
@@ -370,7 +386,7 @@ def _capabilities(doc: dict) -> str:
            f'<div class="caps">{body}</div>'
 
 
-def _cross_platform(doc: dict, anchors: dict[tuple[str, str, str], str]) -> str:
+def _cross_platform(doc: dict, anchors: dict[PairKey, str]) -> str:
     pairs = _pair_matrix(doc, anchors) if doc["pairs"] else '<p class="hint">no platform pairs in this run</p>'
     return f'<section id="cross"><h2>Cross-platform</h2>{pairs}{_capabilities(doc)}</section>'
 
@@ -417,7 +433,7 @@ def _excerpt(r: dict, divs: list) -> str:
         cls = ' class="hit"' if m and int(m.group(1)) in hits else ""
         out.append(f"<span{cls}>{_e(line)}</span>")
     where = f' (from line {_e(r.get("trace_line"))})' if r.get("trace_line") is not None else ""
-    return f'<div class="sub">trace excerpt{where}</div><pre class="excerpt">{chr(10).join(out)}</pre>'
+    return f'<div class="sub">trace excerpt{where}</div><pre class="excerpt">{"".join(out)}</pre>'
 
 
 def _bochs_reasons(r: dict) -> str:
@@ -446,11 +462,13 @@ def _vmcs(r: dict) -> str:
            f'<div class="vmcsgrid">{"".join(tables)}</div></details>'
 
 
-def _side(r: dict | None, divs: list, title: str) -> str:
-    """Excerpt, Bochs reasons, links and VMCS of one result (one side of a pair, or a single result)."""
+def _side(r: dict | None, title: str, labels: Iterable[str] = ()) -> str:
+    """Links, trace excerpt, Bochs reasons and VMCS dump of one result."""
+    labs = "".join(_label(n) for n in labels)
     if r is None:
         return f'<div class="side"><h4>{_e(title)}</h4><p class="hint">no result in this run</p></div>'
-    return f'<div class="side"><h4>{_e(title)} {_links(r)}</h4>{_excerpt(r, divs)}{_bochs_reasons(r)}' \
+    divs = _list(r.get("divergences"))
+    return f'<div class="side"><h4>{_e(title)}{labs} {_links(r)}</h4>{_excerpt(r, divs)}{_bochs_reasons(r)}' \
            f"{_vmcs(r)}</div>"
 
 
@@ -463,67 +481,110 @@ def _reason_line(entry: dict) -> str:
     return "".join(parts)
 
 
-def _result_entry(r: dict, anchor: str, labels: list[str]) -> str:
-    divs = _list(r.get("divergences"))
-    head = f'<h3>{_e(r["scenario"])} <span class="on">on</span> {_e(r["platform"])} {_badge(r["status"])}' \
-           f'{"".join(_label(n) for n in labels)} <span class="kind">versus the SDM</span></h3>'
-    return f'<article class="entry {_status_class(r["status"])}" id="{anchor}" data-filter="">{head}' \
-           f'{_reason_line(r)}{_divergence_table(divs)}{_side(r, divs, r["platform"])}</article>'
+@dataclass
+class Details:
+    """What the detail sections show, and the element id each matrix cell links to."""
+
+    groups: list[list[dict]]  # results with divergences or failing; alike results (same signature) together
+    diagnostics: list[dict]  # the other results with Bochs reason lines or a VMCS dump
+    pairs: list[tuple[str, dict]]  # (element id, pair) with divergences or failing
+    cell_ids: dict[Cell, str]
+    pair_ids: dict[PairKey, str]
 
 
-def _pair_entry(p: dict, anchor: str, by_cell: dict[Cell, dict]) -> str:
-    divs = _list(p.get("divergences"))
-    head = f'<h3>{_e(p["scenario"])} <span class="on">on</span> {_e(p["left"])} <span class="on">vs</span> ' \
-           f'{_e(p["right"])} {_badge(p["status"])} <span class="kind">between platforms</span></h3>'
-    sides = _side(by_cell.get((p["scenario"], p["left"])), divs, p["left"]) + \
-        _side(by_cell.get((p["scenario"], p["right"])), divs, p["right"])
-    return f'<article class="entry {_status_class(p["status"])}" id="{anchor}" data-filter="">{head}' \
-           f'{_reason_line(p)}{_divergence_table(divs)}<div class="sides">{sides}</div></article>'
-
-
-def _diag_entry(r: dict, anchor: str) -> str:
-    head = f'<h3>{_e(r["scenario"])} <span class="on">on</span> {_e(r["platform"])} {_badge(r["status"])}</h3>'
-    return f'<article class="entry diag" id="{anchor}" data-filter="">{head}{_reason_line(r)}' \
-           f'{_side(r, [], r["platform"])}</article>'
-
-
-def _needs_entry(r: dict) -> bool:
-    return bool(_list(r.get("divergences"))) or r["status"] in FAILING
+def _needs_entry(entry: dict) -> bool:
+    return bool(_list(entry.get("divergences"))) or entry.get("status") in FAILING
 
 
 def _needs_diag(r: dict) -> bool:
     return bool(_list(r.get("bochs_reasons"))) or bool(_list(r.get("vmcs")))
 
 
-def _anchors(doc: dict) -> tuple[dict[Cell, str], dict[tuple[str, str, str], str]]:
-    """Element ids of the detail entries, by result cell and by pair."""
-    cells: dict[Cell, str] = {}
-    for i, r in enumerate(doc["results"]):
-        if _needs_entry(r) or _needs_diag(r):
-            cells.setdefault((r["scenario"], r["platform"]), f"r{i}")
-    pairs: dict[tuple[str, str, str], str] = {}
-    for i, p in enumerate(doc["pairs"]):
-        if _list(p.get("divergences")) or p["status"] in FAILING:
-            pairs.setdefault((p["scenario"], p["left"], p["right"]), f"p{i}")
-    return cells, pairs
+def _signature(r: dict) -> str:
+    """Equal for results of one scenario with the same outcome and the same divergences."""
+    divs = [[d.get(k) for k in ("record", "field", "left", "right", "left_name", "right_name", "note")]
+            for d in _list(r.get("divergences")) if isinstance(d, dict)]
+    return json.dumps([r["scenario"], r["status"], _text(r.get("reason")), _text(r.get("known_divergence")), divs],
+                      default=str)
 
 
-def _divergences(doc: dict, cell_anchors: dict[Cell, str], pair_anchors: dict[tuple[str, str, str], str],
-                 labels: dict[Cell, list[str]]) -> str:
+def collect_details(doc: dict) -> Details:
+    """Group the latest run's divergent or failing results, pick the diagnostics, number everything."""
     by_cell = {(r["scenario"], r["platform"]): r for r in doc["results"]}
-    entries = [_result_entry(r, cell_anchors[c], labels.get(c, [])) for c, r in by_cell.items()
-               if _needs_entry(r) and c in cell_anchors]
-    entries += [_pair_entry(p, f"p{i}", by_cell) for i, p in enumerate(doc["pairs"])
-                if pair_anchors.get((p["scenario"], p["left"], p["right"])) == f"p{i}"]
+    groups: dict[str, list[dict]] = {}
+    diags = []
+    for r in by_cell.values():
+        if _needs_entry(r):
+            groups.setdefault(_signature(r), []).append(r)
+        elif _needs_diag(r):
+            diags.append(r)
+    scen_order = {s: i for i, s in enumerate(_ordered(r["scenario"] for r in doc["results"]))}
+    diags.sort(key=lambda r: scen_order[r["scenario"]])  # stable: platforms keep their order
+    ordered_groups = sorted(groups.values(), key=lambda g: g[0]["status"] not in FAILING)  # failures first
+    cell_ids: dict[Cell, str] = {}
+    for g, members in enumerate(ordered_groups):
+        cell_ids.update({(r["scenario"], r["platform"]): f"r{g}" for r in members})
+    cell_ids.update({(r["scenario"], r["platform"]): f"d{i}" for i, r in enumerate(diags)})
+    pairs, pair_ids = [], {}
+    for i, p in enumerate(doc["pairs"]):
+        key = (p["scenario"], p["left"], p["right"])
+        if _needs_entry(p) and key not in pair_ids:
+            pair_ids[key] = f"p{i}"
+            pairs.append((f"p{i}", p))
+    return Details(ordered_groups, diags, pairs, cell_ids, pair_ids)
+
+
+def _result_entry(group: list[dict], anchor: str, labels: dict[Cell, list[str]]) -> str:
+    """One entry for the results of a scenario that diverge alike on one or more platforms."""
+    first = group[0]
+    plats = ", ".join(_e(r["platform"]) for r in group)
+    head = f'<h3>{_e(first["scenario"])} <span class="on">on</span> {plats} {_badge(first["status"])}' \
+           f'<span class="kind">versus the SDM</span></h3>'
+    sides = [_side(r, r["platform"], labels.get((r["scenario"], r["platform"]), [])) for r in group]
+    more = ""
+    if len(sides) > 1:
+        more = f'<details class="others"><summary>trace excerpts and files of the other {len(sides) - 1} ' \
+               f'platform(s)</summary>{"".join(sides[1:])}</details>'
+    return f'<article class="entry {_status_class(first["status"])}" id="{anchor}" data-filter="">{head}' \
+           f'{_reason_line(first)}{_divergence_table(_list(first.get("divergences")))}{sides[0]}{more}</article>'
+
+
+def _pair_entry(p: dict, anchor: str, by_cell: dict[Cell, dict]) -> str:
+    head = f'<h3>{_e(p["scenario"])} <span class="on">on</span> {_e(p["left"])} <span class="on">vs</span> ' \
+           f'{_e(p["right"])} {_badge(p["status"])}<span class="kind">between platforms</span></h3>'
+    sides = _side(by_cell.get((p["scenario"], p["left"])), p["left"]) + \
+        _side(by_cell.get((p["scenario"], p["right"])), p["right"])
+    return f'<article class="entry {_status_class(p["status"])}" id="{anchor}" data-filter="">{head}' \
+           f'{_reason_line(p)}{_divergence_table(_list(p.get("divergences")))}<div class="sides">{sides}</div>' \
+           f"</article>"
+
+
+def _diag_row(r: dict, anchor: str) -> str:
+    reasons = "".join(f"<div><code>{_e(x)}</code></div>" for x in _list(r.get("bochs_reasons")))
+    return f'<tr id="{anchor}" data-filter=""><td class="mono nowrap">{_e(r["scenario"])}</td>' \
+           f'<td class="nowrap">{_e(r["platform"])}</td><td>{_badge(r["status"])}</td>' \
+           f'<td>{reasons or "<span class=hint>none</span>"}</td><td>{_vmcs(r)}</td>' \
+           f'<td class="nowrap">{_links(r)}</td></tr>'
+
+
+def _divergences(doc: dict, details: Details, labels: dict[Cell, list[str]]) -> str:
+    by_cell = {(r["scenario"], r["platform"]): r for r in doc["results"]}
+    entries = [_result_entry(g, details.cell_ids[(g[0]["scenario"], g[0]["platform"])], labels)
+               for g in details.groups]
+    entries += [_pair_entry(p, anchor, by_cell) for anchor, p in details.pairs]
     body = "".join(entries) or '<p class="hint">no divergences and no failures in this run</p>'
-    diags = [_diag_entry(r, cell_anchors[c]) for c, r in by_cell.items()
-             if not _needs_entry(r) and _needs_diag(r) and c in cell_anchors]
-    diag = f'<section id="diagnostics"><h2>VM-entry failure diagnostics</h2><p class="hint">Results without ' \
-           f"divergence whose VM entry failed as the scenario intends: Bochs's own reason lines and the VMCS " \
-           f'dump.</p>{"".join(diags) or "<p class=hint>none in this run</p>"}</section>'
     return f'<section id="divergences"><h2>Divergences and failures</h2><p class="hint">Versus the SDM ' \
-           f"(one platform) and between platforms (pairs); the diverging trace lines are highlighted.</p>" \
-           f"{body}</section>{diag}"
+           f"(one entry for the platforms that diverge alike) and between platforms; the diverging trace " \
+           f"lines are highlighted.</p>{body}</section>"
+
+
+def _diagnostics(details: Details) -> str:
+    rows = "".join(_diag_row(r, details.cell_ids[(r["scenario"], r["platform"])]) for r in details.diagnostics)
+    table = '<table class="plain diag"><thead><tr><th>scenario</th><th>platform</th><th>status</th>' \
+            f"<th>Bochs log: failed check</th><th>VMCS</th><th>files</th></tr></thead><tbody>{rows}</tbody></table>"
+    return f'<section id="diagnostics"><h2>VM-entry failure diagnostics</h2><p class="hint">Results without ' \
+           f"divergence whose VM entry failed as the scenario intends: Bochs's own reason lines and the VMCS " \
+           f'dump.</p>{table if rows else "<p class=hint>none in this run</p>"}</section>'
 
 
 # --------------------------------------------------------------------------- page
@@ -553,14 +614,14 @@ table.plain th,table.plain td{border:1px solid var(--line);padding:3px 8px;text-
 table.plain thead th{background:#f1f3f4;font-weight:600}
 .scroll{overflow-x:auto}
 table.matrix th,table.matrix td{border:1px solid var(--line);padding:4px 6px}
-table.matrix thead th{background:#f1f3f4;font-weight:600;font-size:12px;position:sticky;top:0}
+table.matrix thead th{background:#f1f3f4;font-weight:600;font-size:12px}
 table.matrix th.scen{text-align:left;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;
 font-weight:500;background:#fff;white-space:nowrap}
 td.cell{min-width:120px;vertical-align:top;border-left-width:4px!important}
 td.cell.empty{color:var(--SKIP);text-align:center;background:#fff}
 .badge{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:11px;font-weight:600;
 letter-spacing:.02em;line-height:18px}
-a .badge{text-decoration:underline}
+td.cell a{text-decoration:none}
 .label{display:inline-block;margin-left:4px;padding:0 5px;border-radius:9px;font-size:11px;line-height:16px;
 border:1px solid}
 .lbl-new{background:#fce8e6;color:#a50e0e;border-color:#d93025}.lbl-still{background:#f1f3f4;color:#3c4043;
@@ -570,9 +631,9 @@ border-color:#80868b}.lbl-fixed{background:#e6f4ea;color:#0d652d;border-color:#1
 .strip .box:last-child{outline:1px solid #202124;outline-offset:1px}
 .ndiv{margin-left:4px;font-size:11px;color:var(--muted)}
 .legend,.legend-labels{list-style:none;padding:0;margin:4px 0;display:flex;flex-wrap:wrap;gap:6px 14px}
-.legend-labels{flex-direction:column}
+.legend-labels{display:grid!important;grid-template-columns:repeat(auto-fit,minmax(480px,1fr))}
 .why{color:var(--muted);font-size:12px}.num{text-align:right}.nowrap{white-space:nowrap}
-td.acc{max-width:300px}tr.note td{border-top:none!important;padding-top:0!important}
+td.acc{max-width:320px}tr.note td{border-top:none!important;padding-top:0!important}
 .mono,code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
 .caps{display:flex;flex-wrap:wrap;gap:12px}.capbox h4{margin:4px 0}
 .entry{background:#fff;border:1px solid var(--line);border-left:5px solid var(--other);border-radius:4px;
@@ -585,8 +646,10 @@ padding:4px 14px 10px;margin:10px 0}
 .sub{font-size:12px;color:var(--muted);margin-top:6px}
 pre.excerpt{background:#f6f8fa;border:1px solid var(--line);padding:6px 8px;margin:2px 0;overflow-x:auto;
 white-space:pre}
-pre.excerpt span{display:block}pre.excerpt .hit{background:#fce8e6;font-weight:600}
+pre.excerpt span{display:block;padding:0 4px}pre.excerpt .hit{background:#fce8e6;font-weight:600}
 ul.bochs{margin:2px 0;padding-left:20px}
+details.others{margin-top:8px}details.others summary{cursor:pointer;color:#1a73e8}
+table.diag td{vertical-align:top}table.diag details.vmcsdump{margin:0}table.diag .vmcsgrid{max-width:1000px}
 details.vmcsdump{margin-top:6px}details.vmcsdump summary{cursor:pointer;color:#1a73e8}
 .vmcsgrid{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start;margin-top:6px}
 table.vmcs caption{text-align:left;font-weight:600;padding:2px 0}
@@ -603,8 +666,7 @@ JS = """
   var bar=document.getElementById('filterbar'),box=document.getElementById('filter'),
       count=document.getElementById('filtercount');
   if(!bar||!box)return;
-  bar.hidden=false;
-  box.addEventListener('input',function(){
+  function apply(){
     var q=box.value.trim().toLowerCase(),els=document.querySelectorAll('[data-filter]'),shown=0;
     for(var i=0;i<els.length;i++){
       var el=els[i],hit=!q||el.getAttribute('data-filter').indexOf(q)>=0||
@@ -612,7 +674,11 @@ JS = """
       el.hidden=!hit;if(hit)shown++;
     }
     count.textContent=q?shown+' of '+els.length+' shown':'';
-  });
+  }
+  bar.hidden=false;
+  box.addEventListener('input',apply);
+  var m=/[?&]filter=([^&]*)/.exec(location.search);  // index.html?filter=text: a shareable filtered view
+  if(m){box.value=decodeURIComponent(m[1].replace(/\\+/g,' '));apply();}
 })();
 """
 
@@ -625,6 +691,7 @@ def _nav() -> str:
 
 def render_html(runs: list[dict], last_n: int = 10) -> str:
     """The whole page for normalised documents, oldest first (the last one is shown)."""
+    title = "vmx-diff dashboard"
     if not runs:
         body = '<header><h1>vmx-diff dashboard</h1></header><main><p class="hint">No results yet: run ' \
                "<code>make check</code>.</p></main>"
@@ -633,13 +700,16 @@ def render_html(runs: list[dict], last_n: int = 10) -> str:
         hist = cell_histories(runs)
         cells = {(r["scenario"], r["platform"]) for r in doc["results"]}
         labels = {c: classify(hist.get(c, [])) for c in cells}
-        cell_anchors, pair_anchors = _anchors(doc)
+        details = collect_details(doc)
+        failing = sum(r["status"] in FAILING for r in doc["results"])
+        title = f"vmx-diff: {failing} failing · {doc['run_id']}"
         body = _header(doc, len(runs), last_n) + _nav() + "<main>" + _summary(doc, labels) + _platforms(doc) + \
-            _legend() + _matrix(doc, hist, labels, cell_anchors, last_n) + _cross_platform(doc, pair_anchors) + \
-            _divergences(doc, cell_anchors, pair_anchors, labels) + "</main>"
+            _legend() + _matrix(doc, hist, labels, details.cell_ids, last_n) + \
+            _cross_platform(doc, details.pair_ids) + _divergences(doc, details, labels) + _diagnostics(details) + \
+            "</main>"
     return f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' \
            f'<meta name="viewport" content="width=device-width, initial-scale=1">' \
-           f"<title>vmx-diff dashboard</title><style>{CSS}{_STATUS_CSS}</style></head>" \
+           f"<title>{_e(title)}</title><style>{CSS}{_STATUS_CSS}</style></head>" \
            f"<body>{body}<script>{JS}</script></body></html>\n"
 
 

@@ -21,7 +21,10 @@ from harness.model import RunResult
 from harness.tables import REPO, Tables
 
 SCHEMA = "vmx-diff/results/1"
-REPORTS = REPO / "reports"
+# VMXDIFF_REPORTS moves every generated file (tests that run nested sessions use it).
+REPORTS = Path(os.environ.get("VMXDIFF_REPORTS") or REPO / "reports")
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -29,6 +32,7 @@ def atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
@@ -82,9 +86,9 @@ def build_results(runs: dict, catalog: list[dict], tables: Tables, pairs: list[t
                   params: dict | None = None, run_id: str | None = None) -> dict:
     """The results document for one `make check` (or `make run`)."""
     now = _dt.datetime.now(_dt.timezone.utc)
-    run_id = run_id or now.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    run_id = run_id or now.strftime("%Y%m%dT%H%M%S.%f") + f"-{os.getpid()}"
     metas = [m for m in catalog if not m["hidden"]]
-    doc = {"schema": SCHEMA, "run_id": run_id, "commit": git_commit(), "date": now.isoformat(timespec="seconds"),
+    doc = {"schema": SCHEMA, "run_id": run_id, "commit": git_commit(), "date": now.isoformat(timespec="microseconds"),
            "host": socket.gethostname(), "tables": tables.hash, "platforms": {}, "results": [], "pairs": [],
            "capability_diffs": []}
     for name, run in runs.items():
@@ -100,17 +104,17 @@ def build_results(runs: dict, catalog: list[dict], tables: Tables, pairs: list[t
             "serial": _rel(run.serial_path) if run.serial_path else None,
             "logs": {k: _rel(p) for k, p in run.log_paths.items()},
         }
+        selected = run.info.get("selected")
         for meta in metas:
-            if tr is not None and meta["id"] not in tr.scenarios and run.status.value == "COMPLETE" and \
-                    run.info.get("cmdline", "").startswith("scenarios="):
-                continue  # not selected in this run
+            if selected is not None and meta["id"] not in selected:
+                continue  # not booted in this run
             v = evaluate.scenario_verdict(run, meta, tables, params)
             st = tr.scenarios.get(meta["id"]) if tr else None
             doc["results"].append({
                 "scenario": meta["id"], "platform": name, "status": v.status.value, "reason": v.reason,
                 "known_divergence": v.known or None, "exits": v.exits,
                 "divergences": [_div(d) for d in v.divergences],
-                "duration_s": round(run.duration_s, 3),
+                "run_duration_s": round(run.duration_s, 3),
                 "trace_line": st.begin_line if st else None,
                 "excerpt": _excerpt(run, meta["id"]),
                 "bochs_reasons": bochslog.reasons_for(run, meta["id"]),
@@ -126,8 +130,9 @@ def build_results(runs: dict, catalog: list[dict], tables: Tables, pairs: list[t
             doc["capability_diffs"].append({"left": a, "right": b, "diffs": [
                 {"msr": k, "left": None if x is None else hex(x), "right": None if y is None else hex(y)}
                 for k, x, y in compare.cap_diff(ta.caps, tb.caps)]})
+        selected = runs[a].info.get("selected")
         for meta in metas:
-            if ta and meta["id"] not in ta.scenarios and ta.finish is not None and ta.scenarios:
+            if selected is not None and meta["id"] not in selected:
                 continue
             v = evaluate.pair_verdict(runs[a], runs[b], meta["id"], tables)
             doc["pairs"].append({"scenario": meta["id"], "left": a, "right": b, "status": v.status.value,
@@ -140,13 +145,15 @@ def save(doc: dict, reports: Path = REPORTS) -> Path:
     """results.json (latest) plus an append-only history entry; then the dashboard."""
     text = json.dumps(doc, indent=1, sort_keys=False)
     hist = reports / "history" / f"{doc['run_id']}.json"
+    if hist.exists():
+        raise FileExistsError(f"history entry {hist} exists: the history is append-only")
     atomic_write(hist, text)
     atomic_write(reports / "results.json", text)
     try:
         from harness import dashboard
         dashboard.render(reports)
-    except ImportError:
-        pass
+    except Exception as exc:  # the results are saved; a dashboard bug must not lose them
+        print(f"report: dashboard not rendered: {exc}", file=sys.stderr)
     return hist
 
 
@@ -158,9 +165,9 @@ def load_history(reports: Path = REPORTS) -> list[dict]:
             doc = json.loads(p.read_text())
         except (OSError, ValueError):
             continue
-        if doc.get("schema") == SCHEMA:
+        if isinstance(doc, dict) and doc.get("schema") == SCHEMA:
             out.append(doc)
-    out.sort(key=lambda d: d.get("date", ""))
+    out.sort(key=lambda d: str(d.get("date") or ""))
     return out
 
 

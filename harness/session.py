@@ -20,7 +20,7 @@ from harness.model import RunResult, RunStatus
 from harness.runners import base
 from harness.tables import DEFAULT_BUILD, REPO
 
-REPORTS = REPO / "reports"
+from harness.report import REPORTS  # one place decides where output goes
 DEFAULT_TIMEOUT = 60.0
 _lock = threading.Lock()
 
@@ -117,7 +117,7 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
         except Exception as exc:  # a runner bug must not lose the other platforms' results
             res = RunResult(platform=name, status=RunStatus.ERROR, reason=f"{type(exc).__name__}: {exc}",
                             run_dir=str(pdir))
-        res.info = dict(res.info, cmdline=cmdline)
+        res.info = dict(res.info, cmdline=cmdline, selected=ids)
         return res
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))

@@ -10,7 +10,8 @@ from conftest import REPO
 
 def test_unreachable_archive_reports_bochs3_unavailable(tmp_path):
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"),
-               VMXDIFF_BOCHS3_URI="http://127.0.0.1:9/debian", PYTHONDONTWRITEBYTECODE="1")
+               VMXDIFF_BOCHS3_URI="http://127.0.0.1:9/debian", PYTHONDONTWRITEBYTECODE="1",
+               VMXDIFF_REPORTS=str(tmp_path / "reports"))
     r = subprocess.run([sys.executable, "-m", "pytest", "-v", "-rs", "-p", "no:cacheprovider",
                         "pytest/test_sdm.py", "-k", "test_sdm and vmcall_loop"],
                        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
