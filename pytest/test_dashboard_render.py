@@ -156,6 +156,8 @@ def test_dashboard_in_chromium(rendered, tmp_path):
     for entry in [r for r in results if r["divergences"]] + pairs:
         for d in entry["divergences"]:
             assert f">{d['field']}<" in dom_text
+    # An entry-failure scenario shows Bochs's own reason line on the page.
+    assert any("VMENTER FAIL" in line for r in results for line in r["bochs_reasons"])
     for r in results:
         for line in r["bochs_reasons"]:
             assert line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in dom_text
