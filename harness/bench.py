@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import time
@@ -68,7 +69,9 @@ def main(argv: list[str]) -> int:
     rows.append(f"Bochs 3.0 cache hit: {figures['bochs3_cache_hit_s']} s" if hit else "Bochs 3.0: not built")
     if args.check:
         t = time.monotonic()
-        r = subprocess.run(["make", "check"], cwd=REPO, capture_output=True, text=True, check=False)
+        # A clean environment: under `make bench`, MAKEFLAGS would pass bench's ARGS to pytest.
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "ARGS")}
+        r = subprocess.run(["make", "check"], cwd=REPO, capture_output=True, text=True, check=False, env=env)
         figures["make_check_s"] = round(time.monotonic() - t, 1)
         figures["make_check_rc"] = r.returncode
         rows.append(f"make check: {figures['make_check_s']} s (exit {r.returncode})")

@@ -1,6 +1,8 @@
 """Every scenario on every platform versus what the Intel SDM says."""
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 from conftest import META, TABLES
@@ -42,7 +44,12 @@ def test_platform_boot(platform_name, runs):
     run = runs[platform_name]
     if run.status == RunStatus.UNAVAILABLE:
         pytest.skip(f"{platform_name} unavailable: {run.reason}")
-    assert run.status == RunStatus.COMPLETE, f"{platform_name}: {run.status.value}: {run.reason} ({run.serial_path})"
+    if run.status == RunStatus.COMPLETE_EMULATOR_CRASHED:
+        # Bochs 2.7 has been seen to segfault while exiting after a complete
+        # trace: the trace is whole and judged; the status stays in the results.
+        warnings.warn(f"{platform_name}: {run.reason}")
+    else:
+        assert run.status == RunStatus.COMPLETE, f"{platform_name}: {run.status.value}: {run.reason} ({run.serial_path})"
     assert run.trace.boot is not None
     assert run.trace.boot.fields["tables"] == TABLES.hash, "image and harness were built from different tables"
     assert not run.trace.nomatch
