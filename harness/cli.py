@@ -188,20 +188,11 @@ DELEGATED = ("bench", "report", "debug", "repro")
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in DELEGATED:
-        # These modules parse their own options.
-        mod = __import__(f"harness.{argv[0]}", fromlist=["main"])
-        try:
-            return mod.main(argv[1:])
-        except (CliError, session.SelectionError, platforms.PlatformError, tables.TablesError) as exc:
-            print(f"harness: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        except KeyboardInterrupt:
-            from harness.runners import base
-            base.kill_all_live()
-            return 130
-    args = build_parser().parse_args(argv)
     try:
+        if argv and argv[0] in DELEGATED:
+            # These modules parse their own options.
+            return __import__(f"harness.{argv[0]}", fromlist=["main"]).main(argv[1:])
+        args = build_parser().parse_args(argv)
         return args.fn(args)
     except (CliError, session.SelectionError, platforms.PlatformError, tables.TablesError) as exc:
         print(f"harness: error: {exc}", file=sys.stderr)

@@ -6,6 +6,7 @@ emulator.log, command.txt; nothing is ever overwritten.
 from __future__ import annotations
 
 import datetime as _dt
+import fnmatch
 import json
 import os
 import signal
@@ -41,7 +42,6 @@ def load_catalog(build: Path = DEFAULT_BUILD) -> list[dict]:
 
 def resolve(selection: str | None, catalog: list[dict]) -> list[str]:
     """Scenario ids a comma-separated glob selection picks (same rule as the image)."""
-    import fnmatch
     if not selection:
         return [s["id"] for s in catalog if not s["hidden"]]
     out = []

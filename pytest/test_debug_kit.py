@@ -42,7 +42,9 @@ def test_make_debug_batch_transcript(tmp_path):
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     assert "vmlaunch" in text and "stopped at " + SCENARIO in text
-    assert "rip:" in text and "CR0=" in text.upper().replace(" ", "") or "cr0" in text.lower()
+    assert "rip:" in text, "registers (r) missing"
+    assert "CR0=" in text, "control registers (creg) missing"
+    assert "es:0x" in text.lower(), "segment registers (sreg) missing"
     assert "VMENTER FAIL: RFLAGS[1] cleared" in text
     assert "Caught VMEXIT breakpoint" in text
 
