@@ -11,6 +11,8 @@ SCENARIO ?=
 SCENARIOS ?=
 ARGS ?=
 export PYTHONDONTWRITEBYTECODE := 1
+# The harness reads the build from here (harness/tables.py DEFAULT_BUILD): O= works for every target.
+export VMXDIFF_BUILD := $(abspath $(O))
 
 CC := gcc
 CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
@@ -37,7 +39,7 @@ help:
 	@echo "make run      boot PLATFORM=$(PLATFORM) and print a per-scenario summary"
 	@echo "              (SCENARIOS='vmcall*,exit_*' selects; ARGS='vmcall_loop.count=100')"
 	@echo "make check    build, boot every platform, compare, run all tests (pytest)"
-	@echo "make unit     parser/comparison unit tests only (no emulator)"
+	@echo "make unit     parser/comparison unit tests only (no emulator; builds tables/catalog)"
 	@echo "make bench    benchmarks: boot time, per-scenario cost, exits/s"
 	@echo "make report   rebuild reports/index.html from reports/history/*.json"
 	@echo "make debug SCENARIO=id [PLATFORM=...]   Bochs debugger at the scenario's entry"
@@ -46,7 +48,9 @@ help:
 	@echo "make image    build $(O)/vmxdiff.elf, .elf32, .iso, tables.json, scenarios.json"
 	@echo "make deps     install the Debian packages the project needs (root)"
 	@echo "make clean    remove $(O)/"
-	@echo "V=1 echoes commands; O=dir moves the build."
+	@echo "V=1 echoes commands; O=dir moves the build (every target reads it from there)."
+	@echo "VMXDIFF_REPORTS=dir moves reports/. make exits 2 on any failure: python3 -m harness"
+	@echo "gives the distinct exit codes (harness/cli.py)."
 
 deps:
 	$(Q)$(PY) -c 'import sys' 2>/dev/null || { echo "error: $(PY) not found (apt-get install python3)"; exit 1; }
@@ -92,11 +96,12 @@ $(O)/vmxdiff.iso: $(O)/vmxdiff.elf32 harness/iso.py
 run: image
 	$(Q)$(PY) -m harness run --platform $(PLATFORM) $(if $(SCENARIOS),--scenarios '$(SCENARIOS)') $(ARGS)
 
-unit:
-	$(Q)$(PY) -m pytest -q harness/tests
+# The unit tests read the fact tables and the catalog: build them first (a fresh clone has neither).
+unit: $(O)/tables.json $(O)/scenarios.json
+	$(Q)$(PY) -m pytest -q -rs harness/tests
 
 check: image
-	$(Q)$(PY) -m pytest --junitxml=reports/junit.xml $(ARGS)
+	$(Q)$(PY) -m pytest --junitxml=$(or $(VMXDIFF_REPORTS),reports)/junit.xml $(ARGS)
 
 test: check
 

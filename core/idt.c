@@ -34,7 +34,7 @@ struct tss64 {
 	u16 reserved3, iomap_base;
 } __attribute__((packed));
 
-extern u64 gdt[];
+extern u64 gdt[], gdt_end[];
 extern const u64 isr_table[32];
 extern const struct extable_entry __extable_start[], __extable_end[];
 
@@ -62,8 +62,29 @@ void desc_init(void)
 					     .ist = v == 2 || v == 8 ? 1 : 0, .type = 0x8e,
 					     .off1 = (u16)(off >> 16), .off2 = (u32)(off >> 32) };
 	}
-	struct desc_ptr p = { sizeof(idt) - 1, (u64)idt };
-	asm volatile("lidt %0" : : "m"(p));
+	desc_restore();
+}
+
+struct desc_ptr desc_host_gdtr(void)
+{
+	return (struct desc_ptr){ (u16)((u64)gdt_end - (u64)gdt - 1), (u64)gdt };
+}
+
+struct desc_ptr desc_host_idtr(void)
+{
+	return (struct desc_ptr){ sizeof(idt) - 1, (u64)idt };
+}
+
+/*
+ * A VM exit sets the GDTR and IDTR limits to FFFFH (SDM "Loading Host
+ * Segment and Descriptor-Table Registers"); only the bases come from the
+ * host-state area.  Reload both so nothing a VM exit changed survives it.
+ */
+void desc_restore(void)
+{
+	struct desc_ptr g = desc_host_gdtr(), i = desc_host_idtr();
+	asm volatile("lgdt %0" : : "m"(g));
+	asm volatile("lidt %0" : : "m"(i));
 }
 
 void fault_arm(struct fault_info *f)

@@ -64,9 +64,29 @@ static const char *cmdline_value(const char *key)
 	return NULL;
 }
 
-u64 scenario_param(const struct scenario_ctx *ctx, const char *key, u64 dflt)
+/* Default of a declared parameter ("key=default,..."); a key the scenario
+ * did not declare is a bug in the scenario: the run ends with FATAL. */
+static u64 param_default(const struct scenario_ctx *ctx, const char *key)
+{
+	size_t klen = strlen(key);
+	for (const char *p = ctx->params; p && *p;) {
+		if (!strncmp(p, key, klen) && p[klen] == '=')
+			return strtou64(p + klen + 1, NULL);
+		while (*p && *p != ',')
+			p++;
+		if (*p == ',')
+			p++;
+	}
+	trace("FATAL", "what=undeclared_param scenario=%s key=%s", ctx->name, key);
+	trace("FINISH", "status=FATAL");
+	platform_exit(4);
+	return 0;
+}
+
+u64 scenario_param(const struct scenario_ctx *ctx, const char *key)
 {
 	char scoped[96];
+	u64 dflt = param_default(ctx, key);
 	snprintf(scoped, sizeof(scoped), "%s.%s", ctx->name, key);
 	const char *v = cmdline_value(scoped);
 	if (!v)
@@ -101,7 +121,7 @@ static bool selected(const struct scenario *s, const char *sel)
 static void run_scenario(const struct scenario *s, bool vmx_ok)
 {
 	static struct vcpu vcpu;
-	struct scenario_ctx ctx = { .vcpu = &vcpu, .name = s->name };
+	struct scenario_ctx ctx = { .vcpu = &vcpu, .name = s->name, .params = s->params };
 	const char *check = s->check == CHECK_NONE ? "none" : entry_check_table[s->check - 1].name;
 	enum scenario_status st;
 

@@ -38,13 +38,13 @@ static enum scenario_status launch_nonclear(struct scenario_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
 	struct vcpu_exit e = vcpu_run(v);
-	scenario_trace_result(ctx, &e, NO_NEXT_RIP);
+	scenario_trace_result(ctx, &e, false);
 	if (e.kind != RESULT_EXIT || e.entry_fail)
 		return SCN_ABORT;
 	/* The VMCS is now launched; VMLAUNCH again instead of VMRESUME. */
 	v->launched = 0;
 	e = vcpu_run(v);
-	scenario_trace_result(ctx, &e, NO_NEXT_RIP);
+	scenario_trace_result(ctx, &e, false);
 	return SCN_DONE;
 }
 
@@ -53,7 +53,7 @@ static enum scenario_status resume_nonlaunched(struct scenario_ctx *ctx)
 	struct vcpu *v = ctx->vcpu;
 	v->launched = 1; /* VMRESUME on a VMCS that VMCLEAR left "clear" */
 	struct vcpu_exit e = vcpu_run(v);
-	scenario_trace_result(ctx, &e, NO_NEXT_RIP);
+	scenario_trace_result(ctx, &e, false);
 	return SCN_DONE;
 }
 
@@ -63,7 +63,7 @@ static enum scenario_status no_current_vmcs(struct scenario_ctx *ctx)
 	/* VMCLEAR of the current VMCS makes the current-VMCS pointer invalid. */
 	vmx_clear((u64)v->vmcs);
 	struct vcpu_exit e = vcpu_run(v);
-	scenario_trace_result(ctx, &e, NO_NEXT_RIP);
+	scenario_trace_result(ctx, &e, false);
 	return SCN_DONE;
 }
 

@@ -1,7 +1,8 @@
 /*
  * exit_* - the guest executes one instruction that causes a VM exit, then
  * VMCALL ("done").  The default body steps over each exiting instruction
- * by the VM-exit instruction length.  Expectations (SDM appendix "VMX Basic
+ * by the VM-exit instruction length; the VMCALL exit's RIP shows where the
+ * guest really resumed.  Expectations (SDM appendix "VMX Basic
  * Exit Reasons", section "Exit Qualification for ..." tables and the
  * "VM-Exit Instruction Length" field) live in harness/expect.py.
  *   exit_cpuid       CPUID (10), len 2
@@ -20,33 +21,36 @@
  */
 #include "scenario.h"
 
-#define GUEST(name, insn, ...)                                   \
-	static void guest_##name(void)                            \
-	{                                                         \
-		asm volatile(insn ::__VA_ARGS__);                    \
-		for (;;)                                              \
-			guest_vmcall();                               \
-	}
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
-GUEST(cpuid, "cpuid", "a"(0), "c"(0) : "rbx", "rdx")
-GUEST(hlt, "hlt")
-GUEST(invd, "invd")
-GUEST(invlpg, "invlpg (%0)", "r"(0x1000ULL) : "memory")
-GUEST(rdtsc, "rdtsc", "a"(0) : "rdx")
-GUEST(rdmsr, "rdmsr", "c"(MSR_IA32_SYSENTER_CS) : "rax", "rdx")
-GUEST(wrmsr, "wrmsr", "c"(MSR_IA32_SYSENTER_CS), "a"(0), "d"(0))
-GUEST(io_out_imm, "outb %%al, $0x80", "a"(0))
-GUEST(io_in_dx, "inb %%dx, %%al", "d"(0x80) : "rax")
-GUEST(wbinvd, "wbinvd")
-GUEST(ud2, "ud2")
+/*
+ * One guest per scenario, all in assembly so the assembler (not the image)
+ * says where each instruction starts and ends: label__<id>__insn is the
+ * exiting instruction, label__<id>__resume the VMCALL right after it.  The
+ * harness checks the RIP of the first exit against the first and the RIP of
+ * the VMCALL exit against the second: the observed RIP advance.
+ */
+#define GUEST(id, prep, instruction)                                 \
+	void guest_##id(void);                                       \
+	asm(".text\n.global guest_" #id "\nguest_" #id ":\n"        \
+	    prep "\n" GUEST_LABEL(id, insn) instruction "\n"        \
+	    GUEST_LABEL(id, resume) "vmcall\n"                       \
+	    "jmp label__" #id "__resume\n")
 
-static void guest_cr3_load(void)
-{
-	/* MOV CR3 from RAX, encoded as 0f 22 d8 (3 bytes). */
-	asm volatile("mov %%cr3, %%rax\n mov %%rax, %%cr3" ::: "rax", "memory");
-	for (;;)
-		guest_vmcall();
-}
+GUEST(exit_cpuid, "xor %eax, %eax; xor %ecx, %ecx", "cpuid");
+GUEST(exit_hlt, "", "hlt");
+GUEST(exit_invd, "", "invd");
+GUEST(exit_invlpg, "mov $0x1000, %eax", "invlpg (%rax)");
+GUEST(exit_rdtsc, "", "rdtsc");
+GUEST(exit_rdmsr, "mov $" STR(MSR_IA32_SYSENTER_CS) ", %ecx", "rdmsr");
+GUEST(exit_wrmsr, "mov $" STR(MSR_IA32_SYSENTER_CS) ", %ecx; xor %eax, %eax; xor %edx, %edx", "wrmsr");
+GUEST(exit_io_out_imm, "xor %eax, %eax", "outb %al, $0x80");
+GUEST(exit_io_in_dx, "mov $0x80, %edx", "inb %dx, %al");
+GUEST(exit_wbinvd, "", "wbinvd");
+GUEST(exit_ud2, "", "ud2");
+/* MOV CR3 from RAX, encoded as 0f 22 d8 (3 bytes). */
+GUEST(exit_cr3_load, "mov %cr3, %rax", "mov %rax, %cr3");
 
 #define SETUP_CTL(name, field, bits)                          \
 	static bool setup_##name(struct scenario_ctx *ctx)     \
@@ -64,16 +68,16 @@ SETUP_CTL(cr3_load, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_CR3_LOAD_EXITING)
 SETUP_CTL(io, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_UNCOND_IO_EXITING)
 SETUP_CTL(wbinvd, SECONDARY_VM_EXEC_CONTROL, SECONDARY_WBINVD_EXITING)
 
-SCENARIO(exit_cpuid, .guest = guest_cpuid);
-SCENARIO(exit_hlt, .guest = guest_hlt, .setup = setup_hlt, .requires = REQ_HLT_EXITING);
-SCENARIO(exit_invd, .guest = guest_invd);
-SCENARIO(exit_invlpg, .guest = guest_invlpg, .setup = setup_invlpg);
-SCENARIO(exit_rdtsc, .guest = guest_rdtsc, .setup = setup_rdtsc, .requires = REQ_RDTSC_EXITING);
-SCENARIO(exit_cr3_load, .guest = guest_cr3_load, .setup = setup_cr3_load,
+SCENARIO(exit_cpuid, .guest = guest_exit_cpuid);
+SCENARIO(exit_hlt, .guest = guest_exit_hlt, .setup = setup_hlt, .requires = REQ_HLT_EXITING);
+SCENARIO(exit_invd, .guest = guest_exit_invd);
+SCENARIO(exit_invlpg, .guest = guest_exit_invlpg, .setup = setup_invlpg);
+SCENARIO(exit_rdtsc, .guest = guest_exit_rdtsc, .setup = setup_rdtsc, .requires = REQ_RDTSC_EXITING);
+SCENARIO(exit_cr3_load, .guest = guest_exit_cr3_load, .setup = setup_cr3_load,
 	 .requires = REQ_CR3_LOAD_EXITING);
-SCENARIO(exit_io_out_imm, .guest = guest_io_out_imm, .setup = setup_io, .requires = REQ_IO_EXITING);
-SCENARIO(exit_io_in_dx, .guest = guest_io_in_dx, .setup = setup_io, .requires = REQ_IO_EXITING);
-SCENARIO(exit_rdmsr, .guest = guest_rdmsr);
-SCENARIO(exit_wrmsr, .guest = guest_wrmsr);
-SCENARIO(exit_wbinvd, .guest = guest_wbinvd, .setup = setup_wbinvd, .requires = REQ_SECONDARY);
-SCENARIO(exit_ud2, .guest = guest_ud2);
+SCENARIO(exit_io_out_imm, .guest = guest_exit_io_out_imm, .setup = setup_io, .requires = REQ_IO_EXITING);
+SCENARIO(exit_io_in_dx, .guest = guest_exit_io_in_dx, .setup = setup_io, .requires = REQ_IO_EXITING);
+SCENARIO(exit_rdmsr, .guest = guest_exit_rdmsr);
+SCENARIO(exit_wrmsr, .guest = guest_exit_wrmsr);
+SCENARIO(exit_wbinvd, .guest = guest_exit_wbinvd, .setup = setup_wbinvd, .requires = REQ_SECONDARY);
+SCENARIO(exit_ud2, .guest = guest_exit_ud2);

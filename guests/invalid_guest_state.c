@@ -4,7 +4,8 @@
  * Expect: VM-entry failure, exit reason INVALID_STATE (33) with bit 31 set,
  * exit qualification as in "VM-Entry Failures During or After Loading
  * Guest State" (0, or 4 for the VMCS link pointer); the check and its text
- * are in core/include/entry_checks.def.
+ * are in core/include/entry_checks.def.  guest_rip_* are the passing side
+ * of the RIP check's boundary (see below).
  */
 #include "scenario.h"
 
@@ -49,12 +50,54 @@ static bool activity_state_invalid(struct scenario_ctx *ctx)
 	return true;
 }
 
-static bool rip_noncanonical(struct scenario_ctx *ctx)
+/*
+ * SDM "Checks on Guest RIP, RFLAGS, and SSP": "If the processor supports
+ * N < 64 linear-address bits, bits 63:N must be identical if the IA-32e
+ * mode guest VM-entry control is 1 and the L bit in the access-rights field
+ * for CS is 1."  N is this platform's CPUID.80000008H:EAX[15:8], never
+ * assumed.  Two values break the rule (bit N alone set; bit 63 alone set)
+ * and two sit just inside it (bit N-1 alone set; bits 63:N all set): those
+ * pass the check, are non-canonical for 4-level paging, and the guest's
+ * first fetch takes #GP(0).  The SETUP record gives the harness N and the
+ * value, so it applies the rule itself.
+ */
+static u32 linear_address_width(void)
 {
-	(void)ctx;
-	vmcs_write(GUEST_RIP, 0x0000800000000000ULL);
+	u32 a, b, c, d;
+	cpuid(0x80000000, 0, &a, &b, &c, &d);
+	if (a < 0x80000008)
+		return 0;
+	cpuid(0x80000008, 0, &a, &b, &c, &d);
+	return (a >> 8) & 0xff;
+}
+
+static bool set_rip(struct scenario_ctx *ctx, u64 (*value)(u32 n))
+{
+	u32 n = linear_address_width();
+	if (n < 33 || n > 63) {
+		ctx->skip_reason = "no_linear_address_width_below_64";
+		return false;
+	}
+	u64 rip = value(n);
+	vmcs_write(GUEST_RIP, rip);
+	scenario_setup("field=GUEST_RIP value=%#lx la_width=%u", rip, n);
 	return true;
 }
+
+static u64 rip_bit_n(u32 n) { return 1ULL << n; }
+static u64 rip_bit_63(u32 n) { (void)n; return 1ULL << 63; }
+static u64 rip_bit_n_minus_1(u32 n) { return 1ULL << (n - 1); }
+static u64 rip_high_ones(u32 n) { return ~0ULL << n; }
+
+#define RIP_SETUP(name)                                          \
+	static bool setup_##name(struct scenario_ctx *ctx)       \
+	{                                                        \
+		return set_rip(ctx, name);                       \
+	}
+RIP_SETUP(rip_bit_n)
+RIP_SETUP(rip_bit_63)
+RIP_SETUP(rip_bit_n_minus_1)
+RIP_SETUP(rip_high_ones)
 
 static bool link_pointer_misaligned(struct scenario_ctx *ctx)
 {
@@ -72,7 +115,13 @@ SCENARIO(invalid_guest_state_tr_unusable, .guest = guest, .setup = tr_unusable,
 	 .check = CHECK_GUEST_TR_UNUSABLE);
 SCENARIO(invalid_guest_state_activity_state, .guest = guest, .setup = activity_state_invalid,
 	 .check = CHECK_GUEST_ACTIVITY_STATE);
-SCENARIO(invalid_guest_state_rip_noncanonical, .guest = guest, .setup = rip_noncanonical,
-	 .check = CHECK_GUEST_RIP_CANONICAL);
+SCENARIO(invalid_guest_state_rip_bit_n, .guest = guest, .setup = setup_rip_bit_n,
+	 .check = CHECK_GUEST_RIP_HIGH_BITS);
+SCENARIO(invalid_guest_state_rip_bit_63, .guest = guest, .setup = setup_rip_bit_63,
+	 .check = CHECK_GUEST_RIP_HIGH_BITS);
+SCENARIO(guest_rip_bit_n_minus_1, .guest = guest, .setup = setup_rip_bit_n_minus_1,
+	 .check = CHECK_GUEST_RIP_HIGH_BITS);
+SCENARIO(guest_rip_high_ones, .guest = guest, .setup = setup_rip_high_ones,
+	 .check = CHECK_GUEST_RIP_HIGH_BITS);
 SCENARIO(invalid_guest_state_link_pointer, .guest = guest, .setup = link_pointer_misaligned,
 	 .check = CHECK_GUEST_VMCS_LINK_POINTER);

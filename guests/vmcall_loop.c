@@ -2,8 +2,9 @@
  * vmcall_loop - the RVM tutorial's guest: RAX=0, RDI=2, RSI=3, RDX=3, RCX=3,
  * then loop { VMCALL; RAX += 1 } in 64-bit mode on the host's CR3.
  * Expect: COUNT exits (parameter "count", default 10), each basic reason
- * VMCALL (18), length 3, RIP advancing by the length, RAX = exit index
- * (0, 1, 2, ...), RDI/RSI/RDX/RCX unchanged.
+ * VMCALL (18), length 3, at the labelled VMCALL (label__vmcall_loop__insn),
+ * RAX = exit index (0, 1, 2, ...: the guest resumed after the VMCALL and
+ * ran the ADD once), RDI/RSI/RDX/RCX unchanged.
  */
 #include "scenario.h"
 
@@ -16,28 +17,31 @@ asm(".text\n"
     "    mov $3, %rsi\n"
     "    mov $3, %rdx\n"
     "    mov $3, %rcx\n"
-    "1:  vmcall\n"
+    GUEST_LABEL(vmcall_loop, insn)
+    "    vmcall\n"
+    GUEST_LABEL(vmcall_loop, resume)
     "    add $1, %rax\n"
-    "    jmp 1b\n");
+    "    jmp label__vmcall_loop__insn\n");
 
 static enum scenario_status body(struct scenario_ctx *ctx)
 {
-	u64 count = scenario_param(ctx, "count", 10);
+	u64 count = scenario_param(ctx, "count");
 	struct vcpu *v = ctx->vcpu;
 
 	for (u64 i = 0; i < count; i++) {
 		struct vcpu_exit e = vcpu_run(v);
 		if (e.kind != RESULT_EXIT || e.entry_fail || e.reason != EXIT_REASON_VMCALL) {
-			scenario_trace_result(ctx, &e, NO_NEXT_RIP);
+			scenario_trace_result(ctx, &e, false);
 			return SCN_ABORT;
 		}
 		/* Step over VMCALL by the VM-exit instruction length. */
 		bool last = i + 1 == count;
 		if (!last)
 			vcpu_skip_instruction(v, &e);
-		scenario_trace_result(ctx, &e, last ? NO_NEXT_RIP : e.rip + e.len);
+		scenario_trace_result(ctx, &e, !last);
 	}
 	return SCN_DONE;
 }
 
-SCENARIO(vmcall_loop, .guest = guest_vmcall_loop, .body = body, .requires = REQ_NONE);
+SCENARIO(vmcall_loop, .guest = guest_vmcall_loop, .body = body, .requires = REQ_NONE,
+	 .params = "count=10");

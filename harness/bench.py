@@ -36,9 +36,15 @@ def _median_boot(plat, ids, params, repeat):
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="python3 -m harness bench")
-    ap.add_argument("--exits", type=int, default=100000, help="VMCALL exits in the long loop")
-    ap.add_argument("--repeat", type=int, default=3)
+    from harness.cli import OneLineParser  # bad options: one line, exit 2
+
+    def positive(text: str) -> int:
+        if not (text.isascii() and text.isdigit() and int(text) > 0):
+            raise argparse.ArgumentTypeError(f"expected a whole number greater than 0, got {text!r}")
+        return int(text)
+    ap = OneLineParser(prog="python3 -m harness bench")
+    ap.add_argument("--exits", type=positive, default=100000, help="VMCALL exits in the long loop")
+    ap.add_argument("--repeat", type=positive, default=3)
     ap.add_argument("--check", action="store_true", help="also time a whole `make check`")
     args = ap.parse_args(argv)
     catalog = session.load_catalog()

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as _dt
-import fcntl
 import hashlib
 import json
 import os
@@ -43,10 +42,15 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
+
+from harness.provision.debian import (  # noqa: F401  (re-exported: the shared layer)
+    DEFAULT_KEYRING, AptWorker, BuildError, ProvisionError, _atomic_write, _checksum_entries,
+    _fetch, _field, _norm_uri, _os_codename, _sha256, _version_gt, build_lock as _lock,
+    cache_root, derive_archive_uri, dsc_from_sources, dsc_name, find_signed_by, parse_deb822,
+    source_files)
 
 # Bump when the build procedure changes in a way that affects the result.
 BUILD_RECIPE_VERSION = 1
@@ -57,7 +61,6 @@ SOURCE_COMPONENT = "main"
 REQUIRED_UPSTREAM_MAJOR = "3"
 
 URI_ENV = "VMXDIFF_BOCHS3_URI"
-DEFAULT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 
 # Options given to Bochs' configure (besides --prefix).  With --with-nogui
 # named explicitly, configure enables no other display library.  The
@@ -87,10 +90,6 @@ BUILD_PACKAGES = ("build-essential", "dpkg-dev", "libreadline-dev")
 REQUIRED_PROGRAMS = ("gcc", "g++", "make", "dpkg-source", "apt-get", "apt-cache")
 
 # Timeouts (seconds).
-APT_HTTP_TIMEOUT = 20
-URL_TIMEOUT = 30
-URL_TOTAL_TIMEOUT = 600
-APT_UPDATE_TIMEOUT = 600
 APT_SOURCE_TIMEOUT = 600
 EXTRACT_TIMEOUT = 300
 CONFIGURE_TIMEOUT = 900
@@ -100,39 +99,14 @@ VERSION_TIMEOUT = 10
 
 STAMP_NAME = "BUILD_OK"
 BINARY_RELPATH = "bin/bochs"
+# sha256 of bin/bochs, recorded in the stamp at build time and checked on use.
+BINARY_HASH_FIELD = "binary_sha256"
 
 # Fields of a Sources paragraph that a .dsc does not carry.
-_SOURCES_ONLY_FIELDS = {"directory", "priority", "section"}
-# Conventional .dsc field order; fields not listed keep their order after them.
-_DSC_FIELD_ORDER = (
-    "Format", "Source", "Binary", "Architecture", "Version", "Maintainer",
-    "Uploaders", "Homepage", "Description", "Standards-Version",
-    "Vcs-Browser", "Vcs-Git", "Testsuite", "Testsuite-Triggers",
-    "Build-Depends", "Build-Depends-Arch", "Build-Depends-Indep",
-    "Build-Conflicts", "Build-Conflicts-Arch", "Build-Conflicts-Indep",
-    "Package-List",
-)
-_DSC_CHECKSUM_FIELDS = ("Checksums-Sha1", "Checksums-Sha256", "Checksums-Sha512", "Files")
-
-
-class BuildError(Exception):
-    """A build step failed; the message is a single human-readable line."""
-
-    def __init__(self, message: str):
-        one_line = "; ".join(
-            part.strip() for part in str(message).splitlines() if part.strip()
-        )
-        super().__init__(one_line or "unknown error")
 
 
 # --------------------------------------------------------------------------
 # Cache location and keys
-
-def cache_root() -> pathlib.Path:
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    base = pathlib.Path(xdg) if xdg and os.path.isabs(xdg) else pathlib.Path.home() / ".cache"
-    return base / "vmx-diff"
-
 
 def build_log_path() -> pathlib.Path:
     return cache_root() / "build.log"
@@ -162,46 +136,145 @@ def _upstream_version(debian_version: str) -> str:
 
 def _read_stamp(build_dir: pathlib.Path) -> dict | None:
     """Return the stamp of build_dir if it is valid for the current recipe."""
-    try:
-        with open(build_dir / STAMP_NAME, encoding="utf-8") as f:
-            stamp = json.load(f)
-    except (OSError, ValueError):
-        return None
-    if not isinstance(stamp, dict):
-        return None
-    version = stamp.get("version")
-    if not isinstance(version, str) or not version:
-        return None
-    if stamp.get("recipe") != BUILD_RECIPE_VERSION:
-        return None
-    if stamp.get("options") != list(CONFIGURE_OPTIONS):
-        return None
-    if _upstream_version(version).split(".")[0] != REQUIRED_UPSTREAM_MAJOR:
-        return None
-    if build_dir.name != build_dir_for(version).name:
-        return None
-    binary = build_dir / BINARY_RELPATH
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        return None
+    stamp, _why = _stamp_or_reason(build_dir)
     return stamp
 
 
-def cached_binary() -> pathlib.Path | None:
-    """Path of bin/bochs of a valid cached build, else None.  No network."""
-    root = cache_root()
+def _stamp_or_reason(build_dir: pathlib.Path) -> tuple[dict | None, str]:
+    """(stamp, "") if build_dir's stamp is valid for the current recipe,
+    else (None, why).  Cheap: no hashing, no subprocess."""
     try:
-        candidates = [p for p in root.iterdir() if p.name.startswith("bochs-") and p.is_dir()]
+        with open(build_dir / STAMP_NAME, encoding="utf-8") as f:
+            stamp = json.load(f)
+    except FileNotFoundError:
+        return None, f"no {STAMP_NAME} stamp"
+    except (OSError, ValueError) as e:
+        return None, f"unreadable {STAMP_NAME} stamp ({e})"
+    if not isinstance(stamp, dict):
+        return None, f"{STAMP_NAME} is not a JSON object"
+    version = stamp.get("version")
+    if not isinstance(version, str) or not version:
+        return None, f"{STAMP_NAME} has no version field"
+    if stamp.get("recipe") != BUILD_RECIPE_VERSION:
+        return None, f"built by recipe {stamp.get('recipe')}, not {BUILD_RECIPE_VERSION}"
+    if stamp.get("options") != list(CONFIGURE_OPTIONS):
+        return None, "built with other configure options"
+    if _upstream_version(version).split(".")[0] != REQUIRED_UPSTREAM_MAJOR:
+        return None, f"version {version} is not {REQUIRED_UPSTREAM_MAJOR}.x"
+    if build_dir.name != build_dir_for(version).name:
+        return None, "directory name does not match the stamp's version and options"
+    binary = build_dir / BINARY_RELPATH
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        return None, f"{BINARY_RELPATH} is missing or not executable"
+    return stamp, ""
+
+
+# In-process memory of verified binaries: (path, size, mtime, inode, stamp
+# mtime/size) -> "" (good) or the reason it is broken.  The sha256 and the
+# `--help` run cost ~0.1 s once per process; later lookups only stat().
+_VERIFIED: dict[tuple, str] = {}
+_VERIFIED_LOCK = threading.Lock()
+# Why the last cached_binary() call rejected each build directory.
+last_rejections: dict[str, str] = {}
+
+
+def _verify_key(build_dir: pathlib.Path) -> tuple | None:
+    try:
+        b = os.stat(build_dir / BINARY_RELPATH)
+        s = os.stat(build_dir / STAMP_NAME)
     except OSError:
         return None
+    return (str(build_dir), b.st_size, b.st_mtime_ns, b.st_ino, s.st_size, s.st_mtime_ns, s.st_ino)
+
+
+def verify_build(build_dir: pathlib.Path) -> tuple[dict | None, str]:
+    """Full check of one cached build: the stamp, the binary's sha256 as
+    recorded at build time, and that `bochs --help` runs and reports 3.x.
+
+    Returns (stamp, "") or (None, one-line reason).  The result is
+    remembered in-process, keyed by the binary's and stamp's stat data.
+    """
+    build_dir = pathlib.Path(build_dir)
+    stamp, why = _stamp_or_reason(build_dir)
+    if stamp is None:
+        return None, why
+    key = _verify_key(build_dir)
+    if key is not None:
+        with _VERIFIED_LOCK:
+            known = _VERIFIED.get(key)
+        if known is not None:
+            return (stamp, "") if known == "" else (None, known)
+    why = _verify_binary(build_dir, stamp)
+    if key is not None:
+        with _VERIFIED_LOCK:
+            _VERIFIED[key] = why
+    return (stamp, "") if why == "" else (None, why)
+
+
+def _verify_binary(build_dir: pathlib.Path, stamp: dict) -> str:
+    want = stamp.get(BINARY_HASH_FIELD)
+    if not isinstance(want, str) or not re.fullmatch(r"[0-9a-f]{64}", want):
+        return f"{STAMP_NAME} has no valid {BINARY_HASH_FIELD} field (built by an older harness)"
+    binary = build_dir / BINARY_RELPATH
+    try:
+        got = _sha256(binary)
+    except OSError as e:
+        return f"cannot read {BINARY_RELPATH}: {e.strerror or e}"
+    if got != want:
+        size = binary.stat().st_size
+        return (f"{BINARY_RELPATH} sha256 {got[:16]}... ({size} bytes) does not match the "
+                f"{want[:16]}... recorded at build time (truncated or modified)")
+    try:
+        ver = version_of(binary)
+    except BuildError as e:
+        return f"{BINARY_RELPATH} --help failed: {e}"
+    if ver.split(".")[0] != REQUIRED_UPSTREAM_MAJOR:
+        return f"{BINARY_RELPATH} --help reports version {ver}, not {REQUIRED_UPSTREAM_MAJOR}.x"
+    return ""
+
+
+def _candidates(root: pathlib.Path) -> list[pathlib.Path]:
+    try:
+        return sorted(p for p in root.iterdir() if p.name.startswith("bochs-") and p.is_dir())
+    except OSError:
+        return []
+
+
+def cached_binary() -> pathlib.Path | None:
+    """Path of bin/bochs of a valid, verified cached build, else None.
+
+    No network.  A directory built for another recipe/option set is
+    ignored; one whose binary fails verification is treated as absent
+    (ensure_bochs3() then rebuilds it) and its reason is kept in
+    last_rejections.
+    """
     best: tuple[str, pathlib.Path] | None = None
-    for d in candidates:
-        stamp = _read_stamp(d)
+    rejected: dict[str, str] = {}
+    for d in _candidates(cache_root()):
+        stamp, why = verify_build(d)
         if stamp is None:
+            rejected[d.name] = why
             continue
         date = str(stamp.get("date", ""))
         if best is None or date > best[0]:
             best = (date, d / BINARY_RELPATH)
+    last_rejections.clear()
+    last_rejections.update(rejected)
     return best[1] if best else None
+
+
+def broken_builds() -> dict[str, str]:
+    """{dir name: reason} of cached builds for the current recipe and
+    options that fail verification (the ones worth a one-line message)."""
+    out = {}
+    for d in _candidates(cache_root()):
+        stamp, why = verify_build(d)
+        if stamp is not None:
+            continue
+        if why.startswith(("built by recipe", "built with other configure options", "version ")):
+            continue  # someone else's build, not a broken one of ours
+        out[d.name] = why
+    return out
 
 
 def version_of(binary) -> str:
@@ -221,208 +294,6 @@ def version_of(binary) -> str:
     if not m:
         raise BuildError(f"no 'Bochs x86 Emulator <version>' banner in the output of {binary} --help")
     return m.group(1)
-
-
-# --------------------------------------------------------------------------
-# deb822 helpers
-
-def parse_deb822(text: str) -> list[dict[str, str]]:
-    """Parse deb822 paragraphs.  Values keep continuation lines verbatim:
-    "first-line-value\\n continuation\\n ...".  Keys keep their spelling;
-    look them up with _field()."""
-    paragraphs: list[dict[str, str]] = []
-    cur: dict[str, str] = {}
-    last: str | None = None
-    for line in text.splitlines():
-        if not line.strip():
-            if cur:
-                paragraphs.append(cur)
-            cur, last = {}, None
-            continue
-        if line.startswith("#"):  # comment (sources files)
-            continue
-        if line[0] in " \t":
-            if last is None:
-                raise ValueError(f"continuation line without a field: {line!r}")
-            cur[last] += "\n" + line
-            continue
-        name, sep, value = line.partition(":")
-        if not sep:
-            raise ValueError(f"not a field line: {line!r}")
-        last = name.strip()
-        cur[last] = value.strip()
-    if cur:
-        paragraphs.append(cur)
-    return paragraphs
-
-
-def _field(par: dict[str, str], name: str, default: str | None = None) -> str | None:
-    lname = name.lower()
-    for k, v in par.items():
-        if k.lower() == lname:
-            return v
-    return default
-
-
-def _checksum_entries(value: str) -> list[tuple[str, int, str]]:
-    """(hash, size, name) from a Files/Checksums-* field value."""
-    out = []
-    for line in value.splitlines():
-        parts = line.split()
-        if len(parts) == 3:
-            out.append((parts[0].lower(), int(parts[1]), parts[2]))
-    return out
-
-
-def source_files(par: dict[str, str]) -> list[tuple[str, int, str]]:
-    """(sha256, size, name) of every file listed in a Sources paragraph."""
-    value = _field(par, "Checksums-Sha256")
-    if not value:
-        raise BuildError("the Sources entry has no Checksums-Sha256 field")
-    entries = _checksum_entries(value)
-    if not entries:
-        raise BuildError("the Sources entry lists no files")
-    for digest, _size, name in entries:
-        if not re.fullmatch(r"[0-9a-f]{64}", digest) or "/" in name or name.startswith("."):
-            raise BuildError(f"malformed Checksums-Sha256 line for {name!r} in the Sources entry")
-    return entries
-
-
-def dsc_name(par: dict[str, str]) -> str:
-    for _d, _s, name in source_files(par):
-        if name.endswith(".dsc"):
-            return name
-    pkg = _field(par, "Package") or _field(par, "Source")
-    version = (_field(par, "Version") or "").split(":", 1)[-1]
-    return f"{pkg}_{version}.dsc"
-
-
-def dsc_from_sources(par: dict[str, str]) -> str:
-    """Rebuild an (unsigned) .dsc from a Sources index paragraph.
-
-    The Sources entry is covered by the archive's signed InRelease file and
-    carries every field of the .dsc (with Source renamed to Package) plus
-    archive bookkeeping (Directory, Priority, Section) and a line for the
-    .dsc itself in each checksum list; those are removed.
-    """
-    fields: dict[str, str] = {}
-    for k, v in par.items():
-        lk = k.lower()
-        if lk in _SOURCES_ONLY_FIELDS:
-            continue
-        if lk == "package":
-            k = "Source"
-        fields[k] = v
-    for req in ("Format", "Source", "Version", "Files"):
-        if _field(fields, req) is None:
-            raise BuildError(f"the Sources entry lacks the {req} field needed for a .dsc")
-
-    def strip_dsc(value: str) -> str:
-        kept = [" " + ln.strip() for ln in value.splitlines()
-                if ln.strip() and not (len(ln.split()) == 3 and ln.split()[2].endswith(".dsc"))]
-        return "\n".join([""] + kept)
-
-    def render(name: str, value: str) -> str:
-        if not value:
-            return f"{name}:"
-        return f"{name}:{value}" if value.startswith("\n") else f"{name}: {value}"
-
-    order = {name.lower(): i for i, name in enumerate(_DSC_FIELD_ORDER)}
-    checks = {name.lower() for name in _DSC_CHECKSUM_FIELDS}
-    head = sorted((k for k in fields if k.lower() in order), key=lambda k: order[k.lower()])
-    middle = [k for k in fields if k.lower() not in order and k.lower() not in checks]
-    tail = [name for name in _DSC_CHECKSUM_FIELDS if _field(fields, name) is not None]
-
-    lines = []
-    for k in head + middle:
-        lines.append(render(k, fields[k]))
-    for name in tail:
-        lines.append(render(name, strip_dsc(_field(fields, name))))
-    return "\n".join(lines) + "\n"
-
-
-# --------------------------------------------------------------------------
-# Environment discovery
-
-def _os_codename() -> str:
-    try:
-        text = pathlib.Path("/etc/os-release").read_text()
-    except OSError as e:
-        raise BuildError(f"cannot read /etc/os-release: {e.strerror}")
-    m = re.search(r'^VERSION_CODENAME="?([^"\n]*)"?', text, re.M)
-    if not m or not m.group(1):
-        raise BuildError("no VERSION_CODENAME in /etc/os-release; pass --uri or set " + URI_ENV)
-    return m.group(1)
-
-
-def derive_archive_uri() -> str:
-    """The archive URI apt uses for this system's release (not security)."""
-    codename = _os_codename()
-    try:
-        proc = subprocess.run(
-            ["apt-get", "indextargets", "--format", "$(REPO_URI)",
-             f"Codename: {codename}", "Identifier: Packages"],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise BuildError(f"apt-get indextargets failed: {e}")
-    uris = []
-    for line in proc.stdout.splitlines():
-        u = line.strip()
-        if u and "security" not in u and u not in uris:
-            uris.append(u)
-    if not uris:
-        raise BuildError(
-            f"could not find the archive URI for {codename} with apt-get indextargets "
-            f"(run apt-get update, or pass --uri / set {URI_ENV})")
-    return uris[0]
-
-
-def _norm_uri(u: str) -> str:
-    return u.strip().rstrip("/")
-
-
-def find_signed_by(uri: str | None = None) -> str | None:
-    """Keyring file used by the system's sources (preferring the entry for uri)."""
-    matches: list[str] = []
-    others: list[str] = []
-    parts = pathlib.Path("/etc/apt/sources.list.d")
-    files = sorted(parts.glob("*.sources")) if parts.is_dir() else []
-    for f in files:
-        try:
-            pars = parse_deb822(f.read_text())
-        except (OSError, ValueError, UnicodeDecodeError):
-            continue
-        for par in pars:
-            if (_field(par, "Enabled", "yes") or "yes").lower() == "no":
-                continue
-            sb = (_field(par, "Signed-By") or "").strip()
-            if not sb or "\n" in sb:  # absent, or an inline key block
-                continue
-            keyfile = sb.split()[0]
-            if not os.path.isfile(keyfile):
-                continue
-            uris = [_norm_uri(x) for x in (_field(par, "URIs") or "").split()]
-            (matches if uri and _norm_uri(uri) in uris else others).append(keyfile)
-    one_line = [pathlib.Path("/etc/apt/sources.list")]
-    if parts.is_dir():
-        one_line += sorted(parts.glob("*.list"))
-    for f in one_line:
-        try:
-            text = f.read_text()
-        except (OSError, UnicodeDecodeError):
-            continue
-        for line in text.splitlines():
-            m = re.match(r"\s*deb(?:-src)?\s+\[([^\]]*)\]\s+(\S+)", line)
-            if not m:
-                continue
-            opt = re.search(r"signed-by=(\S+)", m.group(1))
-            if opt and os.path.isfile(opt.group(1)):
-                (matches if uri and _norm_uri(uri) == _norm_uri(m.group(2)) else others).append(opt.group(1))
-    for keyfile in matches + others:
-        return keyfile
-    if os.path.isfile(DEFAULT_KEYRING):
-        return DEFAULT_KEYRING
-    return None
 
 
 def check_build_dependencies() -> None:
@@ -449,128 +320,15 @@ def check_build_dependencies() -> None:
 # --------------------------------------------------------------------------
 # Build machinery
 
-class _Builder:
+class _Builder(AptWorker):
+    """The Bochs 3.0 recipe: trixie's bochs source package, built headless."""
+
     def __init__(self, uri: str, log, blog):
-        self.uri = uri
-        self.log = log
-        self.blog = blog
-        self.root = cache_root()
-        self.log_path = build_log_path()
-        key = hashlib.sha256(_norm_uri(uri).encode()).hexdigest()[:10]
-        self.apt_dir = self.root / "apt" / key
+        super().__init__(uri, log, blog, suite=SOURCE_SUITE, component=SOURCE_COMPONENT,
+                         types="deb-src", tag="bochs_build", log_path=build_log_path())
         self.downloads = self.root / "downloads"
 
     # -- logging -----------------------------------------------------------
-    def say(self, msg: str) -> None:
-        line = f"bochs_build: {msg}"
-        try:
-            print(line, file=self.log, flush=True)
-        except (OSError, ValueError):
-            pass
-        self.blog.write(f"\n=== {msg}\n")
-        self.blog.flush()
-
-    def _log_tail(self, offset: int, n: int = 25) -> list[str]:
-        try:
-            with open(self.log_path, "rb") as f:
-                f.seek(offset)
-                data = f.read()
-        except OSError:
-            return []
-        lines = [ln.rstrip() for ln in data.decode("utf-8", "replace").splitlines() if ln.strip()]
-        return lines[-n:]
-
-    def run(self, cmd: list[str], what: str, timeout: float, cwd=None, env=None,
-            check: bool = True) -> tuple[int, int]:
-        """Run cmd with output appended to build.log.  Returns (rc, log offset)."""
-        self.blog.write("$ " + " ".join(cmd) + "\n")
-        self.blog.flush()
-        offset = os.fstat(self.blog.fileno()).st_size
-        try:
-            proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                    stdout=self.blog, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-        except OSError as e:
-            raise BuildError(f"{what}: cannot run {cmd[0]}: {e.strerror or e}")
-        try:
-            rc = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self._kill(proc)
-            raise BuildError(f"{what} timed out after {int(timeout)}s (log: {self.log_path})")
-        except BaseException:
-            self._kill(proc)
-            raise
-        if rc != 0 and check:
-            tail = self._log_tail(offset)
-            self._echo_tail(tail)
-            last = tail[-1] if tail else "no output"
-            raise BuildError(f"{what} failed (exit {rc}): {last} (log: {self.log_path})")
-        return rc, offset
-
-    @staticmethod
-    def _kill(proc: subprocess.Popen) -> None:
-        with contextlib.suppress(OSError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(Exception):
-            proc.wait(timeout=10)
-
-    def _echo_tail(self, tail: list[str]) -> None:
-        try:
-            for ln in tail:
-                print(f"  | {ln}", file=self.log)
-            self.log.flush()
-        except (OSError, ValueError):
-            pass
-
-    # -- apt ---------------------------------------------------------------
-    def apt_options(self) -> list[str]:
-        d = self.apt_dir
-        opts = [
-            "-o", f"Dir::Etc::sourcelist={d / 'sources.sources'}",
-            "-o", "Dir::Etc::sourceparts=-",
-            "-o", f"Dir::State::Lists={d / 'lists'}",
-            "-o", f"Dir::Cache={d / 'apt-cache'}",
-            "-o", f"Acquire::http::Timeout={APT_HTTP_TIMEOUT}",
-            "-o", f"Acquire::https::Timeout={APT_HTTP_TIMEOUT}",
-            "-o", "Acquire::Retries=0",
-            "-o", "Acquire::Languages=none",
-            "-o", "APT::Update::Error-Mode=any",
-        ]
-        if os.geteuid() == 0:
-            # The private directories live in root's home, which the _apt
-            # sandbox user cannot enter; download as root without warnings.
-            opts += ["-o", "APT::Sandbox::User=root"]
-        return opts
-
-    def apt_env(self) -> dict[str, str]:
-        return dict(os.environ, LC_ALL="C", DEBIAN_FRONTEND="noninteractive")
-
-    def prepare_apt(self) -> None:
-        keyring = find_signed_by(self.uri)
-        if keyring is None:
-            raise BuildError(
-                "no archive keyring found (no Signed-By in /etc/apt/sources.list.d and no "
-                f"{DEFAULT_KEYRING}); install debian-archive-keyring")
-        for sub in ("lists/partial", "apt-cache/archives/partial"):
-            (self.apt_dir / sub).mkdir(parents=True, exist_ok=True)
-        text = (f"Types: deb-src\nURIs: {self.uri}\nSuites: {SOURCE_SUITE}\n"
-                f"Components: {SOURCE_COMPONENT}\nSigned-By: {keyring}\n")
-        _atomic_write(self.apt_dir / "sources.sources", text)
-
-    def apt_update(self) -> None:
-        self.say(f"apt-get update: {SOURCE_SUITE}/{SOURCE_COMPONENT} Sources from {self.uri}")
-        rc, offset = self.run(["apt-get", *self.apt_options(), "update"],
-                              "apt-get update", APT_UPDATE_TIMEOUT, env=self.apt_env(),
-                              check=False)
-        if rc != 0:
-            tail = self._log_tail(offset, 200)
-            errs = [ln for ln in tail if ln.startswith("E: ")]
-            self._echo_tail(tail[-10:])
-            detail = errs[0][3:] if errs else (tail[-1] if tail else f"exit {rc}")
-            raise BuildError(
-                f"cannot fetch the {SOURCE_SUITE} source index from {self.uri}: {detail} "
-                f"(log: {self.log_path})")
-
     def showsrc(self) -> dict[str, str]:
         cmd = ["apt-cache", *self.apt_options(), "showsrc", "--only-source", SOURCE_PACKAGE]
         self.blog.write("$ " + " ".join(cmd) + "\n")
@@ -704,8 +462,8 @@ class _Builder:
             got = version_of(binary)
             if got.split(".")[0] != REQUIRED_UPSTREAM_MAJOR:
                 raise BuildError(f"built binary reports version {got}, expected {REQUIRED_UPSTREAM_MAJOR}.x")
-            if final.exists():  # leftover without a valid stamp
-                shutil.rmtree(final)
+            binary_sha256 = _sha256(binary)
+            _discard(final)  # a leftover that failed verification
             os.rename(staged, final)
             seconds = round(time.monotonic() - start, 1)
             stamp = {
@@ -721,8 +479,12 @@ class _Builder:
                 "sha256": {name: digest for digest, _s, name in source_files(par)
                            if not name.endswith(".dsc")},
                 "binary": BINARY_RELPATH,
+                BINARY_HASH_FIELD: binary_sha256,
             }
             _atomic_write(final / STAMP_NAME, json.dumps(stamp, indent=2) + "\n")
+            ok, why = verify_build(final)
+            if ok is None:
+                raise BuildError(f"the fresh build in {final} does not verify: {why}")
             self.say(f"built Bochs {got} in {seconds}s")
             return final / BINARY_RELPATH
         finally:
@@ -738,64 +500,19 @@ class _Builder:
         return env
 
 
-def _version_gt(a: str, b: str) -> bool:
+
+
+def _discard(path: pathlib.Path) -> None:
+    """Remove a cache directory: renamed away first (atomic), then deleted."""
+    if not path.exists():
+        return
+    trash = path.with_name(f"tmp-build-discard-{path.name}-{os.getpid()}")
     try:
-        return subprocess.run(["dpkg", "--compare-versions", a, "gt", b],
-                              stdin=subprocess.DEVNULL, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return a > b
-
-
-def _sha256(path: pathlib.Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _atomic_write(path: pathlib.Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _fetch(url: str, dest: pathlib.Path, expected_size: int | None = None) -> None:
-    part = dest.with_name(dest.name + ".part")
-    deadline = time.monotonic() + URL_TOTAL_TIMEOUT
-    try:
-        req = urllib.request.Request(url, headers={"User-Agent": "vmx-diff-bochs-build"})
-        with urllib.request.urlopen(req, timeout=URL_TIMEOUT) as resp, open(part, "wb") as out:
-            total = 0
-            while True:
-                chunk = resp.read(1 << 16)
-                if not chunk:
-                    break
-                total += len(chunk)
-                if expected_size is not None and total > expected_size:
-                    raise BuildError(f"{url}: more data than the {expected_size} bytes expected")
-                out.write(chunk)
-                if time.monotonic() > deadline:
-                    raise BuildError(f"{url}: download took longer than {URL_TOTAL_TIMEOUT}s")
-        os.replace(part, dest)
-    except urllib.error.HTTPError as e:
-        raise BuildError(f"cannot fetch {url}: HTTP {e.code} {e.reason}")
-    except urllib.error.URLError as e:
-        raise BuildError(f"cannot fetch {url}: {e.reason}")
-    except (OSError, ValueError) as e:  # timeouts, resets, bad URLs
-        raise BuildError(f"cannot fetch {url}: {e}")
-    finally:
-        with contextlib.suppress(OSError):
-            part.unlink()
+        os.rename(path, trash)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def _clean_stale_tmp(root: pathlib.Path) -> None:
@@ -804,22 +521,9 @@ def _clean_stale_tmp(root: pathlib.Path) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def _build_lock(root: pathlib.Path, log):
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / "build.lock"
-    with open(path, "a") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            with contextlib.suppress(OSError, ValueError):
-                print(f"bochs_build: waiting for another build to finish (lock {path})",
-                      file=log, flush=True)
-            fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+def _say(log, msg: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(f"bochs_build: {msg}", file=log, flush=True)
 
 
 def ensure_bochs3(uri: str | None = None, log=None) -> pathlib.Path:
@@ -837,10 +541,16 @@ def ensure_bochs3(uri: str | None = None, log=None) -> pathlib.Path:
         return found
     root = cache_root()
     try:
-        with _build_lock(root, log):
+        with _lock(root, log):
             found = cached_binary()
             if found is not None:
                 return found
+            for name, why in broken_builds().items():
+                line = f"cached build {root / name} is broken: {why}; rebuilding"
+                _say(log, line)
+                if log is not sys.stderr:  # the reason is never silenced
+                    _say(sys.stderr, line)
+                _discard(root / name)
             check_build_dependencies()
             archive = uri or os.environ.get(URI_ENV) or derive_archive_uri()
             with open(build_log_path(), "w", encoding="utf-8", errors="replace") as blog:
@@ -872,7 +582,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         found = cached_binary()
         if found is None:
-            print("not built")
+            broken = broken_builds()
+            for name, why in broken.items():
+                print(f"broken: {cache_root() / name}: {why}")
+            print("not built" if not broken else "not built (the cached build is broken; make bochs3 rebuilds it)")
             return 1
         print(found)
         return 0

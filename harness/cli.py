@@ -1,34 +1,123 @@
 """Command line: ``python3 -m harness <command>``.
 
 Commands: list, run, parse, compare, vmcs, bench, report, debug, repro.
-Exit codes (in the spirit of xtf-runner): 0 success, 1 failure (a
-divergence), 2 bad input, 3 everything skipped, 4 error, 5 crash/timeout.
+Exit codes (in the spirit of xtf-runner):
+
+  0  success
+  1  failure: a divergence (from the SDM, or between two traces)
+  2  bad input (unknown scenario, platform or parameter, malformed value);
+     one line on stderr, never a traceback
+  3  everything skipped
+  4  error (the harness could not produce a verdict: I/O, ISO, tables)
+  5  crash or timeout (a platform ended before its FINISH record)
+  6  the results could not be written under reports/ (read-only, full, a
+     file in the way): they were kept in a temporary folder, and one line on
+     stderr says where; the verdicts are in the printed summary
+  7  ``debug`` was asked for the interactive Bochs prompt with no terminal
+     on stdin: it ran in batch mode and wrote the transcript instead (one
+     line on stderr says where; ``--batch FILE`` chooses the file)
+
+Parameters (``run``): ``KEY=N`` or ``SCENARIO.KEY=N``.  N is an unsigned
+64-bit number in ASCII: decimal digits, or ``0x`` and hexadecimal digits (the
+image's own number syntax, as in the trace).  Anything else (``-1``, ``²``,
+``1e3``) is refused.  The keys are those the image's catalog declares
+(build/scenarios.json, each scenario's "params"); an unknown key or scenario
+is refused with the list of known ones.  ``KEY=N`` sets the key of every
+scenario that has it; ``SCENARIO.KEY=N`` wins over it.  A key given twice is
+refused.
+
+``make`` itself exits 2 whenever a recipe fails; run ``python3 -m harness``
+directly to see these codes.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 import sys
 from pathlib import Path
 
-from harness import compare, evaluate, parser, platforms, session, tables
+from harness import compare, evaluate, parser, platforms, report, session, tables
+from harness import iso as isomod
 from harness.model import RunStatus, Status
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_SKIP, EXIT_ERROR, EXIT_CRASH = 0, 1, 2, 3, 4, 5
+EXIT_RESULTS_ELSEWHERE, EXIT_NOT_INTERACTIVE = 6, 7
 
 
 class CliError(Exception):
     """Bad input: printed as one line, exit code 2."""
 
 
-def _params(words: list[str]) -> dict:
-    out = {}
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose errors are one line (CliError, exit 2) instead of usage text."""
+
+    def error(self, message: str):
+        raise CliError(f"{self.prog}: {message} (--help lists the options)")
+
+
+def seconds(text: str) -> float:
+    """argparse type: a finite number of seconds greater than 0."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds greater than 0, got {text!r}")
+    return v
+
+
+_PARAM = re.compile(r"(?:(?P<scope>[A-Za-z0-9_]+)\.)?(?P<key>[A-Za-z0-9_]+)=(?P<val>.*)", re.ASCII | re.DOTALL)
+_NUMBER = re.compile(r"0[xX][0-9a-fA-F]+|[0-9]+", re.ASCII)
+U64_MAX = (1 << 64) - 1
+
+
+def _known_list(keys: dict) -> str:
+    names = [f"{sid}.{k}" for sid, ks in sorted(keys.items()) for k in sorted(ks)]
+    if not names:
+        return "none (this build's catalog, build/scenarios.json, declares no scenario parameters)"
+    plain = sorted({k for ks in keys.values() for k in ks})
+    return ", ".join(names) + " (or plain " + ", ".join(plain) + ")"
+
+
+def _params(words: list[str], catalog: list[dict]) -> dict:
+    """Validate KEY=N / SCENARIO.KEY=N words against the catalog; return {"scenario.key": N}.
+
+    Raises:
+        CliError: malformed, out of range, unknown key or scenario, or repeated.
+    """
+    keys = session.param_keys(catalog)
+    scoped, plain, seen = {}, {}, set()
     for w in words:
-        k, sep, v = w.partition("=")
-        if not sep or not k or not v.isdigit():
+        m = _PARAM.fullmatch(w)
+        if not m:
             raise CliError(f"bad parameter {w!r}: expected KEY=N or SCENARIO.KEY=N")
-        out[k] = int(v)
-    return out
+        scope, key, val = m.group("scope"), m.group("key"), m.group("val")
+        if not _NUMBER.fullmatch(val):
+            what = "a negative number" if val.startswith("-") else repr(val)
+            raise CliError(f"bad parameter {w!r}: N must be unsigned, in decimal (0-9) or 0x-hexadecimal ASCII "
+                           f"digits; got {what}")
+        n = int(val, 16) if val[:2] in ("0x", "0X") else int(val, 10)
+        if n > U64_MAX:
+            raise CliError(f"bad parameter {w!r}: N exceeds 2**64-1")
+        name = f"{scope}.{key}" if scope else key
+        if name in seen:
+            raise CliError(f"parameter {name!r} given twice")
+        seen.add(name)
+        if scope is not None:
+            if scope not in keys:
+                raise CliError(f"unknown scenario {scope!r} in parameter {w!r}; known parameters: {_known_list(keys)}")
+            if key not in keys[scope]:
+                raise CliError(f"scenario {scope} has no parameter {key!r}; known parameters: {_known_list(keys)}")
+            scoped[name] = n
+        else:
+            owners = [sid for sid, ks in keys.items() if key in ks]
+            if not owners:
+                raise CliError(f"unknown parameter {key!r} in {w!r}; known parameters: {_known_list(keys)}")
+            for sid in owners:
+                plain[f"{sid}.{key}"] = n
+    return dict(plain, **scoped)  # SCENARIO.KEY=N wins over KEY=N, as in the image
 
 
 def cmd_list(args) -> int:
@@ -43,8 +132,8 @@ def cmd_list(args) -> int:
 def cmd_run(args) -> int:
     tab = tables.load()
     cat = session.load_catalog()
+    params = _params(args.params, cat)
     ids = session.resolve(args.scenarios, cat) if args.scenarios else None
-    params = _params(args.params)
     names = args.platform.split(",")
     for n in names:
         platforms.get(n)  # raises PlatformError for an unknown name
@@ -62,7 +151,9 @@ def cmd_run(args) -> int:
             v = evaluate.scenario_verdict(res, metas[sid], tab, params)
             statuses.append(v.status)
             detail = v.reason or (v.known[:70] + "..." if v.known else "")
-            print(f"   {sid:42} {v.status.value:8} {v.exits:>5}  {detail}")
+            # The exits actually traced, also for a scenario cut short (TIMEOUT, CRASHED).
+            st = res.trace.scenarios.get(sid) if res.trace else None
+            print(f"   {sid:42} {v.status.value:8} {len(st.exits) if st else 0:>5}  {detail}")
             for d in v.divergences[:5]:
                 print(f"      - {d.message()}")
         print(f"   serial: {res.serial_path or '-'}")
@@ -76,6 +167,8 @@ def cmd_run(args) -> int:
         worst = EXIT_FAIL
     elif statuses and all(s == Status.SKIP for s in statuses):
         worst = EXIT_SKIP
+    if report.FALLBACKS:  # said on stderr when it happened; the summary above has the paths
+        return EXIT_RESULTS_ELSEWHERE
     return worst
 
 
@@ -112,7 +205,12 @@ def cmd_compare(args) -> int:
     total = 0
     for k, va, vb in compare.cap_diff(a.caps, b.caps):
         print(f"capability {k}: {va if va is None else hex(va)} vs {vb if vb is None else hex(vb)}")
-    for sid in sorted(set(a.scenarios) & set(b.scenarios)):
+    for sid in sorted(set(a.scenarios) | set(b.scenarios)):
+        if sid not in a.scenarios or sid not in b.scenarios:
+            has, lacks = (args.left, args.right) if sid in a.scenarios else (args.right, args.left)
+            total += 1
+            print(f"{sid}: scenario missing from {lacks} (present in {has})")
+            continue
         divs = compare.compare_pair(a.scenarios[sid], b.scenarios[sid], tab, "left", "right")
         total += len(divs)
         for d in divs:
@@ -157,14 +255,16 @@ def cmd_vmcs(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python3 -m harness", description=__doc__.split("\n\n")[0])
+    ap = OneLineParser(prog="python3 -m harness", description=__doc__.split("\n\n")[0],
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("list", help="scenario catalog and platforms")
     p.set_defaults(fn=cmd_list)
     p = sub.add_parser("run", help="boot platforms and print a per-scenario summary")
     p.add_argument("--platform", default="bochs27-skylake_x", help="name[,name...]")
     p.add_argument("--scenarios", help="comma-separated globs (default: whole catalog)")
-    p.add_argument("--timeout", type=float, default=session.DEFAULT_TIMEOUT)
+    p.add_argument("--timeout", type=seconds, default=session.DEFAULT_TIMEOUT,
+                   help="seconds per boot (finite, > 0; default %(default)s)")
     p.add_argument("params", nargs="*", help="KEY=N or SCENARIO.KEY=N")
     p.set_defaults(fn=cmd_run)
     p = sub.add_parser("parse", help="parse a serial log (no emulator)")
@@ -197,6 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, session.SelectionError, platforms.PlatformError, tables.TablesError) as exc:
         print(f"harness: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except (OSError, isomod.IsoError) as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         from harness.runners import base
         base.kill_all_live()

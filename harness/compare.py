@@ -1,10 +1,12 @@
 """Pure comparison: a scenario trace versus the SDM, or versus another platform.
 
 One per-field policy table says how each field is compared:
-EXACT, IGNORE (SDM leaves it undefined), or LEN_RULE (exact only for exits
-whose instruction length the SDM defines: tables.len_defined()).  Known,
-cited platform deviations are registered in KNOWN_DIVERGENCES; they turn a
-failure into XFAIL, never into PASS.
+EXACT, IGNORE (SDM leaves it undefined), LEN_RULE (exact only for exits
+whose instruction length the SDM defines: tables.len_defined()) or ERR_RULE
+(the interruption error code, exact only where it is valid).  Known, cited
+platform deviations are registered in KNOWN_DIVERGENCES, each matching one
+field and both values exactly; they turn exactly that divergence into
+XFAIL, never into PASS, and fail when they stop happening.
 """
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ import fnmatch
 from dataclasses import dataclass
 
 from harness.expect import Expectation, ExpectExit, ExpectVmFail
-from harness.model import Divergence, ExitRecord, ScenarioTrace, VmFailRecord
+from harness.model import Divergence, ExitRecord, ScenarioTrace, VmFailRecord, _fmt
 from harness.tables import Tables
 
-EXACT, IGNORE, LEN_RULE = "EXACT", "IGNORE", "LEN_RULE"
+EXACT, IGNORE, LEN_RULE, ERR_RULE = "EXACT", "IGNORE", "LEN_RULE", "ERR_RULE"
 
 # Exit-record fields compared between platforms.
 EXIT_FIELD_POLICY = {
@@ -25,44 +27,87 @@ EXIT_FIELD_POLICY = {
     "qual": EXACT,
     "len": LEN_RULE,  # SDM field "VM-Exit Instruction Length": undefined for other exits
     "rip": EXACT,
-    "rip_advance": EXACT,
+    "resumed": EXACT,
     "intr_info": EXACT,
+    "intr_err": ERR_RULE,  # SDM "VM-exit interruption error code": undefined unless intr_info bit 11 is 1
     "gprs": EXACT,
 }
 VMFAIL_FIELD_POLICY = {"insn": EXACT, "kind": EXACT, "err": EXACT}
+INTR_INFO_ERROR_VALID = 1 << 11
 
 
 @dataclass(frozen=True)
 class KnownDivergence:
-    """A platform deviation from the SDM, registered with its citation."""
+    """One observed deviation, registered with its citation and evidence.
 
-    platform: str  # glob over platform names
-    scenario: str  # glob over scenario ids
+    It matches exactly one divergence: the platform (or pair "a-vs-b"), the
+    scenario, the field, and both values as printed (``Divergence`` values
+    through ``_fmt``).  Any other divergence in the same scenario still
+    fails, and an entry whose divergence is no longer observed fails too.
+    """
+
+    platform: str  # glob over platform names, or over "a-vs-b" pair names
+    scenario: str  # exact scenario id
+    field: str
+    expected: str  # left value as printed (SDM expectation, or the left platform)
+    actual: str  # right value as printed
     cite: str
+    layer: str = ""  # which implementation decides it (e.g. "bochs" for KVM-on-Bochs entry checks)
 
     def applies(self, platform: str, scenario: str) -> bool:
-        return fnmatch.fnmatchcase(platform, self.platform) and fnmatch.fnmatchcase(scenario, self.scenario)
+        # A platform entry never applies to a pair verdict, nor a pair entry to a platform.
+        if ("-vs-" in platform) != ("-vs-" in self.platform):
+            return False
+        return fnmatch.fnmatchcase(platform, self.platform) and scenario == self.scenario
 
+    def matches(self, platform: str, d: Divergence) -> bool:
+        return (self.applies(platform, d.scenario) and d.field == self.field
+                and _fmt(d.left) == self.expected and _fmt(d.right) == self.actual)
+
+
+_RIP_CITE = ('SDM "Checks on Guest RIP, RFLAGS, and SSP": "If the processor supports N < 64 linear-address '
+             'bits, bits 63:N must be identical if the IA-32e mode guest VM-entry control is 1 and the L bit '
+             'in the access-rights field for CS is 1." Bochs 2.7 and 3.0, every CPU model (N from '
+             'CPUID.80000008H:EAX[15:8]: 48, and 57 on sapphire_rapids), check only "bits 63:32 must be 0" '
+             'for guests that are not 64-bit and nothing for 64-bit ones: with RIP = {what} (bits 63:N not '
+             'identical; 0x{n48:x} for N=48, 0x{n57:x} for N=57) VM entry succeeds and the first fetch takes '
+             '#GP(0) (exit reason 0, interruption information 0x80000b0d, error code 0, exit RIP = that '
+             'value) instead of exit reason 33. The passing side of the boundary (guest_rip_bit_n_minus_1, '
+             'guest_rip_high_ones) behaves as the SDM says.')
 
 KNOWN_DIVERGENCES: tuple[KnownDivergence, ...] = (
-    KnownDivergence(
-        "bochs*", "invalid_guest_state_rip_noncanonical",
-        'SDM "Checks on Guest RIP, RFLAGS, and SSP": with IA-32e mode guest and CS.L=1, RIP bits 63:N '
-        'must be identical. Bochs 2.7 and 3.0 do not check this at VM entry: the guest enters and the '
-        'first fetch takes #GP (exit reason 0, interruption info 0x80000b0d) instead of exit reason 33.'),
+    KnownDivergence("bochs*", "invalid_guest_state_rip_bit_n", "reason", "33 (INVALID_STATE)",
+                    "0 (EXCEPTION_NMI)", _RIP_CITE.format(what="bit N alone", n48=1 << 48, n57=1 << 57), layer="bochs"),
+    KnownDivergence("bochs*", "invalid_guest_state_rip_bit_63", "reason", "33 (INVALID_STATE)",
+                    "0 (EXCEPTION_NMI)", _RIP_CITE.format(what="bit 63 alone", n48=1 << 63, n57=1 << 63), layer="bochs"),
 )
 
 
-def known_divergence(platform: str, scenario: str) -> KnownDivergence | None:
-    for k in KNOWN_DIVERGENCES:
-        if k.applies(platform, scenario):
-            return k
-    return None
+def known_for(platform: str, scenario: str,
+              registry: tuple[KnownDivergence, ...] | None = None) -> list[KnownDivergence]:
+    reg = KNOWN_DIVERGENCES if registry is None else registry
+    return [k for k in reg if k.applies(platform, scenario)]
+
+
+def split_known(platform: str, scenario: str, divs: list[Divergence],
+                registry: tuple[KnownDivergence, ...] | None = None):
+    """(unexplained divergences, matched registry entries, registry entries not observed)."""
+    entries = known_for(platform, scenario, registry)
+    unexplained, matched = [], []
+    for d in divs:
+        hit = next((k for k in entries if k.matches(platform, d)), None)
+        if hit is None:
+            unexplained.append(d)
+        elif hit not in matched:
+            matched.append(hit)
+    stale = [k for k in entries if k not in matched]
+    return unexplained, matched, stale
 
 
 def _exit_fields(e: ExitRecord) -> dict:
     return {"insn": e.insn, "reason": e.reason, "entry_fail": e.entry_fail, "qual": e.qual, "len": e.len,
-            "rip": e.rip, "rip_advance": e.rip_advance, "intr_info": e.intr_info, "gprs": e.gprs}
+            "rip": e.rip, "resumed": e.resumed, "intr_info": e.intr_info, "intr_err": e.intr_err,
+            "gprs": e.gprs}
 
 
 def _kind(ev) -> str:
@@ -96,19 +141,30 @@ def compare_sdm(st: ScenarioTrace, exp: Expectation, tables: Tables) -> list[Div
                                   f"{got.reason} ({tables.exit_name(got.reason)})", line=got.line))
             continue
         checks = [("entry_fail", want.entry_fail, got.entry_fail), ("qual", want.qual, got.qual),
-                  ("intr_info", want.intr_info, got.intr_info)]
+                  ("intr_info", want.intr_info, got.intr_info), ("rip", want.rip, got.rip)]
+        if want.intr_err is not None and got.intr_info & INTR_INFO_ERROR_VALID:
+            checks.append(("intr_err", want.intr_err, got.intr_err))
         if want.len is not None and tables.len_defined(want_reason):
             checks.append(("len", want.len, got.len))
         if want.resumed is not None:
-            checks.append(("resumed", want.resumed, got.next_rip is not None))
-        if want.resumed and got.next_rip is not None:
-            # The host steps over the instruction: RIP advances by the length.
-            checks.append(("rip_advance", got.len, got.rip_advance))
+            checks.append(("resumed", want.resumed, got.resumed))
         for k, v in want.gprs.items():
             checks.append((k, v, got.gprs.get(k)))
         for name, w, g in checks:
             if w is not None and w != g:
                 out.append(Divergence(sid, i, name, w, g, line=got.line))
+        if want.resume_rip is not None and got.resumed:
+            # Observed, not computed: the host stepped over the instruction by
+            # the reported length; the guest's next exit shows where it went.
+            nxt = st.events[i + 1] if i + 1 < len(st.events) else None
+            start = want.rip if want.rip is not None else got.rip
+            if not isinstance(nxt, ExitRecord):
+                out.append(Divergence(sid, i, "rip_advance", want.resume_rip - start, "no next exit",
+                                      line=got.line, note="the guest never exited again after being resumed"))
+            elif nxt.rip != want.resume_rip:
+                out.append(Divergence(sid, i, "rip_advance", want.resume_rip - start, nxt.rip - got.rip,
+                                      line=nxt.line, note=f"next exit at {nxt.rip:#x}, the instruction after "
+                                      f"the exiting one is at {want.resume_rip:#x} (assembler label)"))
     return out
 
 
@@ -135,8 +191,23 @@ def compare_pair(a: ScenarioTrace, b: ScenarioTrace, tables: Tables,
                 continue
             if policy == LEN_RULE and not (x.reason == y.reason and tables.len_defined(x.reason)):
                 continue
+            if policy == ERR_RULE and not (x.intr_info & y.intr_info & INTR_INFO_ERROR_VALID):
+                continue
             if fx[f] != fy[f]:
                 out.append(Divergence(sid, i, f, fx[f], fy[f], a_name, b_name, line=y.line))
+    return out
+
+
+def compare_catalogs(a, b, tables: Tables, a_name: str = "left", b_name: str = "right") -> list[Divergence]:
+    """Every scenario of two whole traces; one present on one side only is a divergence."""
+    out: list[Divergence] = []
+    for sid in sorted(set(a.scenarios) | set(b.scenarios)):
+        sa, sb = a.scenarios.get(sid), b.scenarios.get(sid)
+        if sa is None or sb is None:
+            out.append(Divergence(sid, -1, "scenario", "present" if sa else "missing",
+                                  "present" if sb else "missing", a_name, b_name))
+            continue
+        out += compare_pair(sa, sb, tables, a_name, b_name)
     return out
 
 

@@ -128,7 +128,7 @@ def _history(reports: Path) -> list[dict]:
     try:
         return report.load_history(reports)
     except (AttributeError, TypeError):
-        docs = [_read_json(p) for p in sorted((reports / "history").glob("*.json"))]
+        docs = [report.read_history_file(p) for p in sorted((reports / "history").glob("*.json"))]
         docs = [d for d in docs if isinstance(d, dict) and d.get("schema") == report.SCHEMA]
         return sorted(docs, key=lambda d: _text(d.get("date")))
 

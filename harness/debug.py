@@ -5,10 +5,15 @@ breakpoints at the VMLAUNCH/VMRESUME instructions (addresses from the ELF's
 symbols), registers, segments and control registers at the entry, a step
 over the entry, a break on the VM exit (`vmexitbp`), then the interactive
 Bochs prompt -- or, with --batch FILE, the transcript written to FILE.
+
+Without a terminal on stdin (CI, a pipe, </dev/null) there can be no
+interactive prompt: it runs in batch mode, writes the transcript to
+debug-transcript.txt in the run folder, says so in one line on stderr and
+exits 7 (harness/cli.py), so a script never mistakes it for the session it
+asked for.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import subprocess
@@ -18,8 +23,8 @@ from pathlib import Path
 import pexpect
 
 from harness import iso as isomod
-from harness import platforms, session
-from harness.cli import CliError
+from harness import platforms, report, session
+from harness.cli import EXIT_CRASH, EXIT_NOT_INTERACTIVE, EXIT_RESULTS_ELSEWHERE, CliError, OneLineParser, seconds
 from harness.runners import base
 from harness.runners.bochs import netns_prefix
 from harness.tables import DEFAULT_BUILD, REPO
@@ -56,18 +61,20 @@ def spawn(plat, iso: Path, run_dir: Path) -> pexpect.spawn:
     env = dict(os.environ, VMXDIFF_ISO=str(iso), VMXDIFF_SERIAL=str(run_dir / "serial.log"), LC_ALL="C",
                TERM="dumb")
     child = pexpect.spawn(argv[0], argv[1:], cwd=str(REPO), env=env, encoding="utf-8",
-                          codec_errors="replace", timeout=60, echo=False)
+                          codec_errors="replace", timeout=60, echo=False, preexec_fn=base.die_with_parent())
     base.LIVE.add(child.pid)
     return child
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="python3 -m harness debug")
+    ap = OneLineParser(prog="python3 -m harness debug")
     ap.add_argument("--scenario", required=True)
     ap.add_argument("--platform", default="bochs27-skylake_x")
     ap.add_argument("--batch", metavar="FILE", help="write the transcript to FILE instead of going interactive")
-    ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--timeout", type=seconds, default=60)
     args = ap.parse_args(argv)
+    # No terminal, no prompt to hand over: batch mode into the run folder (exit 7).
+    no_tty = not args.batch and not sys.stdin.isatty()
     plat = platforms.get(args.platform)
     if plat.kind != "bochs":
         raise CliError("make debug drives the Bochs debugger: choose a bochs platform")
@@ -75,13 +82,29 @@ def main(argv: list[str]) -> int:
     if len(ids) != 1:
         raise CliError(f"{args.scenario!r} selects {len(ids)} scenarios; name exactly one")
     elf = DEFAULT_BUILD / "vmxdiff.elf"
+    if not elf.is_file():
+        raise CliError(f"{elf} not found: run `make image` first")
     launch, resume = symbol(elf, "vmx_insn_vmlaunch"), symbol(elf, "vmx_insn_vmresume")
+    if args.batch:
+        try:  # before booting anything: a transcript that cannot be written is bad input
+            log = open(args.batch, "w", encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write the transcript {args.batch}: {exc.strerror}") from exc
     run_dir = session.new_run_dir("debug")
-    iso = isomod.cached_iso(DEFAULT_BUILD / "vmxdiff.elf32", DEFAULT_BUILD / "iso-cache",
-                            session.cmdline_for(ids, {}))
     transcript = Path(args.batch) if args.batch else run_dir / "debug-transcript.txt"
-    child = spawn(plat, iso, run_dir)
-    log = open(transcript, "w", encoding="utf-8")
+    if not args.batch:
+        log = open(transcript, "w", encoding="utf-8")
+    try:
+        iso = isomod.cached_iso(DEFAULT_BUILD / "vmxdiff.elf32", DEFAULT_BUILD / "iso-cache",
+                                session.cmdline_for(ids, {}))
+    except BaseException:
+        log.close()
+        raise
+    try:
+        child = spawn(plat, iso, run_dir)
+    except BaseException:
+        log.close()
+        raise
     child.logfile_read = log
     try:
         child.expect(PROMPT, timeout=args.timeout)
@@ -96,12 +119,16 @@ def main(argv: list[str]) -> int:
             if child.expect([PROMPT, pexpect.EOF], timeout=args.timeout) == 1:
                 log.write("\n### the simulation ended (no further VM exit)\n")
                 break
-        if args.batch:
+        if args.batch or no_tty:
             if child.isalive():
                 child.sendline("q")
                 child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=10)
             print(f"debug: transcript {transcript}; serial {run_dir / 'serial.log'}")
-            return 0
+            if no_tty:
+                print(f"debug: stdin is not a terminal, so no interactive Bochs prompt: ran in batch mode, "
+                      f"transcript {transcript} (ARGS='--batch FILE' chooses the file)", file=sys.stderr)
+                return EXIT_NOT_INTERACTIVE
+            return EXIT_RESULTS_ELSEWHERE if report.FALLBACKS else 0
         log.flush()
         print(f"\n[vmx-diff] at the VM exit of {ids[0]}; Bochs debugger is yours (q quits). "
               f"Transcript so far: {transcript}")
@@ -111,7 +138,10 @@ def main(argv: list[str]) -> int:
     except pexpect.TIMEOUT:
         print(f"debug: error: Bochs debugger did not answer within {args.timeout:.0f} s (transcript {transcript})",
               file=sys.stderr)
-        return 5
+        return EXIT_CRASH
+    except pexpect.EOF:
+        print(f"debug: error: Bochs ended before its debugger prompt (transcript {transcript})", file=sys.stderr)
+        return EXIT_CRASH
     finally:
         log.close()
         if child.isalive():

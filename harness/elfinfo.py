@@ -2,8 +2,12 @@
 
 The C side (core/include/scenario.h) lays out ``struct scenario`` as:
 name (char *), guest, setup, body (pointers), requires (u32), check (enum,
-u32), hidden (bool), padded to 48 bytes.  Reading the ELF means the catalog
-has exactly one source: the scenario declarations that were compiled.
+u32), hidden, no_vmx (bool), padding, params (char *, "key=default,..."):
+56 bytes.  Reading the ELF means the catalog has exactly one source: the
+scenario declarations that were compiled.  The guests' assembler labels
+(``label__<id>__<what>``, core/include/scenario.h GUEST_LABEL) come from the
+symbol table: where each exiting instruction starts and where the guest
+resumes after it, as encoded by the assembler.
 
 Run as ``python3 -m harness.elfinfo build/vmxdiff.elf`` to print JSON.
 """
@@ -14,7 +18,8 @@ import struct
 import sys
 from pathlib import Path
 
-SCENARIO_STRUCT = struct.Struct("<QQQQIIB7x")
+SCENARIO_STRUCT = struct.Struct("<QQQQIIBB6xQ")
+LABEL_PREFIX = "label__"
 
 
 class ElfError(Exception):
@@ -36,6 +41,37 @@ def _sections(data: bytes) -> dict[str, tuple[int, int, int]]:
     return out
 
 
+def _symbols(data: bytes) -> dict[str, int]:
+    """Name -> value of every symbol in .symtab."""
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        raise ElfError("not an ELF64 file")
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, _ = struct.unpack_from("<HHH", data, 0x3A)
+    heads = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    out = {}
+    for h in heads:
+        if h[1] != 2:  # SHT_SYMTAB
+            continue
+        str_off = heads[h[6]][4]
+        for i in range(h[5] // 24):
+            name_off, _info, _other, _shndx, value, _size = struct.unpack_from("<IBBHQQ", data, h[4] + i * 24)
+            if name_off:
+                end = data.index(b"\0", str_off + name_off)
+                out[data[str_off + name_off:end].decode()] = value
+    return out
+
+
+def parse_params(text: str) -> list[dict]:
+    """``"count=10,x=2"`` -> [{"key": "count", "default": 10}, ...]."""
+    out = []
+    for part in filter(None, text.split(",")):
+        key, sep, val = part.partition("=")
+        if not sep or not key or not val.isascii() or not val.isdigit():
+            raise ElfError(f"malformed parameter declaration {part!r}")
+        out.append({"key": key, "default": int(val)})
+    return out
+
+
 def _read_cstr(data: bytes, secs: dict, addr: int) -> str:
     for sa, off, size in secs.values():
         if sa and sa <= addr < sa + size:
@@ -45,7 +81,8 @@ def _read_cstr(data: bytes, secs: dict, addr: int) -> str:
 
 
 def read_scenarios(elf: Path, check_names: list[str] | None = None) -> list[dict]:
-    """Return [{"id", "hidden", "requires", "check"}] in catalog (name) order.
+    """Return [{"id", "hidden", "requires", "check", "params", "labels"}] in
+    catalog (name) order.
 
     Args:
         elf: the linked 64-bit image.
@@ -57,11 +94,20 @@ def read_scenarios(elf: Path, check_names: list[str] | None = None) -> list[dict
     if ".scenarios" not in secs:
         raise ElfError("no .scenarios section")
     _, off, size = secs[".scenarios"]
+    if size % SCENARIO_STRUCT.size:
+        raise ElfError(f".scenarios is {size} bytes, not a multiple of {SCENARIO_STRUCT.size} "
+                       "(struct scenario changed: update SCENARIO_STRUCT)")
+    syms = _symbols(data)
     out = []
     for i in range(size // SCENARIO_STRUCT.size):
-        name_p, _g, _s, _b, requires, check, hidden = SCENARIO_STRUCT.unpack_from(
+        name_p, _g, _s, _b, requires, check, hidden, _no_vmx, params_p = SCENARIO_STRUCT.unpack_from(
             data, off + i * SCENARIO_STRUCT.size)
-        entry = {"id": _read_cstr(data, secs, name_p), "hidden": bool(hidden), "requires": requires}
+        sid = _read_cstr(data, secs, name_p)
+        prefix = f"{LABEL_PREFIX}{sid}__"
+        labels = {n[len(prefix):]: v for n, v in syms.items() if n.startswith(prefix)}
+        entry = {"id": sid, "hidden": bool(hidden), "requires": requires,
+                 "params": parse_params(_read_cstr(data, secs, params_p)) if params_p else [],
+                 "labels": dict(sorted(labels.items()))}
         if check_names is not None:
             # 0 is CHECK_NONE; the table is indexed from 1 (core/include/vmx.h).
             entry["check"] = check_names[check - 1] if 0 < check <= len(check_names) else None

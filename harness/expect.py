@@ -4,6 +4,9 @@ Expected values come from the SDM (section titles cited, numbers drift
 between editions) and from instruction encodings (SDM Vol. 2 opcode
 tables) -- never from a platform.  Names, not numbers: exit reasons, errors
 and checks are resolved through harness.tables (core/include/*.def).
+Addresses come from the assembler (the guests' labels in the ELF), and a
+value a scenario chose at run time from the platform's CPUID (SETUP record)
+is judged by applying the SDM's rule to that exact value here.
 """
 from __future__ import annotations
 
@@ -11,7 +14,9 @@ from dataclasses import dataclass, field
 
 from harness.tables import Tables
 
-VMCALL_LOOP_DEFAULT_COUNT = 10
+
+class ExpectationError(Exception):
+    """The trace lacks what the expectation is computed from (one line)."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,9 @@ class ExpectExit:
     len: int | None = None
     resumed: bool | None = None  # does the host enter the guest again after it?
     intr_info: int | None = None
+    intr_err: int | None = None
+    rip: int | None = None  # guest RIP of the exit (assembler label, or the value the scenario chose)
+    resume_rip: int | None = None  # the next exit must be here (assembler label after the instruction)
     gprs: dict = field(default_factory=dict)
 
 
@@ -42,47 +50,75 @@ class Expectation:
     cite: str
 
 
-def _instr_exit(reason: str, length: int, qual: int = 0) -> tuple:
-    """Guest runs one exiting instruction (stepped over), then VMCALL (done)."""
-    return (ExpectExit(reason, qual=qual, len=length, resumed=True),
-            ExpectExit("VMCALL", len=3, resumed=False))
+def param_default(meta: dict, key: str) -> int:
+    """The default a scenario declares for a parameter (its .params in C)."""
+    for p in meta.get("params", []):
+        if p["key"] == key:
+            return p["default"]
+    raise ExpectationError(f"scenario {meta['id']} declares no parameter {key!r}")
 
 
-# Instruction lengths from the encodings the guests use (guests/exit.c).
+def param_value(meta: dict, key: str, params: dict) -> int:
+    return int(params.get(f"{meta['id']}.{key}", params.get(key, param_default(meta, key))))
+
+
+def _labels(meta: dict, *names: str) -> list[int]:
+    labels = meta.get("labels", {})
+    missing = [n for n in names if n not in labels]
+    if missing:
+        raise ExpectationError(f"scenario {meta['id']} has no assembler label(s) "
+                               + ", ".join(f"label__{meta['id']}__{n}" for n in missing))
+    return [labels[n] for n in names]
+
+
+# Instruction exits: the guest runs one exiting instruction at
+# label__<id>__insn (stepped over by the host), then VMCALL at
+# label__<id>__resume.  Lengths from the encodings the guests use
+# (guests/exit.c; SDM Vol. 2 opcode tables).
 _EXIT_CITE = ('SDM Vol. 3 appendix "VMX Basic Exit Reasons"; "Exit Qualification for Control-Register '
               'Accesses" / "for I/O Instructions" / "for INVLPG"; field "VM-Exit Instruction Length"')
-STATIC: dict[str, Expectation] = {
-    "exit_cpuid": Expectation(_instr_exit("CPUID", 2), _EXIT_CITE + "; CPUID = 0F A2"),
-    "exit_hlt": Expectation(_instr_exit("HLT", 1), _EXIT_CITE + "; HLT = F4"),
-    "exit_invd": Expectation(_instr_exit("INVD", 2), _EXIT_CITE + "; INVD = 0F 08"),
+INSTRUCTION_EXITS: dict[str, tuple[str, int, int, str]] = {
+    # id: (exit reason, instruction length, exit qualification, encoding)
+    "exit_cpuid": ("CPUID", 2, 0, "CPUID = 0F A2"),
+    "exit_hlt": ("HLT", 1, 0, "HLT = F4"),
+    "exit_invd": ("INVD", 2, 0, "INVD = 0F 08"),
     # INVLPG: the qualification is the linear-address operand (0x1000).
-    "exit_invlpg": Expectation(_instr_exit("INVLPG", 3, qual=0x1000), _EXIT_CITE + "; INVLPG m = 0F 01 /7"),
-    "exit_rdtsc": Expectation(_instr_exit("RDTSC", 2), _EXIT_CITE + "; RDTSC = 0F 31"),
+    "exit_invlpg": ("INVLPG", 3, 0x1000, "INVLPG m = 0F 01 /7"),
+    "exit_rdtsc": ("RDTSC", 2, 0, "RDTSC = 0F 31"),
     # CR access: bits 3:0 CR number (3), 5:4 access type 0 (MOV to CR), 11:8 GPR 0 (RAX).
-    "exit_cr3_load": Expectation(_instr_exit("CR_ACCESS", 3, qual=0x3), _EXIT_CITE + "; MOV CR3,RAX = 0F 22 D8"),
+    "exit_cr3_load": ("CR_ACCESS", 3, 0x3, "MOV CR3,RAX = 0F 22 D8"),
     # I/O: bits 2:0 size-1 (0), bit 3 direction (0 out, 1 in), bit 6 operand
     # encoding (1 immediate, 0 DX), bits 31:16 port (0x80).
-    "exit_io_out_imm": Expectation(_instr_exit("IO_INSTRUCTION", 2, qual=0x800040), _EXIT_CITE + "; OUT imm8,AL = E6 ib"),
-    "exit_io_in_dx": Expectation(_instr_exit("IO_INSTRUCTION", 1, qual=0x800008), _EXIT_CITE + "; IN AL,DX = EC"),
-    "exit_rdmsr": Expectation(_instr_exit("MSR_READ", 2), _EXIT_CITE + "; RDMSR = 0F 32 (no MSR bitmap: all exit)"),
-    "exit_wrmsr": Expectation(_instr_exit("MSR_WRITE", 2), _EXIT_CITE + "; WRMSR = 0F 30"),
-    "exit_wbinvd": Expectation(_instr_exit("WBINVD", 2), _EXIT_CITE + "; WBINVD = 0F 09"),
-    # #UD with the exception bitmap bit 6 set: interruption information
-    # valid (31), type hardware exception (3 << 8), vector 6, no error code.
-    "exit_ud2": Expectation((ExpectExit("EXCEPTION_NMI", len=None, resumed=False, intr_info=0x80000306),),
-                            'SDM "VM-Exit Information Fields": VM-exit interruption information'),
-    "entry_fail_launch_nonclear": Expectation(
-        (ExpectExit("VMCALL", len=3, resumed=False),
-         ExpectVmFail("valid", "VMLAUNCH_NONCLEAR_VMCS", insn="VMLAUNCH")),
-        'SDM "VMLAUNCH/VMRESUME" operation; "VM Instruction Error Numbers" (4)'),
-    "entry_fail_resume_nonlaunched": Expectation(
-        (ExpectVmFail("valid", "VMRESUME_NONLAUNCHED_VMCS", insn="VMRESUME"),),
-        'SDM "VMLAUNCH/VMRESUME" operation; "VM Instruction Error Numbers" (5)'),
-    "entry_fail_no_current_vmcs": Expectation(
-        (ExpectVmFail("invalid", insn="VMLAUNCH"),),
-        'SDM "VMCLEAR" (clearing the current VMCS invalidates the current-VMCS pointer); '
-        '"VMLAUNCH/VMRESUME": VMfailInvalid if the current-VMCS pointer is not valid'),
+    "exit_io_out_imm": ("IO_INSTRUCTION", 2, 0x800040, "OUT imm8,AL = E6 ib"),
+    "exit_io_in_dx": ("IO_INSTRUCTION", 1, 0x800008, "IN AL,DX = EC"),
+    "exit_rdmsr": ("MSR_READ", 2, 0, "RDMSR = 0F 32 (no MSR bitmap: all exit)"),
+    "exit_wrmsr": ("MSR_WRITE", 2, 0, "WRMSR = 0F 30"),
+    "exit_wbinvd": ("WBINVD", 2, 0, "WBINVD = 0F 09"),
 }
+
+# VM-exit interruption information (SDM "VM-Exit Information Fields",
+# "Information for VM Exits Due to Vectored Events"): vector 7:0, type 10:8,
+# error code valid 11, valid 31.
+INTR_TYPE_HW_EXCEPTION = 3
+VECTOR_UD, VECTOR_GP = 6, 13
+
+
+def intr_info(vector: int, itype: int, error_code: bool) -> int:
+    return (1 << 31) | (int(error_code) << 11) | (itype << 8) | vector
+
+
+def rip_bits_identical(rip: int, n: int) -> bool:
+    """SDM "Checks on Guest RIP, RFLAGS, and SSP": "bits 63:N must be identical"."""
+    if n >= 64:
+        return True
+    top = rip >> n
+    return top == 0 or top == (1 << (64 - n)) - 1
+
+
+def canonical_4level(addr: int) -> bool:
+    """Canonical for 4-level paging (48-bit linear addresses): bits 63:47 identical."""
+    return rip_bits_identical(addr, 47)
+
 
 _CHECK_CITE = {
     "CTRL": 'SDM "Checks on VMX Controls and Host-State Area" -> VMfailValid, "VM Instruction Error Numbers"',
@@ -92,38 +128,94 @@ _CHECK_CITE = {
 }
 
 
-def for_scenario(meta: dict, tables: Tables, params: dict | None = None) -> Expectation | None:
+def _check_failure(c: dict):
+    area = c["area"]
+    if area == "CTRL":
+        return ExpectVmFail("valid", "ENTRY_INVALID_CONTROL_FIELD", insn="VMLAUNCH")
+    if area == "HOST":
+        return ExpectVmFail("valid", "ENTRY_INVALID_HOST_STATE", insn="VMLAUNCH")
+    if area == "GUEST":
+        return ExpectExit("INVALID_STATE", entry_fail=True, qual=c["qual"], resumed=False)
+    return ExpectExit("MSR_LOAD_FAIL", entry_fail=True, qual=c["qual"], resumed=False)
+
+
+def _rip_high_bits(meta: dict, c: dict, setup: dict) -> Expectation:
+    """Apply the RIP rule to the exact value and N the platform reported."""
+    try:
+        rip, n = int(setup["value"]), int(setup["la_width"])
+    except (KeyError, TypeError, ValueError):
+        raise ExpectationError(f"scenario {meta['id']} printed no SETUP record with value= and la_width=")
+    cite = (f'{_CHECK_CITE["GUEST"]}: "{c["text"]}"; RIP={rip:#x}, N={n} '
+            f'(CPUID.80000008H:EAX[15:8] on this platform)')
+    if not rip_bits_identical(rip, n):
+        return Expectation((_check_failure(c),), cite + f": bits 63:{n} are not identical -> entry fails")
+    if canonical_4level(rip):
+        raise ExpectationError(f"RIP {rip:#x} passes the check and is canonical: no prediction for the fetch")
+    # The check passes; the guest (4-level paging) fetches from a
+    # non-canonical address: #GP(0) (SDM Vol. 3 "Interrupt 13 -- General
+    # Protection Exception": non-canonical linear address), intercepted by
+    # the exception bitmap (all bits set) at RIP = the value itself.
+    ev = ExpectExit("EXCEPTION_NMI", qual=0, resumed=False, rip=rip,
+                    intr_info=intr_info(VECTOR_GP, INTR_TYPE_HW_EXCEPTION, True), intr_err=0)
+    return Expectation((ev,), cite + f": bits 63:{n} identical -> entry succeeds; the fetch at a "
+                       "non-canonical RIP raises #GP(0) (exception bitmap: exit reason 0)")
+
+
+def for_scenario(meta: dict, tables: Tables, params: dict | None = None,
+                 setup: dict | None = None) -> Expectation | None:
     """The SDM expectation for one catalog entry (scenarios.json row).
 
     Args:
-        meta: {"id", "check", ...} from build/scenarios.json.
+        meta: {"id", "check", "params", "labels", ...} from build/scenarios.json.
         tables: the fact tables.
         params: command-line parameters given to the image (e.g. count).
+        setup: the values the scenario reported choosing (SETUP records).
     Returns:
         The expectation, or None for a scenario that has none (hidden self-tests).
+    Raises:
+        ExpectationError: the trace or the image lacks what it is computed from.
     """
     sid = meta["id"]
     params = params or {}
     if sid == "vmcall_loop":
-        count = int(params.get("vmcall_loop.count", params.get("count", VMCALL_LOOP_DEFAULT_COUNT)))
+        count = param_value(meta, "count", params)
+        insn, = _labels(meta, "insn")
         events = tuple(
-            ExpectExit("VMCALL", len=3, resumed=i + 1 < count,
+            ExpectExit("VMCALL", len=3, resumed=i + 1 < count, rip=insn,
                        gprs={"rax": i, "rdi": 2, "rsi": 3, "rdx": 3, "rcx": 3})
             for i in range(count))
-        return Expectation(events, 'RVM tutorial guest; SDM "VMCALL" (exit reason 18), VMCALL = 0F 01 C1')
-    if sid in STATIC:
-        return STATIC[sid]
+        return Expectation(events, 'RVM tutorial guest; SDM "VMCALL" (exit reason 18), VMCALL = 0F 01 C1; '
+                           "RAX = exit index shows the guest resumed after the VMCALL each time")
+    if sid in INSTRUCTION_EXITS:
+        reason, length, qual, enc = INSTRUCTION_EXITS[sid]
+        insn, resume = _labels(meta, "insn", "resume")
+        return Expectation((ExpectExit(reason, qual=qual, len=length, resumed=True, rip=insn, resume_rip=resume),
+                            ExpectExit("VMCALL", len=3, resumed=False, rip=resume)), f"{_EXIT_CITE}; {enc}")
+    if sid == "exit_ud2":
+        # #UD with the exception bitmap bit 6 set: interruption information
+        # valid, hardware exception, vector 6, no error code.
+        insn, = _labels(meta, "insn")
+        return Expectation((ExpectExit("EXCEPTION_NMI", len=None, resumed=False, rip=insn,
+                                       intr_info=intr_info(VECTOR_UD, INTR_TYPE_HW_EXCEPTION, False)),),
+                           'SDM "VM-Exit Information Fields": VM-exit interruption information; UD2 = 0F 0B')
+    if sid == "entry_fail_launch_nonclear":
+        return Expectation(
+            (ExpectExit("VMCALL", len=3, resumed=False),
+             ExpectVmFail("valid", "VMLAUNCH_NONCLEAR_VMCS", insn="VMLAUNCH")),
+            'SDM "VMLAUNCH/VMRESUME" operation; "VM Instruction Error Numbers" (4)')
+    if sid == "entry_fail_resume_nonlaunched":
+        return Expectation(
+            (ExpectVmFail("valid", "VMRESUME_NONLAUNCHED_VMCS", insn="VMRESUME"),),
+            'SDM "VMLAUNCH/VMRESUME" operation; "VM Instruction Error Numbers" (5)')
+    if sid == "entry_fail_no_current_vmcs":
+        return Expectation(
+            (ExpectVmFail("invalid", insn="VMLAUNCH"),),
+            'SDM "VMCLEAR" (clearing the current VMCS invalidates the current-VMCS pointer); '
+            '"VMLAUNCH/VMRESUME": VMfailInvalid if the current-VMCS pointer is not valid')
     check = meta.get("check")
     if check:
         c = tables.check_by_name[check]
-        area = c["area"]
-        if area == "CTRL":
-            ev = ExpectVmFail("valid", "ENTRY_INVALID_CONTROL_FIELD", insn="VMLAUNCH")
-        elif area == "HOST":
-            ev = ExpectVmFail("valid", "ENTRY_INVALID_HOST_STATE", insn="VMLAUNCH")
-        elif area == "GUEST":
-            ev = ExpectExit("INVALID_STATE", entry_fail=True, qual=c["qual"], resumed=False)
-        else:
-            ev = ExpectExit("MSR_LOAD_FAIL", entry_fail=True, qual=c["qual"], resumed=False)
-        return Expectation((ev,), f'{_CHECK_CITE[area]}: "{c["text"]}"')
+        if check == "GUEST_RIP_HIGH_BITS":
+            return _rip_high_bits(meta, c, setup or {})
+        return Expectation((_check_failure(c),), f'{_CHECK_CITE[c["area"]]}: "{c["text"]}"')
     return None

@@ -52,13 +52,58 @@ def make_iso(elf32: Path, out: Path, cmdline: str = "") -> Path:
     return out
 
 
-def cached_iso(elf32: Path, cache_dir: Path, cmdline: str) -> Path:
-    """ISO for ``cmdline``, rebuilt only when the image or the line changes."""
+def _entries_limit(default: int = 8) -> int:
+    raw = os.environ.get("VMXDIFF_ISO_CACHE_ENTRIES", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) > 0 else default
+
+
+# At most this many ISOs (about 10 MB each) stay in the cache; the least recently used go first.
+CACHE_ENTRIES = _entries_limit()
+
+
+def cached_iso(elf32: Path, cache_dir: Path, cmdline: str, keep: int | None = None) -> Path:
+    """ISO for ``cmdline``, rebuilt only when the image or the line changes.
+
+    The cache keeps the ``keep`` (default CACHE_ENTRIES) most recently used
+    ISOs: a hit refreshes the file's mtime, a new entry prunes the oldest.
+    """
     key = hashlib.sha256(elf32.read_bytes() + b"\0" + cmdline.encode()).hexdigest()[:16]
     out = cache_dir / f"{key}.iso"
-    if not out.exists():
-        make_iso(elf32, out, cmdline)
+    if out.exists():
+        try:
+            os.utime(out)
+        except OSError:
+            pass  # a read-only cache still serves hits
+        return out
+    make_iso(elf32, out, cmdline)
+    prune(cache_dir, keep=CACHE_ENTRIES if keep is None else keep, protect=out)
     return out
+
+
+def prune(cache_dir: Path, keep: int, protect: Path | None = None) -> list[Path]:
+    """Remove all but the ``keep`` newest ``*.iso`` of cache_dir (by mtime); return what was removed.
+
+    ``protect`` (the ISO just made) is never removed.  A file another process
+    has open stays readable after the unlink (POSIX), so pruning cannot break
+    a run that is already booting.
+    """
+    entries = []
+    for p in cache_dir.glob("*.iso"):
+        try:
+            entries.append((p.stat().st_mtime, p))
+        except OSError:
+            continue  # removed meanwhile
+    entries.sort(key=lambda e: e[0], reverse=True)
+    others = [p for _, p in entries if p != protect]
+    room = max(1, keep) - (1 if protect is not None else 0)
+    removed = []
+    for p in others[max(0, room):]:
+        try:
+            p.unlink()
+            removed.append(p)
+        except OSError:
+            pass
+    return removed
 
 
 def main(argv: list[str]) -> int:

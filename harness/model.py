@@ -55,13 +55,10 @@ class ExitRecord:
     qual: int
     len: int
     rip: int
-    next_rip: int | None
+    resumed: bool  # the host entered the guest again after this exit
     intr_info: int
+    intr_err: int
     gprs: dict
-
-    @property
-    def rip_advance(self) -> int | None:
-        return None if self.next_rip is None else self.next_rip - self.rip
 
 
 @dataclass(frozen=True)
@@ -84,6 +81,7 @@ class ScenarioTrace:
     begin_line: int
     events: list = field(default_factory=list)  # ExitRecord | VmFailRecord, in order
     vmcs: list = field(default_factory=list)  # [(encoding, value)] of the last dump
+    setup: dict = field(default_factory=dict)  # values the scenario chose at run time (SETUP records)
     end: Record | None = None
     records: list = field(default_factory=list)
 

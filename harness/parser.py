@@ -11,7 +11,7 @@ import re
 from harness.model import ExitRecord, Record, ScenarioTrace, Trace, VmFailRecord
 
 SENTINEL = "@VT"
-SUPPORTED_MAJOR = 1
+SUPPORTED_MAJOR = 2
 _TOKEN = re.compile(r"^([a-z_][a-z0-9_]*)=(\S*)$")
 GPR_KEYS = ("rax", "rdi", "rsi", "rdx", "rcx")
 
@@ -112,15 +112,17 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
         cur = ScenarioTrace(id=sid, check=None if check in (None, "none") else check, begin_line=rec.line)
         trace.scenarios[sid] = cur
         cur.records.append(rec)
-    elif cur is None and t in ("EXIT", "VMFAIL", "VMCS", "VMCSEND", "END"):
+    elif cur is None and t in ("EXIT", "VMFAIL", "VMCS", "VMCSEND", "END", "SETUP"):
         trace.errors.append(f"line {rec.line}: {t} record outside a scenario")
     elif t == "EXIT":
-        v = _ints(rec, ("reason", "entry_fail", "qual", "len", "rip", "next_rip", "intr_info") + GPR_KEYS, trace)
+        v = _ints(rec, ("reason", "entry_fail", "qual", "len", "rip", "resumed", "intr_info", "intr_err")
+                  + GPR_KEYS, trace)
         if v is not None:
             cur.events.append(ExitRecord(
                 seq=rec.seq, line=rec.line, insn=rec.fields.get("insn", "?"), reason=v["reason"],
                 entry_fail=bool(v["entry_fail"]), qual=v["qual"], len=v["len"], rip=v["rip"],
-                next_rip=v["next_rip"], intr_info=v["intr_info"], gprs={k: v[k] for k in GPR_KEYS}))
+                resumed=bool(v["resumed"]), intr_info=v["intr_info"], intr_err=v["intr_err"],
+                gprs={k: v[k] for k in GPR_KEYS}))
     elif t == "VMFAIL":
         kind = rec.fields.get("kind", "?")
         err = None
@@ -129,6 +131,12 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
             err = v["err"] if v else None
         cur.events.append(VmFailRecord(seq=rec.seq, line=rec.line, insn=rec.fields.get("insn", "?"),
                                        kind=kind, err=err))
+    elif t == "SETUP":
+        for k, val in rec.fields.items():
+            try:
+                cur.setup[k] = parse_int(val)
+            except ValueError:
+                cur.setup[k] = val
     elif t == "VMCS":
         v = _ints(rec, ("enc", "value"), trace)
         if v is not None:

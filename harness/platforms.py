@@ -1,4 +1,10 @@
-"""The platform registry: every bochsrc/<name>.rc (except common-*) plus QEMU."""
+"""The platform registry: a declared list, not what happens to be on disk.
+
+A platform whose bochsrc is missing stays in the list and reports itself
+UNAVAILABLE with the reason, so a lost file fails the run instead of
+silently shrinking it (harness/tests/test_platforms.py checks that every
+bochsrc/bochs*.rc is declared here).
+"""
 from __future__ import annotations
 
 from harness.runners.bochs import BochsPlatform
@@ -12,13 +18,18 @@ class PlatformError(Exception):
     """Unknown platform name."""
 
 
+# name -> Bochs version; the CPU model is in bochsrc/<name>.rc.
+BOCHS_PLATFORMS = {
+    "bochs27-penryn": "2.7",
+    "bochs27-skylake_x": "2.7",
+    "bochs30-penryn": "3.0",
+    "bochs30-sapphire_rapids": "3.0",
+    "bochs30-skylake_x": "3.0",
+}
+
+
 def all_platforms() -> dict:
-    out = {}
-    for rc in sorted(BOCHSRC.glob("bochs*.rc")):
-        name = rc.stem
-        version = {"bochs27": "2.7", "bochs30": "3.0"}.get(name.split("-")[0])
-        if version:
-            out[name] = BochsPlatform(name, version, rc)
+    out = {name: BochsPlatform(name, version, BOCHSRC / f"{name}.rc") for name, version in BOCHS_PLATFORMS.items()}
     out["qemu-kvm"] = QemuPlatform("qemu-kvm")
     return out
 

@@ -25,6 +25,15 @@ SCHEMA = "vmx-diff/results/1"
 REPORTS = Path(os.environ.get("VMXDIFF_REPORTS") or REPO / "reports")
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+# Where results went instead of REPORTS in this process: [(wanted, used, reason)].
+FALLBACKS: list[tuple[Path, Path, str]] = []
+
+
+def note_fallback(wanted: Path, used: Path, exc: BaseException) -> None:
+    """Record (and say, in one line on stderr) that results went to ``used``, not ``wanted``."""
+    why = getattr(exc, "strerror", None) or str(exc)
+    FALLBACKS.append((wanted, used, why))
+    print(f"harness: error: cannot write {wanted} ({why}); results kept in {used}", file=sys.stderr)
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -147,8 +156,17 @@ def save(doc: dict, reports: Path = REPORTS) -> Path:
     hist = reports / "history" / f"{doc['run_id']}.json"
     if hist.exists():
         raise FileExistsError(f"history entry {hist} exists: the history is append-only")
-    atomic_write(hist, text)
-    atomic_write(reports / "results.json", text)
+    try:
+        atomic_write(hist, text)
+        atomic_write(reports / "results.json", text)
+    except OSError as exc:
+        # Read-only, full, or a file in the way: never lose the results.
+        alt = Path(tempfile.mkdtemp(prefix="vmxdiff-reports-"))
+        hist = alt / "history" / hist.name
+        atomic_write(hist, text)
+        atomic_write(alt / "results.json", text)
+        note_fallback(reports, alt, exc)
+        reports = alt
     try:
         from harness import dashboard
         dashboard.render(reports)
@@ -161,14 +179,23 @@ def load_history(reports: Path = REPORTS) -> list[dict]:
     """All complete history entries, oldest first; unreadable files are skipped."""
     out = []
     for p in sorted((reports / "history").glob("*.json")):
-        try:
-            doc = json.loads(p.read_text())
-        except (OSError, ValueError):
-            continue
+        doc = read_history_file(p)
         if isinstance(doc, dict) and doc.get("schema") == SCHEMA:
             out.append(doc)
     out.sort(key=lambda d: str(d.get("date") or ""))
     return out
+
+
+def read_history_file(path: Path):
+    """One history file's JSON, or None with a warning on stderr that names the file."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        why = f"unreadable ({exc.strerror or exc})"
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        why = f"invalid JSON ({exc})"
+    print(f"report: warning: skipped history file {path}: {why}", file=sys.stderr)
+    return None
 
 
 def main(argv: list[str]) -> int:

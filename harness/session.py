@@ -10,17 +10,18 @@ import fnmatch
 import json
 import os
 import signal
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from harness import iso as isomod
 from harness import platforms as platmod
-from harness.expect import VMCALL_LOOP_DEFAULT_COUNT
 from harness.model import RunResult, RunStatus
 from harness.runners import base
 from harness.tables import DEFAULT_BUILD, REPO
 
+from harness import report
 from harness.report import REPORTS  # one place decides where output goes
 DEFAULT_TIMEOUT = 60.0
 _lock = threading.Lock()
@@ -54,26 +55,62 @@ def resolve(selection: str | None, catalog: list[dict]) -> list[str]:
     return out
 
 
+def param_keys(catalog: list[dict]) -> dict[str, dict[str, int | None]]:
+    """{scenario id: {parameter key: default}} from the catalog's "params" rows.
+
+    The image is the one source of the keys a scenario reads
+    (build/scenarios.json, "params": [{"key": "count", "default": 10}]).  A
+    catalog without that field declares no parameters, so every KEY=N is
+    refused rather than silently ignored.
+    """
+    out: dict[str, dict[str, int | None]] = {}
+    for s in catalog:
+        rows = s.get("params") or []
+        out[s["id"]] = {r["key"]: r.get("default") for r in rows if isinstance(r, dict) and r.get("key")}
+    return out
+
+
 def cmdline_for(ids: list[str] | None, params: dict) -> str:
-    """Boot command line; the harness always states vmcall_loop's count."""
-    p = {"vmcall_loop.count": VMCALL_LOOP_DEFAULT_COUNT}
-    p.update(params)
+    """Boot command line: the selection and the parameters given, nothing else.
+
+    A parameter not given takes the default the scenario declares in the image,
+    which is the same default the catalog (build/scenarios.json "params") gives
+    the expectations: one declaration, no second copy here.
+    """
+    p = dict(params)
     words = [] if ids is None else ["scenarios=" + ",".join(ids)]
     words += [f"{k}={v}" for k, v in sorted(p.items())]
     return " ".join(words)
 
 
 def new_run_dir(tag: str = "") -> Path:
+    """A fresh reports/runs/<stamp>-<pid>-<n>[-tag]/.
+
+    Where reports/ cannot be written (read-only, full, a file in the way), the
+    run goes to a new temporary folder instead: the results are kept, one
+    line on stderr says where, and report.FALLBACKS records it (exit code 6).
+    """
+    try:
+        return _new_dir(REPORTS / "runs", tag)
+    except OSError as exc:
+        alt = Path(tempfile.mkdtemp(prefix="vmxdiff-runs-"))
+        report.note_fallback(REPORTS / "runs", alt, exc)
+        return _new_dir(alt, tag)
+
+
+def _new_dir(parent: Path, tag: str) -> Path:
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
     with _lock:
         for i in range(1000):
-            d = REPORTS / "runs" / f"{stamp}-{os.getpid()}-{i}{('-' + tag) if tag else ''}"
+            d = parent / f"{stamp}-{os.getpid()}-{i}{('-' + tag) if tag else ''}"
             try:
                 d.mkdir(parents=True)
                 return d
             except FileExistsError:
+                if not parent.is_dir():
+                    raise
                 continue
-    raise OSError("cannot create a run directory")
+    raise OSError(f"cannot create a run directory under {parent}")
 
 
 def install_signal_cleanup() -> None:

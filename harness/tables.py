@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_BUILD = REPO / "build"
+DEFAULT_BUILD = REPO / (__import__("os").environ.get("VMXDIFF_BUILD") or "build")  # make O=dir exports it
 
 
 class TablesError(Exception):

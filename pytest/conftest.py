@@ -132,8 +132,21 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(ln)
     path = getattr(terminalreporter.config, "_vmxdiff_report", None)
     if path:
-        terminalreporter.write_line(f"vmx-diff results: reports/results.json, history {path}, "
-                                    f"dashboard reports/index.html")
+        where = path.parent.parent
+        terminalreporter.write_line(f"vmx-diff results: {where / 'results.json'}, history {path}, "
+                                    f"dashboard {where / 'index.html'}")
+
+
+def pytest_unconfigure(config):
+    """Last line of the run: platforms whose absence was accepted explicitly."""
+    from harness import evaluate
+    from harness.model import RunStatus
+    results = getattr(config, "_vmxdiff_results", None) or {}
+    accepted = sorted(n for n, r in results.items()
+                      if r.status == RunStatus.UNAVAILABLE and evaluate.allowed_missing(n))
+    if accepted:
+        print(f"vmx-diff: NOT ALL PLATFORMS RAN: {', '.join(accepted)} missing, accepted by "
+              f"{evaluate.ALLOW_MISSING_ENV}={os.environ.get(evaluate.ALLOW_MISSING_ENV)}", flush=True)
 
 
 def _ensure_bochs3():

@@ -1,4 +1,5 @@
-"""Bochs 3.0 from source: unreachable archive degrades to UNAVAILABLE, others still run."""
+"""Bochs 3.0 from source: an unreachable archive fails the run, naming the
+Bochs 3.0 platforms, unless their absence is accepted explicitly."""
 from __future__ import annotations
 
 import os
@@ -8,17 +9,29 @@ import sys
 from conftest import REPO
 
 
-def test_unreachable_archive_reports_bochs3_unavailable(tmp_path):
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"),
-               VMXDIFF_BOCHS3_URI="http://127.0.0.1:9/debian", PYTHONDONTWRITEBYTECODE="1",
-               VMXDIFF_REPORTS=str(tmp_path / "reports"))
+def _run(tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if k != "VMXDIFF_ALLOW_MISSING"}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), VMXDIFF_BOCHS3_URI="http://127.0.0.1:9/debian",
+               PYTHONDONTWRITEBYTECODE="1", VMXDIFF_REPORTS=str(tmp_path / "reports"), **extra)
     r = subprocess.run([sys.executable, "-m", "pytest", "-v", "-rs", "-p", "no:cacheprovider",
-                        "pytest/test_sdm.py", "-k", "test_sdm and vmcall_loop"],
+                        "pytest/test_sdm.py", "-k", "test_sdm and vmcall_loop and bochs"],
                        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    out = r.stdout + r.stderr
-    assert r.returncode == 0, out[-3000:]
+    return r.returncode, r.stdout + r.stderr
+
+
+def test_unreachable_archive_fails_the_bochs3_platforms(tmp_path):
+    rc, out = _run(tmp_path)
+    assert rc == 1, out[-3000:]
     assert "Bochs 3.0 build failed" in out and "127.0.0.1:9" in out
-    assert "passed" in out  # Bochs 2.7 platforms ran and passed
+    for plat in ("bochs30-skylake_x", "bochs30-penryn", "bochs30-sapphire_rapids"):
+        assert f"vmcall_loop-{plat}] FAILED" in out, out[-3000:]
+    assert "vmcall_loop-bochs27-skylake_x] PASSED" in out  # the other platforms still ran
+
+
+def test_unreachable_archive_accepted_offline(tmp_path):
+    rc, out = _run(tmp_path, VMXDIFF_ALLOW_MISSING="bochs30-*")
+    assert rc == 0, out[-3000:]
     for plat in ("bochs30-skylake_x", "bochs30-penryn", "bochs30-sapphire_rapids"):
         assert f"vmcall_loop-{plat}] SKIPPED" in out
     assert "vmcall_loop-bochs27-skylake_x] PASSED" in out
+    assert out.strip().splitlines()[-1].startswith("vmx-diff: NOT ALL PLATFORMS RAN")

@@ -15,7 +15,8 @@ def test_pair(scenario_pair, runs):
     if v.status == Status.SKIP:
         pytest.skip(v.reason)
     if v.status == Status.XFAIL:
-        pytest.xfail("registered divergence: " + v.known)
+        pytest.xfail("registered divergence (harness/compare.py KNOWN_DIVERGENCES): "
+                     + "; ".join(f"{d.field} {d.left} -> {d.right}" for d in v.divergences))
     assert v.status == Status.PASS, "\n".join(
         [f"{sid}: {v.status.value} {v.reason}"] + ["  " + d.message() for d in v.divergences]
         + [f"  {a}: {runs[a].serial_path}", f"  {b}: {runs[b].serial_path}"])

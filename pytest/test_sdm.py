@@ -6,7 +6,7 @@ import warnings
 import pytest
 
 from conftest import META, TABLES
-from harness import bochslog, compare, evaluate
+from harness import bochslog, evaluate
 from harness.model import RunStatus, Status
 
 
@@ -28,14 +28,13 @@ def test_sdm(scenario_platform, runs):
     sid, plat = scenario_platform
     run = runs[plat]
     v = evaluate.scenario_verdict(run, META[sid], TABLES)
-    known = compare.known_divergence(plat, sid)
     if v.status == Status.SKIP:
         pytest.skip(v.reason)
     if v.status == Status.XFAIL:
-        pytest.xfail("registered divergence: " + v.known)
-    if known and v.status == Status.PASS:
-        pytest.fail(f"registered divergence no longer observed on {plat}; remove it from "
-                    f"harness/compare.py KNOWN_DIVERGENCES: {known.cite}")
+        pytest.xfail("registered divergence (harness/compare.py KNOWN_DIVERGENCES): "
+                     + "; ".join(f"{d.field} {d.left} -> {d.right}" for d in v.divergences))
+    if run.status == RunStatus.UNAVAILABLE:
+        pytest.fail(f"{plat} did not run: {run.reason}", pytrace=False)
     assert v.status == Status.PASS, _fail_message(v, run)
 
 
@@ -43,7 +42,10 @@ def test_platform_boot(platform_name, runs):
     """The boot itself: complete trace, matching tables, named status otherwise."""
     run = runs[platform_name]
     if run.status == RunStatus.UNAVAILABLE:
-        pytest.skip(f"{platform_name} unavailable: {run.reason}")
+        v = evaluate.missing_verdict("*", platform_name, run)
+        if v.status == Status.SKIP:
+            pytest.skip(v.reason)
+        pytest.fail(f"{platform_name} did not run: {run.reason}", pytrace=False)
     if run.status == RunStatus.COMPLETE_EMULATOR_CRASHED:
         # Bochs 2.7 has been seen to segfault while exiting after a complete
         # trace: the trace is whole and judged; the status stays in the results.

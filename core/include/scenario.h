@@ -17,10 +17,12 @@ struct scenario_ctx {
 	struct vcpu *vcpu;
 	const char *name; /* scenario id */
 	const char *skip_reason; /* set by setup/body when they skip */
+	const char *params; /* the scenario's declared parameters */
 };
 
-/* Scenario parameter from the command line: "<id>.<key>=N", else "<key>=N". */
-u64 scenario_param(const struct scenario_ctx *ctx, const char *key, u64 dflt);
+/* Scenario parameter from the command line: "<id>.<key>=N", else "<key>=N",
+ * else the default declared in the scenario's .params. */
+u64 scenario_param(const struct scenario_ctx *ctx, const char *key);
 
 struct scenario {
 	const char *name;
@@ -33,10 +35,14 @@ struct scenario {
 	enum entry_check check; /* the one entry check violated, or CHECK_NONE */
 	bool hidden; /* not in the default catalog (harness self-tests) */
 	bool no_vmx; /* the body runs even where VMX is unavailable */
+	/* Parameters it reads with scenario_param(), "key=default[,key=default]"
+	 * (NULL: none); the harness rejects any other key. */
+	const char *params;
 };
 
 /* harness/elfinfo.py reads these descriptors out of the ELF. */
-_Static_assert(sizeof(struct scenario) == 48, "harness/elfinfo.py SCENARIO_STRUCT");
+_Static_assert(sizeof(struct scenario) == 56, "harness/elfinfo.py SCENARIO_STRUCT");
+_Static_assert(offsetof(struct scenario, params) == 48, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, requires) == 32, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, hidden) == 40, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, no_vmx) == 41, "harness/elfinfo.py SCENARIO_STRUCT");
@@ -55,10 +61,22 @@ _Static_assert(offsetof(struct scenario, no_vmx) == 41, "harness/elfinfo.py SCEN
 enum scenario_status scenario_default_body(struct scenario_ctx *ctx);
 
 /* Trace what one vcpu_run() produced (an EXIT or a VMFAIL record), and dump
- * the VMCS after an entry failure.  next_rip is the RIP of the next entry,
- * or NO_NEXT_RIP when the host does not resume the guest. */
-#define NO_NEXT_RIP (~0ULL)
-void scenario_trace_result(struct scenario_ctx *ctx, const struct vcpu_exit *e, u64 next_rip);
+ * the VMCS after an entry failure.  resumed: the host enters the guest again
+ * after this exit (having stepped over the exiting instruction). */
+void scenario_trace_result(struct scenario_ctx *ctx, const struct vcpu_exit *e, bool resumed);
+
+/* A SETUP record: a value the scenario chose at run time (from the
+ * platform's CPUID or capability MSRs), so the harness can apply the SDM's
+ * rule to the exact value, e.g. "field=GUEST_RIP value=0x... la_width=48". */
+#define scenario_setup(fmt, ...) trace("SETUP", fmt, ##__VA_ARGS__)
+
+/*
+ * Labels the harness reads from the ELF's symbols: the address of a
+ * guest's exiting instruction and of the instruction after it, as the
+ * assembler encoded them.  In a guest's asm: GUEST_LABEL(exit_cpuid, insn).
+ */
+#define GUEST_LABEL(scenario, what) \
+	".global label__" #scenario "__" #what "\nlabel__" #scenario "__" #what ":\n"
 
 /* Guest side: VMCALL, the guest's way to say "done". */
 static inline void guest_vmcall(void) { asm volatile("vmcall" ::: "memory"); }

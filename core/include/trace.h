@@ -9,7 +9,7 @@
 
 #include "types.h"
 
-#define TRACE_MAJOR 1
+#define TRACE_MAJOR 2
 #define TRACE_SENTINEL "@VT"
 
 /* Emit one record; fmt formats the key=value part (may be ""). */

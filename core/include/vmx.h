@@ -138,7 +138,7 @@ struct vcpu_exit {
 	u32 reason_full; /* VM_EXIT_REASON, bit 31 = entry failure */
 	u32 reason; /* basic exit reason, bits 15:0 */
 	bool entry_fail;
-	u64 qual, rip, len, intr_info;
+	u64 qual, rip, len, intr_info, intr_err;
 };
 
 /* Instruction wrappers: each returns the outcome read from RFLAGS. */

@@ -100,14 +100,24 @@ void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top)
 	struct desc_ptr gdtr, idtr;
 
 	memset(v, 0, sizeof(*v));
-	memset(vmcs_region, 0, sizeof(vmcs_region));
-	*(u32 *)vmcs_region = (u32)vmx_caps.basic & 0x7fffffff;
 	v->vmcs = vmcs_region;
 	v->exit_stack_top = (u64)exit_stack + sizeof(exit_stack) - 16;
 	v->guest_stack_top = guest_stack_top;
 
-	/* A clear, current VMCS (SDM "VMCS Life Cycle"). */
+	/*
+	 * A fresh, clear, current VMCS (SDM "VMCS Life Cycle"), so no scenario
+	 * sees what an earlier one left (a failed entry leaves most VM-exit
+	 * information fields unmodified).  VMCLEAR first: it writes any VMCS
+	 * data the processor keeps for the region back into memory, which
+	 * must not land on top of the zeroed region.  Then zero it, set the
+	 * revision identifier, VMCLEAR (launch state "clear") and VMPTRLD.
+	 */
 	struct vmx_outcome o = vmx_clear((u64)vmcs_region);
+	if (o.kind == VMX_SUCCEED) {
+		memset(vmcs_region, 0, sizeof(vmcs_region));
+		*(u32 *)vmcs_region = (u32)vmx_caps.basic & 0x7fffffff;
+		o = vmx_clear((u64)vmcs_region);
+	}
 	if (o.kind == VMX_SUCCEED)
 		o = vmx_ptrld((u64)vmcs_region);
 	if (o.kind != VMX_SUCCEED) {
@@ -146,8 +156,8 @@ void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top)
 	 * State").  RSP is the dedicated exit stack whose top slot holds the
 	 * vcpu pointer; RIP is the assembly stub that saves guest GPRs.
 	 */
-	sgdt(&gdtr);
-	sidt(&idtr);
+	gdtr = desc_host_gdtr();
+	idtr = desc_host_idtr();
 	vmcs_write(HOST_CR0, read_cr0());
 	vmcs_write(HOST_CR3, read_cr3());
 	vmcs_write(HOST_CR4, read_cr4());
@@ -223,6 +233,8 @@ struct vcpu_exit vcpu_run(struct vcpu *v)
 	e.insn = v->launched ? "VMRESUME" : "VMLAUNCH";
 
 	u64 rflags = vmx_enter(v);
+	if (!rflags)
+		desc_restore(); /* the exit left GDTR/IDTR limits at FFFFH */
 	if (rflags) {
 		e.kind = RESULT_VMFAIL;
 		e.fail.kind = VMX_SUCCEED;
@@ -244,6 +256,7 @@ struct vcpu_exit vcpu_run(struct vcpu *v)
 	e.rip = vmcs_read(GUEST_RIP);
 	e.len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 	e.intr_info = vmcs_read(VM_EXIT_INTR_INFO);
+	e.intr_err = vmcs_read(VM_EXIT_INTR_ERROR_CODE);
 	/* SDM "VMLAUNCH": the launch state becomes "launched" only when the
 	 * entry succeeds, so a failed entry leaves it clear. */
 	if (!e.entry_fail)

@@ -3,8 +3,11 @@ output for known bad patterns, enforce the timeout, never leave a process.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import re
+import shlex
 import signal
 import time
 from dataclasses import dataclass, field
@@ -17,6 +20,49 @@ from harness.model import RunResult, RunStatus
 
 LIVE = set()  # pids of emulators still running (killed on interpreter exit / signal)
 
+# prctl(2) from libc, resolved once here: the pre-exec hook below runs in a
+# freshly forked child and must not import or look anything up.
+_PR_SET_PDEATHSIG = 1
+try:
+    _prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    _prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
+    _prctl.restype = ctypes.c_int
+except (OSError, AttributeError):  # not Linux: no parent-death signal (the kill paths still apply)
+    _prctl = None
+
+
+def die_with_parent():
+    """A pre-exec hook: the child gets SIGKILL when the process that started it dies.
+
+    Linux's PR_SET_PDEATHSIG survives exec (it is cleared only for set-uid or
+    file-capability binaries), so the emulator (or a test's fake emulator)
+    is killed by the kernel even when this process is killed with SIGKILL,
+    where no cleanup code of ours runs.  The signal fires when the *thread*
+    that forked the child exits: the harness forks from a pool worker that
+    stays in run_process until the child is gone, so it never fires early.
+    If the parent already died between fork and prctl, the child ends itself.
+
+    Use: ``subprocess.Popen(argv, preexec_fn=die_with_parent())`` or
+    ``pexpect.spawn(..., preexec_fn=die_with_parent())``.
+    """
+    parent = os.getpid()
+
+    def hook():
+        if _prctl is not None:
+            _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return hook
+
+
+def shell_command(argv: list[str], *, cwd: Path | None = None, env: dict | None = None) -> str:
+    """One line a user can paste into a POSIX shell to run argv exactly as the harness does."""
+    words = [shlex.quote(str(a)) for a in argv]
+    if env:
+        words = ["env"] + [shlex.quote(f"{k}={v}") for k, v in env.items()] + words
+    prefix = f"cd {shlex.quote(str(cwd))} && " if cwd else ""
+    return prefix + " ".join(words) + "\n"
+
 
 @dataclass
 class ProcessOutcome:
@@ -24,6 +70,7 @@ class ProcessOutcome:
     signal_status: int | None = None
     timed_out: bool = False
     bad_pattern: str | None = None
+    bad_text: str = ""  # the emulator's line that matched it (e.g. Bochs's PANIC message)
     first_record_s: float | None = None
     duration_s: float = 0.0
     output_tail: list = field(default_factory=list)
@@ -60,7 +107,7 @@ def run_process(argv: list[str], *, cwd: Path, env: dict, timeout: float, log_pa
     compiled = [re.compile(p) for p in bad_patterns]
     with open(log_path, "w", encoding="utf-8", errors="replace") as log:
         child = pexpect.spawn(argv[0], argv[1:], cwd=str(cwd), env=env, encoding="utf-8",
-                              codec_errors="replace", timeout=None, echo=False)
+                              codec_errors="replace", timeout=None, echo=False, preexec_fn=die_with_parent())
         LIVE.add(child.pid)
         child.logfile_read = log
         try:
@@ -77,6 +124,7 @@ def run_process(argv: list[str], *, cwd: Path, env: dict, timeout: float, log_pa
                     break
                 if idx >= 2 and out.bad_pattern is None:
                     out.bad_pattern = bad_patterns[compiled[idx - 2].pattern]
+                    out.bad_text = " ".join(str(child.after).split())[:300]
                     deadline = min(deadline, time.monotonic() + grace_s)
         finally:
             if child.isalive():
@@ -133,13 +181,13 @@ def classify(platform: str, proc: ProcessOutcome, serial_path: Path, *, clean_ex
         res.status = RunStatus.COMPLETE_EMULATOR_CRASHED
         res.reason = f"the emulator died by signal {proc.signal_status} after a complete trace"
     elif finished and proc.bad_pattern not in (None, "SHUTDOWN"):
-        res.status, res.reason = RunStatus.PANIC, f"emulator reported {proc.bad_pattern}"
+        res.status, res.reason = RunStatus.PANIC, f"emulator reported {proc.bad_pattern}: {proc.bad_text}"
     elif finished:
         res.status = RunStatus.COMPLETE
         if proc.exit_status not in clean_exit and proc.exit_status is not None:
             res.reason = f"unexpected emulator exit status {proc.exit_status}"
     elif proc.bad_pattern and proc.bad_pattern != "SHUTDOWN":
-        res.status, res.reason = RunStatus.PANIC, f"emulator reported {proc.bad_pattern}"
+        res.status, res.reason = RunStatus.PANIC, f"emulator reported {proc.bad_pattern}: {proc.bad_text}"
     else:
         how = (f"signal {proc.signal_status}" if proc.signal_status is not None
                else f"exit status {proc.exit_status}")

@@ -95,6 +95,8 @@ class BochsPlatform:
         return None, "Bochs 3.0 is not built (make bochs3)"
 
     def availability(self) -> tuple[bool, str]:
+        if not self.config.is_file():
+            return False, f"{self.config.relative_to(REPO)} is missing"
         b, why = self.binary()
         if not b:
             return False, why
@@ -125,8 +127,9 @@ class BochsPlatform:
             rc.write_text("continue\nquit\n")
             argv = netns_prefix()[0] + argv + ["-rc", str(rc)]
         env = dict(os.environ, VMXDIFF_ISO=str(iso), VMXDIFF_SERIAL=str(serial), LC_ALL="C")
-        (run_dir / "command.txt").write_text(
-            f"VMXDIFF_ISO={iso} VMXDIFF_SERIAL={serial} " + " ".join(argv) + "\n")
+        from harness.runners.base import shell_command  # command.txt: one line a user can paste
+        (run_dir / "command.txt").write_text(shell_command(argv, cwd=REPO, env={
+            "LC_ALL": "C", "VMXDIFF_ISO": iso, "VMXDIFF_SERIAL": serial}))
         proc = run_process(argv, cwd=REPO, env=env, timeout=timeout, log_path=log, serial_path=serial,
                            bad_patterns=BAD_PATTERNS)
         res = classify(self.name, proc, serial, clean_exit=CLEAN_EXIT)
@@ -137,7 +140,11 @@ class BochsPlatform:
 
 
 def _model_of(config: Path) -> str:
-    for line in config.read_text().splitlines():
+    try:
+        text = config.read_text()
+    except OSError:
+        return "unknown (bochsrc missing)"
+    for line in text.splitlines():
         if line.startswith("cpu:"):
             for part in line[4:].split(","):
                 k, _, v = part.strip().partition("=")

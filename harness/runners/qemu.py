@@ -95,7 +95,8 @@ class QemuPlatform:
             argv += ["-cdrom", str(iso), "-boot", "d"]
         else:
             argv += ["-kernel", str(elf32), "-append", cmdline]
-        (run_dir / "command.txt").write_text(" ".join(repr(a) if " " in a else a for a in argv) + "\n")
+        from harness.runners.base import shell_command  # command.txt: one line a user can paste
+        (run_dir / "command.txt").write_text(shell_command(argv, cwd=REPO))
         proc = run_process(argv, cwd=REPO, env=dict(os.environ), timeout=timeout, log_path=log,
                            serial_path=serial, bad_patterns={})
         # isa-debug-exit makes QEMU exit with (code << 1) | 1: 1 is a clean end.

@@ -17,6 +17,14 @@ def canned():
 
 
 @pytest.fixture(scope="session")
+def catalog():
+    """Catalog rows (with assembler labels) of the build that made the canned traces."""
+    import json
+    doc = json.loads((DATA / "catalog.json").read_text())
+    return {row["id"]: row for row in doc["scenarios"]}
+
+
+@pytest.fixture(scope="session")
 def tab():
     from harness import tables
     try:

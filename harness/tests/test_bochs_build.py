@@ -137,7 +137,8 @@ def _fake_install(version="3.0+dfsg-1", options=None, stamp=True, script=FAKE_BO
     if stamp:
         data = {"version": version, "options": list(options),
                 "recipe": bb.BUILD_RECIPE_VERSION, "date": "2025-01-01T00:00:00+00:00",
-                "build_seconds": 1.0}
+                "build_seconds": 1.0,
+                bb.BINARY_HASH_FIELD: hashlib.sha256(script.encode()).hexdigest()}
         data.update(overrides)
         (d / bb.STAMP_NAME).write_text(json.dumps(data))
     return d
@@ -173,6 +174,109 @@ def test_cached_binary_rejects_missing_or_stale_stamps(cache):
     d2 = _fake_install(version="3.0+dfsg-9")
     (d2 / "bin" / "bochs").unlink()
     assert bb.cached_binary() is None  # stamp but no binary
+
+
+# ------------------------------------------- verification of the cached build
+
+def _stamp(d):
+    return json.loads((d / bb.STAMP_NAME).read_text())
+
+
+def test_stamp_fields_written_by_build_are_verified(cache):
+    d = _fake_install()
+    stamp, why = bb.verify_build(d)
+    assert why == "" and stamp[bb.BINARY_HASH_FIELD] == bb._sha256(d / "bin" / "bochs")
+
+
+def test_truncated_binary_is_rejected(cache):
+    d = _fake_install()
+    b = d / "bin" / "bochs"
+    b.write_bytes(b.read_bytes()[:40])  # a torn copy: still executable, still a script
+    assert bb.cached_binary() is None
+    (why,) = bb.last_rejections.values()
+    assert "sha256" in why and "truncated" in why and "\n" not in why
+    assert bb.broken_builds() == {d.name: why}
+
+
+def test_missing_hash_field_is_rejected(cache):
+    d = _fake_install()
+    data = _stamp(d)
+    del data[bb.BINARY_HASH_FIELD]
+    (d / bb.STAMP_NAME).write_text(json.dumps(data))
+    assert bb.cached_binary() is None
+    assert bb.BINARY_HASH_FIELD in bb.broken_builds()[d.name]
+    data[bb.BINARY_HASH_FIELD] = "not-a-hash"
+    (d / bb.STAMP_NAME).write_text(json.dumps(data))
+    assert bb.cached_binary() is None
+
+
+def test_binary_that_does_not_run_or_is_not_3x_is_rejected(cache):
+    no_banner = "#!/bin/sh\necho Segmentation fault\nexit 139\n"
+    d = _fake_install(script=no_banner)
+    assert bb.cached_binary() is None
+    assert "--help failed" in bb.broken_builds()[d.name]
+    shutil.rmtree(cache)
+    d = _fake_install(script=FAKE_BOCHS.replace("Emulator 3.0", "Emulator 2.7"))
+    assert bb.cached_binary() is None
+    assert "reports version 2.7" in bb.broken_builds()[d.name]
+
+
+def test_other_recipes_are_ignored_not_broken(cache):
+    _fake_install(recipe=bb.BUILD_RECIPE_VERSION + 1)
+    assert bb.cached_binary() is None
+    assert bb.broken_builds() == {}
+
+
+def test_verification_is_remembered_until_the_binary_changes(cache, monkeypatch):
+    d = _fake_install()
+    calls = []
+    real = bb.version_of
+    monkeypatch.setattr(bb, "version_of", lambda b: calls.append(b) or real(b))
+    assert bb.cached_binary() == d / "bin" / "bochs"
+    assert bb.cached_binary() == d / "bin" / "bochs"
+    assert len(calls) == 1  # --help ran once; the second lookup only stat()s
+    t = time.perf_counter()
+    for _ in range(100):
+        assert bb.cached_binary() is not None
+    per_hit = (time.perf_counter() - t) / 100
+    assert per_hit < 0.01, per_hit  # a remembered hit is cheap (measured ~0.1 ms)
+    b = d / "bin" / "bochs"
+    b.write_text(FAKE_BOCHS + "# changed\n")  # same path, new size/mtime: verified again
+    assert bb.cached_binary() is None
+    assert len(calls) == 1  # the hash mismatch is decided before running it
+
+
+def test_ensure_rebuilds_a_broken_cache_and_says_why(cache, monkeypatch, capsys):
+    d = _fake_install()
+    (d / "bin" / "bochs").write_bytes(b"#!/bin/sh\n")  # truncated
+    built = []
+
+    class FakeBuilder:
+        def __init__(self, uri, log, blog):
+            pass
+
+        def build(self):
+            assert not d.exists()  # the broken build was removed first
+            built.append(1)
+            return _fake_install() / "bin" / "bochs"
+
+    monkeypatch.setattr(bb, "_Builder", FakeBuilder)
+    monkeypatch.setattr(bb, "check_build_dependencies", lambda: None)
+    log = io.StringIO()
+    assert bb.ensure_bochs3(uri=REFUSED_URI, log=log) == d / "bin" / "bochs"
+    assert built == [1]
+    lines = [ln for ln in log.getvalue().splitlines() if "broken" in ln]
+    assert len(lines) == 1 and "sha256" in lines[0] and "rebuilding" in lines[0]
+    assert "broken" in capsys.readouterr().err  # printed even when log is elsewhere
+    assert bb.cached_binary() == d / "bin" / "bochs"
+
+
+def test_cli_check_reports_a_broken_cache(cache):
+    d = _fake_install()
+    (d / "bin" / "bochs").write_bytes(b"#!/bin/sh\n")
+    r = _cli("--check")
+    assert r.returncode == 1
+    assert "broken" in r.stdout and "sha256" in r.stdout and "Traceback" not in r.stderr
 
 
 def test_cached_binary_rejects_renamed_dir(cache):

@@ -7,49 +7,92 @@ from harness.model import RunResult, RunStatus, Status
 PARAMS = {"vmcall_loop.count": 4}
 
 
-def _meta(sid, check=None):
-    return {"id": sid, "check": check, "hidden": False}
+def _meta(sid, check=None, catalog=None):
+    if catalog and sid in catalog:
+        return catalog[sid]
+    return {"id": sid, "check": check, "hidden": False, "params": [{"key": "count", "default": 10}]}
 
 
 def _run(tr, platform="bochs27-skylake_x"):
     return RunResult(platform=platform, status=RunStatus.COMPLETE, trace=tr)
 
 
-def test_sdm_expectations_hold_on_canned_bochs_trace(canned, tab):
+def test_sdm_expectations_hold_on_canned_bochs_trace(canned, tab, catalog):
     tr = parser.parse(canned("bochs27_skylake_x"))
-    checks = {"entry_fail_ctrl": "CTRL_CR3_TARGET_COUNT", "invalid_guest_state_rflags_bit1": "GUEST_RFLAGS_BIT1"}
     for sid in tr.scenarios:
-        v = evaluate.scenario_verdict(_run(tr), _meta(sid, checks.get(sid)), tab, PARAMS)
-        assert v.status == Status.PASS, [d.message() for d in v.divergences]
+        v = evaluate.scenario_verdict(_run(tr), catalog[sid], tab, PARAMS)
+        want = Status.XFAIL if sid == "invalid_guest_state_rip_bit_n" else Status.PASS
+        assert v.status == want, (sid, v.reason, [d.message() for d in v.divergences])
 
 
-def test_wrong_exit_reason_is_a_named_divergence(canned, tab):
+def test_wrong_exit_reason_is_a_named_divergence(canned, tab, catalog):
     text = canned("bochs27_skylake_x").replace("reason=10 name=CPUID", "reason=12 name=HLT", 1)
     tr = parser.parse(text)
-    v = evaluate.scenario_verdict(_run(tr), _meta("exit_cpuid"), tab)
+    v = evaluate.scenario_verdict(_run(tr), catalog["exit_cpuid"], tab)
     assert v.status == Status.FAIL
     msg = v.divergences[0].message()
     assert "exit_cpuid" in msg and "reason" in msg and "10 (CPUID)" in msg and "12 (HLT)" in msg
 
 
-def test_vmcall_loop_rax_and_length_checked(canned, tab):
+def test_vmcall_loop_rax_and_length_checked(canned, tab, catalog):
     text = canned("bochs27_skylake_x").replace("rax=0x2 rdi=0x2", "rax=0x7 rdi=0x2", 1)
-    v = evaluate.scenario_verdict(_run(parser.parse(text)), _meta("vmcall_loop"), tab, PARAMS)
+    v = evaluate.scenario_verdict(_run(parser.parse(text)), catalog["vmcall_loop"], tab, PARAMS)
     assert [d.field for d in v.divergences] == ["rax"]
 
 
-def test_wrong_vm_instruction_error(canned, tab):
+def _shift_exit_rip(text, sid, index, delta):
+    """Move the RIP of the index-th EXIT of scenario sid by delta."""
+    out, inside, seen = [], False, -1
+    for ln in text.splitlines():
+        if f" BEGIN " in ln:
+            inside = f"scenario={sid} " in ln
+        if inside and " EXIT " in ln:
+            seen += 1
+            if seen == index:
+                rip = int(ln.split(" rip=")[1].split()[0], 16)
+                ln = ln.replace(f" rip={rip:#x} ", f" rip={rip + delta:#x} ")
+        out.append(ln)
+    return "\n".join(out)
+
+
+def test_rip_advance_is_observed_not_computed(canned, tab, catalog):
+    """The guest resumed one byte short: the VMCALL exit's RIP is not the
+    assembler's label after the CPUID, and that is a rip_advance divergence."""
+    text = _shift_exit_rip(canned("bochs27_skylake_x"), "exit_cpuid", 1, -1)
+    v = evaluate.scenario_verdict(_run(parser.parse(text)), catalog["exit_cpuid"], tab)
+    fields = [d.field for d in v.divergences]
+    assert v.status == Status.FAIL and "rip_advance" in fields, fields
+    adv = next(d for d in v.divergences if d.field == "rip_advance")
+    assert adv.left == 2 and adv.right == 1  # CPUID is 2 bytes (assembler); the guest came back after 1
+
+
+def test_exit_at_wrong_rip_is_a_divergence(canned, tab, catalog):
+    text = _shift_exit_rip(canned("bochs27_skylake_x"), "vmcall_loop", 2, 3)
+    v = evaluate.scenario_verdict(_run(parser.parse(text)), catalog["vmcall_loop"], tab, PARAMS)
+    assert [d.field for d in v.divergences] == ["rip"]
+
+
+def test_labels_agree_with_sdm_instruction_lengths(catalog):
+    """The hand-written SDM lengths and the assembler's encoding agree."""
+    reason, length, _q, _e = expect.INSTRUCTION_EXITS["exit_cpuid"]
+    labels = catalog["exit_cpuid"]["labels"]
+    assert labels["resume"] - labels["insn"] == length
+    labels = catalog["exit_io_out_imm"]["labels"]
+    assert labels["resume"] - labels["insn"] == expect.INSTRUCTION_EXITS["exit_io_out_imm"][1]
+
+
+def test_wrong_vm_instruction_error(canned, tab, catalog):
     text = canned("bochs27_skylake_x").replace("kind=valid err=7", "kind=valid err=8", 1)
-    v = evaluate.scenario_verdict(_run(parser.parse(text)), _meta("entry_fail_ctrl", "CTRL_CR3_TARGET_COUNT"), tab)
+    v = evaluate.scenario_verdict(_run(parser.parse(text)), catalog["entry_fail_ctrl"], tab)
     assert v.status == Status.FAIL and v.divergences[0].field == "vm_instruction_error"
 
 
-def test_truncated_scenario_is_crashed_not_pass(canned, tab):
+def test_truncated_scenario_is_crashed_not_pass(canned, tab, catalog):
     lines = canned("bochs27_skylake_x").splitlines()
     cut = next(i for i, ln in enumerate(lines) if "BEGIN" in ln and "vmcall_loop" in ln) + 2
     tr = parser.parse("\n".join(lines[:cut]))
     run = RunResult(platform="bochs27-skylake_x", status=RunStatus.CRASHED, trace=tr, reason="x")
-    assert evaluate.scenario_verdict(run, _meta("vmcall_loop"), tab, PARAMS).status == Status.CRASHED
+    assert evaluate.scenario_verdict(run, catalog["vmcall_loop"], tab, PARAMS).status == Status.CRASHED
 
 
 def test_pair_same_trace_has_no_divergence(canned, tab):
@@ -78,29 +121,126 @@ def test_length_compared_only_where_sdm_defines_it(canned, tab):
     assert [d.field for d in compare.compare_pair(cp, other, tab)] == ["len"]
 
 
-def test_known_divergence_is_xfail_never_pass(tab):
-    trace_text = "\n".join([
-        "@VT 1 BOOT seq=0 build=x tables=y", "@VT 1 BEGIN seq=1 scenario=invalid_guest_state_rip_noncanonical check=GUEST_RIP_CANONICAL",
-        "@VT 1 EXIT seq=2 insn=VMLAUNCH reason=0 entry_fail=0 qual=0x0 len=0 rip=0x800000000000 next_rip=none "
-        "intr_info=0x80000b0d rax=0x0 rdi=0x0 rsi=0x0 rdx=0x0 rcx=0x0",
-        "@VT 1 END seq=3 scenario=invalid_guest_state_rip_noncanonical status=DONE exits=1",
-        "@VT 1 FINISH seq=4 status=OK"])
-    tr = parser.parse(trace_text)
-    meta = _meta("invalid_guest_state_rip_noncanonical", "GUEST_RIP_CANONICAL")
-    assert evaluate.scenario_verdict(_run(tr, "bochs27-skylake_x"), meta, tab).status == Status.XFAIL
-    assert evaluate.scenario_verdict(_run(tr, "qemu-kvm"), meta, tab).status == Status.FAIL
+RIP_N = "invalid_guest_state_rip_bit_n"
 
 
-def test_qemu_tcg_trace_skips_with_reason(canned, tab):
+def test_rip_rule_is_the_sdm_condition_on_both_sides():
+    """ "bits 63:N must be identical", N=48 and N=57, both sides of the boundary."""
+    for n in (48, 57):
+        assert expect.rip_bits_identical(1 << (n - 1), n)  # bit N-1 is not checked
+        assert expect.rip_bits_identical(~0 << n & (1 << 64) - 1, n)  # all ones above N
+        assert not expect.rip_bits_identical(1 << n, n)
+        assert not expect.rip_bits_identical(1 << 63, n)
+        assert not expect.rip_bits_identical((~0 << n & (1 << 64) - 1) ^ (1 << 63), n)
+    assert not expect.canonical_4level(1 << 47) and expect.canonical_4level((1 << 47) - 1)
+
+
+def test_rip_expectation_follows_the_reported_width(canned, tab, catalog):
+    """The same value judged with another N gives the other outcome."""
+    text = canned("bochs27_skylake_x")
+    tr = parser.parse(text)
+    assert tr.scenarios[RIP_N].setup["la_width"] == 48
+    e48 = expect.for_scenario(catalog[RIP_N], tab, setup=tr.scenarios[RIP_N].setup)
+    assert e48.events[0].reason == "INVALID_STATE"
+    e52 = expect.for_scenario(catalog[RIP_N], tab, setup=dict(tr.scenarios[RIP_N].setup, la_width=52))
+    assert e52.events[0].reason == "EXCEPTION_NMI" and e52.events[0].rip == 1 << 48
+    try:
+        expect.for_scenario(catalog[RIP_N], tab, setup={})
+    except expect.ExpectationError as exc:
+        assert "SETUP" in str(exc)
+    else:
+        raise AssertionError("no SETUP record must not give an expectation")
+
+
+def test_known_divergence_is_xfail_never_pass(canned, tab, catalog):
+    tr = parser.parse(canned("bochs27_skylake_x"))
+    assert evaluate.scenario_verdict(_run(tr, "bochs27-skylake_x"), catalog[RIP_N], tab).status == Status.XFAIL
+    # Registered for Bochs only: the same trace from another platform fails.
+    assert evaluate.scenario_verdict(_run(tr, "qemu-kvm"), catalog[RIP_N], tab).status == Status.FAIL
+
+
+def _rip_n_exit(text, old, new):
+    out = []
+    inside = False
+    for ln in text.splitlines():
+        if " BEGIN " in ln:
+            inside = f"scenario={RIP_N} " in ln
+        if inside and " EXIT " in ln:
+            ln = ln.replace(old, new)
+        out.append(ln)
+    return "\n".join(out)
+
+
+def test_registered_divergence_cannot_mask_another(canned, tab, catalog):
+    """Only the registered field and values become XFAIL: another exit reason,
+    or an extra difference in the same scenario, still fails."""
+    text = canned("bochs27_skylake_x")
+    other_reason = _rip_n_exit(text, "reason=0 name=EXCEPTION_NMI", "reason=48 name=EPT_VIOLATION")
+    v = evaluate.scenario_verdict(_run(parser.parse(other_reason)), catalog[RIP_N], tab)
+    assert v.status == Status.FAIL, v
+    extra_exit = text.replace(f"@VT 2 END", "@VT 2 END", 1)
+    lines = text.splitlines()
+    i = next(i for i, ln in enumerate(lines) if f"scenario={RIP_N} " in ln and " END " in ln)
+    # A second event after the registered one (event count differs too).
+    dup = lines[i - 1] if " EXIT " in lines[i - 1] else next(ln for ln in reversed(lines[:i]) if " EXIT " in ln)
+    extra_exit = "\n".join(lines[:i] + [dup] + lines[i:])
+    tr = parser.parse(extra_exit)  # seq repeats: the run is CORRUPT, never XFAIL
+    v = evaluate.scenario_verdict(_run(tr), catalog[RIP_N], tab)
+    assert v.status in (Status.FAIL, Status.ERROR) and v.status != Status.XFAIL
+
+
+def test_registered_divergence_that_stops_happening_fails(canned, tab, catalog):
+    """A platform that starts doing what the SDM says makes the entry stale: FAIL, naming it."""
+    from harness import compare
+    k = compare.KnownDivergence("bochs27-skylake_x", "exit_cpuid", "reason", "10 (CPUID)", "12 (HLT)", "test")
+    tr = parser.parse(canned("bochs27_skylake_x"))
+    unexplained, matched, stale = compare.split_known("bochs27-skylake_x", "exit_cpuid", [], (k,))
+    assert stale == [k] and not matched and not unexplained
+    saved = compare.KNOWN_DIVERGENCES
+    try:
+        compare.KNOWN_DIVERGENCES = saved + (k,)
+        v = evaluate.scenario_verdict(_run(tr), catalog["exit_cpuid"], tab)
+        assert v.status == Status.FAIL and "no longer observed" in v.reason
+        # And it matches exactly: that divergence becomes XFAIL, a different one does not.
+        hlt = parser.parse(canned("bochs27_skylake_x").replace("reason=10 name=CPUID", "reason=12 name=HLT", 1))
+        assert evaluate.scenario_verdict(_run(hlt), catalog["exit_cpuid"], tab).status == Status.XFAIL
+        wb = parser.parse(canned("bochs27_skylake_x").replace("reason=10 name=CPUID", "reason=54 name=WBINVD", 1))
+        assert evaluate.scenario_verdict(_run(wb), catalog["exit_cpuid"], tab).status == Status.FAIL
+    finally:
+        compare.KNOWN_DIVERGENCES = saved
+
+
+def test_missing_platform_is_an_error_unless_accepted(tab, catalog, monkeypatch):
+    run = RunResult(platform="bochs30-penryn", status=RunStatus.UNAVAILABLE, reason="Bochs 3.0 build failed: x")
+    monkeypatch.delenv(evaluate.ALLOW_MISSING_ENV, raising=False)
+    v = evaluate.scenario_verdict(run, catalog["vmcall_loop"], tab)
+    assert v.status == Status.ERROR and "bochs30-penryn" in v.reason
+    monkeypatch.setenv(evaluate.ALLOW_MISSING_ENV, "bochs30-*")
+    v = evaluate.scenario_verdict(run, catalog["vmcall_loop"], tab)
+    assert v.status == Status.SKIP and "VMXDIFF_ALLOW_MISSING=bochs30-*" in v.reason
+    monkeypatch.setenv(evaluate.ALLOW_MISSING_ENV, "bochs27-*")
+    assert evaluate.scenario_verdict(run, catalog["vmcall_loop"], tab).status == Status.ERROR
+
+
+def test_compare_catalogs_counts_missing_scenarios(canned, tab):
+    a = parser.parse(canned("bochs27_skylake_x"))
+    b = parser.parse(canned("bochs27_skylake_x"))
+    del b.scenarios["exit_cpuid"]
+    divs = compare.compare_catalogs(a, b, tab, "A", "B")
+    assert [(d.scenario, d.field, d.left, d.right) for d in divs] == [("exit_cpuid", "scenario", "present", "missing")]
+
+
+def test_qemu_tcg_trace_skips_with_reason(canned, tab, catalog):
     tr = parser.parse(canned("qemu_tcg"))
     run = RunResult(platform="qemu-kvm", status=RunStatus.COMPLETE, trace=tr,
                     info={"accelerator_reason": "host CPU vendor is AuthenticAMD"})
-    v = evaluate.scenario_verdict(run, _meta("vmcall_loop"), tab, PARAMS)
+    v = evaluate.scenario_verdict(run, catalog["vmcall_loop"], tab, PARAMS)
     assert v.status == Status.SKIP and "cpuid_vmx_clear" in v.reason and "AuthenticAMD" in v.reason
 
 
 def test_every_catalog_scenario_has_an_expectation(tab):
     from harness import session
+    setup = {"value": 1 << 48, "la_width": 48}  # for the scenarios judged on a run-time value
     for meta in session.load_catalog():
         if not meta["hidden"]:
-            assert expect.for_scenario(meta, tab) is not None, meta["id"]
+            assert expect.for_scenario(meta, tab, setup=setup) is not None, meta["id"]

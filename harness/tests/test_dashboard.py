@@ -403,3 +403,15 @@ def test_report_save_renders_the_dashboard_atomically(tmp_path):
     report.save(d, reports=tmp_path)
     assert (tmp_path / "index.html").read_text().rstrip().endswith("</html>")
     assert not list(tmp_path.glob(".*.tmp")), "temporary files left behind"
+
+
+def test_invalid_history_file_is_named_in_a_warning(tmp_path, capsys):
+    """A history file that is not valid JSON is skipped, and a warning names it; the page renders."""
+    bad = tmp_path / "history" / "run000.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text('{"schema": "vmx-diff/results/1", "run_id": "run000", ')  # truncated by hand
+    page = render(tmp_path, [doc(1, {("exit_cpuid", SKX): "PASS"})])
+    assert "run001" in page and "run000" not in page
+    err = capsys.readouterr().err
+    assert f"skipped history file {bad}: invalid JSON" in err
+    assert err.count("skipped history file") == 1, err

@@ -9,10 +9,13 @@ def test_real_trace_parses_completely(canned):
     assert tr.complete and not tr.errors
     assert tr.boot.fields["loader"] == "multiboot2"
     assert set(tr.scenarios) == {"vmcall_loop", "exit_cpuid", "exit_io_out_imm", "entry_fail_ctrl",
-                                 "invalid_guest_state_rflags_bit1"}
+                                 "invalid_guest_state_rflags_bit1", "invalid_guest_state_rip_bit_n",
+                                 "guest_rip_bit_n_minus_1"}
     loop = tr.scenarios["vmcall_loop"]
     assert [e.gprs["rax"] for e in loop.exits] == [0, 1, 2, 3]
-    assert loop.exits[-1].next_rip is None and loop.exits[0].rip_advance == 3
+    assert [e.resumed for e in loop.exits] == [True, True, True, False]
+    assert tr.scenarios["invalid_guest_state_rip_bit_n"].setup == {"field": "GUEST_RIP", "value": 1 << 48,
+                                                                   "la_width": 48}
     assert tr.scenarios["entry_fail_ctrl"].vmcs, "VMCS dump after VMfailValid"
     assert tr.caps["IA32_VMX_BASIC"] is not None
 
@@ -20,7 +23,7 @@ def test_real_trace_parses_completely(canned):
 def test_noise_and_carriage_returns_are_ignored(canned):
     text = canned("bochs27_skylake_x").replace("\n", "\r\n")
     text = "SeaBIOS (version x)\r\nBooting from DVD/CD...\r\n" + text.replace(
-        "@VT 1 BEGIN", "GRUB loading.\x1b[2J@VT 1 BEGIN", 1)
+        "@VT 2 BEGIN", "GRUB loading.\x1b[2J@VT 2 BEGIN", 1)
     tr = parser.parse(text)
     assert tr.complete, tr.errors
 
@@ -50,13 +53,14 @@ def test_garbled_record_is_reported_with_line_number(canned):
 
 
 def test_other_major_version_is_refused():
-    tr = parser.parse("@VT 2 BOOT seq=0 build=x\n")
-    assert tr.errors and "major version 2" in tr.errors[0]
+    for major in (1, 3):
+        tr = parser.parse(f"@VT {major} BOOT seq=0 build=x\n")
+        assert tr.errors and f"major version {major}" in tr.errors[0]
 
 
 def test_unknown_keys_and_records_are_kept_and_ignored(canned):
-    text = canned("bochs27_skylake_x").replace("@VT 1 BOOT seq=0", "@VT 1 BOOT seq=0 future_key=1", 1)
-    text = text.replace("@VT 1 FINISH", "@VT 1 FUTURE seq=999999\n@VT 1 FINISH", 1)
+    text = canned("bochs27_skylake_x").replace("@VT 2 BOOT seq=0", "@VT 2 BOOT seq=0 future_key=1", 1)
+    text = text.replace("@VT 2 FINISH", "@VT 2 FUTURE seq=999999\n@VT 2 FINISH", 1)
     tr = parser.parse(text)
     assert tr.boot.fields["future_key"] == "1"
     assert any("seq" in e for e in tr.errors)  # the extra record breaks the count: seen, not hidden

@@ -1,0 +1,1 @@
+"""Provisioning: fetch, verify and cache what a platform needs (see debian.py)."""
