@@ -48,7 +48,7 @@ def reasons(lines: list[str]) -> list[str]:
 def reasons_for(run: RunResult, scenario: str) -> list[str]:
     """Bochs's reason lines for one scenario of a run ([] for other platforms)."""
     path = run.log_paths.get("emulator")
-    if not path or not run.platform.startswith("bochs"):
+    if not path or not (run.platform.startswith("bochs") or "-on-bochs" in run.platform):
         return []
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")

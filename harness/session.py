@@ -12,6 +12,7 @@ import os
 import signal
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -158,13 +159,19 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
         return res
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures: dict = {}
     try:
         futures = {n: pool.submit(one, n) for n in names}
         results = {n: f.result() for n, f in futures.items()}
     except BaseException:
         # Ctrl-C or SIGTERM: stop the emulators first, so no worker waits on one.
+        # A worker may be spawning one right now (not yet in LIVE): keep killing
+        # until every running worker has returned.
         base.kill_all_live()
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=False, cancel_futures=True)
+        while any(not f.done() for f in futures.values()):
+            base.kill_all_live()
+            time.sleep(0.05)
         base.kill_all_live()
         raise
     pool.shutdown()

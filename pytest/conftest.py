@@ -69,12 +69,16 @@ def runs(request, record_testsuite_property):
     need_plats, need_ids = getattr(request.config, "_vmxdiff_need", (set(), set()))
     if not need_plats:  # only unparametrized tests selected: boot everything
         need_plats, need_ids = set(PLATFORMS), {s["id"] for s in SCENARIOS}
-    if any(p.startswith("bochs30-") for p in need_plats):
+    if any(p.startswith("bochs30-") or p.endswith("-on-bochs30") for p in need_plats):
         _ensure_bochs3()
+    if any(p.endswith("-on-bochs30") for p in need_plats):
+        _ensure_l1_image()
     all_ids = {s["id"] for s in SCENARIOS}
     ids = None if need_ids >= all_ids else sorted(need_ids)
     session.install_signal_cleanup()
-    results = session.run_platforms(sorted(need_plats), ids, {}, timeout=TIMEOUT)
+    # Longest boot first (KVM inside Bochs), so it overlaps the Bochs platforms.
+    order = sorted(need_plats, key=lambda n: ("-on-bochs" not in n, n))
+    results = session.run_platforms(order, ids, {}, timeout=TIMEOUT)
     request.config._vmxdiff_results = results
     for name, r in results.items():
         record_testsuite_property(f"{name}.status", r.status.value)
@@ -105,7 +109,7 @@ def pytest_terminal_summary(terminalreporter):
     results = getattr(terminalreporter.config, "_vmxdiff_results", None) or {}
     lines = []
     for name, run in sorted(results.items()):
-        if not name.startswith("bochs") or run.trace is None:
+        if not (name.startswith("bochs") or "-on-bochs" in name) or run.trace is None:
             continue
         for sid, st in run.trace.scenarios.items():
             failed = any(isinstance(e, VmFailRecord) or (isinstance(e, ExitRecord) and e.entry_fail)
@@ -147,6 +151,18 @@ def pytest_unconfigure(config):
     if accepted:
         print(f"vmx-diff: NOT ALL PLATFORMS RAN: {', '.join(accepted)} missing, accepted by "
               f"{evaluate.ALLOW_MISSING_ENV}={os.environ.get(evaluate.ALLOW_MISSING_ENV)}", flush=True)
+
+
+def _ensure_l1_image():
+    """Build the KVM-on-Bochs L1 image once (cached); on failure the runner reports why."""
+    from harness.provision import l1kvm
+    if l1kvm.cached_image():
+        return
+    sys.stderr.write("\nvmx-diff: building the L1 image (Debian kernel + QEMU, first time only, ~2 min)...\n")
+    try:
+        l1kvm.ensure_image(log=sys.stderr)
+    except l1kvm.ProvisionError as exc:
+        sys.stderr.write(f"vmx-diff: KVM-on-Bochs unavailable: {exc}\n")
 
 
 def _ensure_bochs3():

@@ -1,0 +1,110 @@
+"""Offline tests of the KVM-on-Bochs runner: layer statuses and attribution
+(canned Bochs output; no emulator)."""
+import pathlib
+import sys
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from harness.model import RunStatus  # noqa: E402
+from harness.runners import kvm_on_bochs as kob  # noqa: E402
+
+
+def _e9(tick: int, text: str) -> list[str]:
+    return [f"@L1 E9 {tick + i} {hex(ord(c))}" for i, c in enumerate(text)]
+
+
+BOCHS_OUT = "\n".join([
+    "00000000000i[      ] reading configuration from bochsrc/l0-kvm-skylake_x.rc",
+    "05836694259e[CPU0  ] VMEXIT: EPT violation for guest paddr 0x0000fffffff0 laddr 0x00000000fffffff0",
+    "@L1 INIT uptime=7.7 kernel=6.12.107+deb13-amd64",
+    "08132277874e[CPU0  ] VMENTER FAIL: RFLAGS[1] cleared",
+    "08132277874e[CPU0  ] VMEXIT: Guest State Checks Failed",
+    *_e9(6006671200, "\n@VTMARK BEGIN entry_fail_ctrl\n"),
+    "@L1 KVMCHECK 6006967960 vmcs12->cr3_target_count > nested_cpu_vmx_misc_cr3_count(vcpu)",
+    *_e9(8000000000, "\n@VTMARK BEGIN invalid_guest_state_rflags_bit1\n"),
+    *_e9(8200000000, "\n@VTMARK BEGIN vmcall_loop\n"),
+    "09205878676p[UNMAP ] >>PANIC<< Shutdown port: shutdown requested",
+]) + "\n"
+
+
+def test_attribution_by_tick_names_the_layer():
+    a = kob.attribute(BOCHS_OUT)
+    by = a["by_scenario"]
+    assert by["entry_fail_ctrl"]["layer"] == "L1 (KVM nested.c)"
+    assert by["entry_fail_ctrl"]["kvm"] == ["vmcs12->cr3_target_count > nested_cpu_vmx_misc_cr3_count(vcpu)"]
+    assert by["invalid_guest_state_rflags_bit1"]["layer"] == "L0 (Bochs 3.0)"
+    assert by["invalid_guest_state_rflags_bit1"]["bochs"] == [
+        "VMENTER FAIL: RFLAGS[1] cleared", "VMEXIT: Guest State Checks Failed"]
+    assert "vmcall_loop" not in by  # no failure there; the EPT line before any marker is nobody's
+    merged = a["merged"].splitlines()
+    i = merged.index("@VTMARK BEGIN invalid_guest_state_rflags_bit1")
+    assert merged[i + 1].endswith("VMENTER FAIL: RFLAGS[1] cleared")
+    assert any("L1 KVM nested.c VMENTER FAIL: vmcs12->cr3_target_count" in ln for ln in merged)
+
+
+def test_merged_log_works_with_the_bochs_log_splitter():
+    from harness import bochslog
+    parts = bochslog.split_by_scenario(kob.attribute(BOCHS_OUT)["merged"])
+    assert bochslog.reasons(parts["invalid_guest_state_rflags_bit1"]) == [
+        "VMENTER FAIL: RFLAGS[1] cleared", "VMEXIT: Guest State Checks Failed"]
+    assert any("cr3_target_count" in r for r in bochslog.reasons(parts["entry_fail_ctrl"]))
+
+
+def _paths(tmp_path, serial="", console="", bochs=""):
+    p = {k: tmp_path / f"{k}.log" for k in ("serial", "console", "bochs", "layers")}
+    p["serial"].write_text(serial)
+    p["console"].write_text(console)
+    p["bochs"].write_text(bochs)
+    return p
+
+
+def _out(stages=(), **kw):
+    o = {"stages": [{"stage": s, "detail": d, "wall_s": 1.0} for s, d in stages], "timed_out": False,
+         "exit": 1, "signal": None, "panic": None, "shutdown": True, "duration_s": 5.0, "first_record_s": None}
+    o.update(kw)
+    return o
+
+
+def test_l1_kernel_panic_is_named(tmp_path):
+    console = "[    1.0] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n"
+    r = kob.classify("k", _out(timed_out=True, exit=None), _paths(tmp_path, console=console))
+    assert r.status == RunStatus.PANIC and r.reason.startswith("L1 kernel panic: Kernel panic")
+
+
+def test_kvm_intel_refusal_names_dmesg_reason(tmp_path):
+    st = [("INIT", "uptime=7"), ("FAIL", "stage=kvm_intel reason=insmod: can't insert: Input/output error "
+                                 "dmesg: kvm_intel: VMX not supported by CPU 0|")]
+    r = kob.classify("k", _out(st), _paths(tmp_path))
+    assert r.status == RunStatus.ERROR
+    assert r.reason.startswith("L1: kvm_intel refused to load:") and "VMX not supported" in r.reason
+
+
+def test_no_dev_kvm_and_l0_panic_and_never_init(tmp_path):
+    r = kob.classify("k", _out([("INIT", ""), ("FAIL", "stage=dev_kvm reason=x")]), _paths(tmp_path))
+    assert r.reason == "L1: no /dev/kvm after loading kvm_intel"
+    r = kob.classify("k", _out(panic="01p[CPU0 ] >>PANIC<< prefetch: EIP > CS.limit"), _paths(tmp_path))
+    assert r.status == RunStatus.PANIC and r.reason.startswith("L0 panic (Bochs)")
+    r = kob.classify("k", _out(timed_out=True, exit=None), _paths(tmp_path))
+    assert r.status == RunStatus.TIMEOUT and r.reason == "L1 never reached /init before the timeout"
+
+
+SERIAL_PARTIAL = "@VT 2 BOOT seq=0 build=x tables=y loader=multiboot1 vendor=GenuineIntel cpuid1_eax=0x1 cpuid1_ecx=0x20\n"
+
+
+def test_qemu_failure_entry_failure_and_l2_timeout(tmp_path):
+    st = [("INIT", ""), ("KVM", ""), ("QEMU", "start"), ("QEMU", "exit=1 uptime=9 bytes=10")]
+    bochs = ("@L1 QEMUERR KVM: entry failed, hardware error 0x7\n"
+             "05975735935e[CPU0  ] VMFAIL: VMCS EXEC CTRL: Posted Interrupt Descriptor phy addr malformed\n")
+    r = kob.classify("k", _out(st), _paths(tmp_path, serial=SERIAL_PARTIAL, bochs=bochs))
+    assert r.status == RunStatus.CRASHED
+    assert r.reason.startswith("KVM entry failure: KVM: entry failed, hardware error 0x7")
+    assert "Posted Interrupt Descriptor" in r.reason  # the L0 check that failed is named
+    st[-1] = ("QEMU", "exit=137 uptime=20 bytes=10")
+    r = kob.classify("k", _out(st), _paths(tmp_path, serial=SERIAL_PARTIAL))
+    assert r.status == RunStatus.TIMEOUT and r.reason.startswith("L2 timeout")
+    st[-1] = ("QEMU", "exit=2 uptime=20 bytes=0")
+    r = kob.classify("k", _out(st), _paths(tmp_path, bochs="@L1 QEMUERR qemu: could not load kernel\n"))
+    assert r.status == RunStatus.CRASHED and r.reason.startswith("QEMU failed (exit=2): qemu: could not load")
+    assert r.trace is not None  # the partial trace is always parsed and kept
+

@@ -1,0 +1,44 @@
+"""KVM-on-Bochs: a broken L1 ends as a named status within its timeout, with
+every layer's log kept (the catalog itself runs through the shared
+scenario/pair tests of conftest.py, e.g. ``pytest -k vmcall``)."""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from harness import platforms, session
+from harness.model import RunStatus
+from harness.tables import DEFAULT_BUILD
+
+NAME = "qemu-kvm612-on-bochs30"
+
+
+@pytest.fixture(scope="module")
+def plat():
+    if NAME not in platforms.all_platforms():
+        pytest.skip(f"{NAME} is not registered")
+    p = platforms.get(NAME)
+    ok, why = p.availability()
+    if not ok:
+        pytest.fail(f"{NAME} cannot run here: {why}")  # never a silent skip
+    return p
+
+
+def test_broken_l1_kernel_ends_as_named_panic_with_logs(plat, tmp_path):
+    """rdinit= names a program that does not exist: the L1 kernel panics."""
+    plat.kernel_cmdline = "console=ttyS0 quiet clearcpuid=aperfmperf mitigations=off rdinit=/nonexistent"
+    run_dir = session.new_run_dir("kvm-broken-l1") / NAME
+    run_dir.mkdir(parents=True)
+    t = time.monotonic()
+    res = plat.run(iso=None, elf32=DEFAULT_BUILD / "vmxdiff.elf32",
+                   cmdline=session.cmdline_for(["vmcall_loop"], {}), run_dir=run_dir, timeout=20)
+    took = time.monotonic() - t
+    assert res.status == RunStatus.PANIC, (res.status, res.reason)
+    assert res.reason.startswith("L1 kernel panic: Kernel panic"), res.reason
+    assert took < 20 * 5 + 240, took  # within its own timeout
+    for key in ("emulator", "bochs", "l1_console", "command"):
+        assert os.path.exists(res.log_paths[key]), key
+    assert "Kernel panic" in open(res.log_paths["l1_console"], errors="replace").read()
+    assert os.path.exists(res.serial_path)  # the (empty) L2 trace is kept too
