@@ -328,22 +328,8 @@ class _Builder(AptWorker):
                          types="deb-src", tag="bochs_build", log_path=build_log_path())
         self.downloads = self.root / "downloads"
 
-    # -- logging -----------------------------------------------------------
     def showsrc(self) -> dict[str, str]:
-        cmd = ["apt-cache", *self.apt_options(), "showsrc", "--only-source", SOURCE_PACKAGE]
-        self.blog.write("$ " + " ".join(cmd) + "\n")
-        self.blog.flush()
-        try:
-            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
-                                  text=True, timeout=120, env=self.apt_env())
-        except subprocess.TimeoutExpired:
-            raise BuildError(f"apt-cache showsrc timed out (log: {self.log_path})")
-        self.blog.write(proc.stdout + proc.stderr)
-        self.blog.flush()
-        try:
-            pars = parse_deb822(proc.stdout)
-        except ValueError as e:
-            raise BuildError(f"cannot parse apt-cache showsrc output: {e}")
+        _rc, pars = self.apt_cache("showsrc", "--only-source", SOURCE_PACKAGE)
         pars = [p for p in pars if (_field(p, "Package") or _field(p, "Source")) == SOURCE_PACKAGE]
         if not pars:
             raise BuildError(

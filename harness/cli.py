@@ -32,7 +32,6 @@ directly to see these codes.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import re
 import sys
@@ -40,7 +39,7 @@ from pathlib import Path
 
 from harness import compare, evaluate, parser, platforms, report, session, tables
 from harness import iso as isomod
-from harness.model import RunStatus, Status
+from harness.model import Status
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_SKIP, EXIT_ERROR, EXIT_CRASH = 0, 1, 2, 3, 4, 5
 EXIT_RESULTS_ELSEWHERE, EXIT_NOT_INTERACTIVE = 6, 7

@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
-from harness.expect import Expectation, ExpectExit, ExpectVmFail
+from harness.expect import INTR_INFO_ERROR_VALID, Expectation, ExpectExit, ExpectVmFail
 from harness.model import Divergence, ExitRecord, ScenarioTrace, VmFailRecord, _fmt
 from harness.tables import Tables
 
@@ -33,7 +33,6 @@ EXIT_FIELD_POLICY = {
     "gprs": EXACT,
 }
 VMFAIL_FIELD_POLICY = {"insn": EXACT, "kind": EXACT, "err": EXACT}
-INTR_INFO_ERROR_VALID = 1 << 11
 
 
 @dataclass(frozen=True)

@@ -103,8 +103,12 @@ INTR_TYPE_HW_EXCEPTION = 3
 VECTOR_UD, VECTOR_GP = 6, 13
 
 
+INTR_INFO_VALID, INTR_INFO_ERROR_VALID, INTR_INFO_TYPE_SHIFT = 1 << 31, 1 << 11, 8
+
+
 def intr_info(vector: int, itype: int, error_code: bool) -> int:
-    return (1 << 31) | (int(error_code) << 11) | (itype << 8) | vector
+    return (INTR_INFO_VALID | (INTR_INFO_ERROR_VALID if error_code else 0)
+            | (itype << INTR_INFO_TYPE_SHIFT) | vector)
 
 
 def rip_bits_identical(rip: int, n: int) -> bool:

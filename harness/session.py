@@ -20,7 +20,7 @@ from harness import iso as isomod
 from harness import platforms as platmod
 from harness.model import RunResult, RunStatus
 from harness.runners import base
-from harness.tables import DEFAULT_BUILD, REPO
+from harness.tables import DEFAULT_BUILD
 
 from harness import report
 from harness.report import REPORTS  # one place decides where output goes

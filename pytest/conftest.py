@@ -30,6 +30,33 @@ PAIRS = platforms.same_model_pairs(PLATFORMS)
 TIMEOUT = float(os.environ.get("VMXDIFF_TIMEOUT", "60"))
 
 
+def require_platform(name: str):
+    """The platform a test needs: it must be able to run here (Bochs 3.0 is
+    built if needed).  Its absence fails the test, unless VMXDIFF_ALLOW_MISSING
+    accepts it (then a skip).  qemu-kvm without KVM still runs (TCG)."""
+    from harness import evaluate
+    plat = platforms.get(name)
+    if name.startswith("bochs30-") or name.endswith("-on-bochs30"):
+        _ensure_bochs3()  # built once, cached; a failed build leaves the reason for availability()
+    ok, why = plat.availability()
+    if not ok:
+        pat = evaluate.allowed_missing(name)
+        if pat:
+            pytest.skip(f"{name} missing, accepted by {evaluate.ALLOW_MISSING_ENV}={pat}: {why}")
+        pytest.fail(f"{name} did not run: {why}", pytrace=False)
+    return plat
+
+
+def require_run(runs: dict, name: str):
+    """The session's run of a platform; one that did not run fails the test."""
+    run = runs.get(name)
+    if run is None or run.trace is None:
+        require_platform(name)
+        pytest.fail(f"{name} did not run: {run.status.value + ': ' + run.reason if run else 'not booted'}",
+                    pytrace=False)
+    return run
+
+
 def pytest_generate_tests(metafunc):
     if "scenario_platform" in metafunc.fixturenames:
         params = [(s["id"], p) for p in PLATFORMS for s in SCENARIOS]

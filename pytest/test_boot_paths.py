@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import require_platform
 from harness import session
 from harness.model import RunStatus
 from harness.runners.qemu import QemuPlatform
@@ -10,10 +11,8 @@ from harness.runners.qemu import QemuPlatform
 
 @pytest.mark.parametrize("boot,loader", [("kernel", "multiboot1"), ("iso", "multiboot2")])
 def test_qemu_boots_elf_and_iso(boot, loader, tmp_path):
+    require_platform("qemu-kvm")
     plat = QemuPlatform("qemu-kvm", boot=boot)
-    ok, why = plat.availability()
-    if not ok:
-        pytest.skip(why)
     from harness import iso as isomod
     from harness.tables import DEFAULT_BUILD
     cmd = session.cmdline_for(["exit_cpuid"], {})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import TABLES
-from harness import compare, evaluate
+from harness import evaluate
 from harness.model import Status
 
 

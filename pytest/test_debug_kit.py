@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import META, REPO, TABLES
-from harness import bochslog, evaluate, parser, platforms, session
+from conftest import META, REPO, TABLES, require_platform, require_run
+from harness import bochslog, evaluate, parser, platforms
 from harness.model import RunResult, RunStatus
 from harness.tables import DEFAULT_BUILD
 from harness.runners.base import die_with_parent
@@ -23,9 +23,7 @@ SCENARIO = "invalid_guest_state_rflags_bit1"
 
 
 def _need():
-    ok, why = platforms.get(PLAT).availability()
-    if not ok:
-        pytest.skip(f"{PLAT} unavailable: {why}")
+    require_platform(PLAT)
 
 
 def _harness(*args, timeout=120):
@@ -35,9 +33,7 @@ def _harness(*args, timeout=120):
 
 
 def test_bochs_reason_lines_are_attributed(runs):
-    run = runs.get(PLAT)
-    if run is None or run.trace is None:
-        pytest.skip(f"{PLAT} did not run")
+    run = require_run(runs, PLAT)
     assert any("RFLAGS" in r for r in bochslog.reasons_for(run, SCENARIO)), bochslog.reasons_for(run, SCENARIO)
     assert any("CR3 targets" in r for r in bochslog.reasons_for(run, "entry_fail_ctrl"))
     assert bochslog.reasons_for(run, "exit_cpuid") == []
@@ -80,23 +76,6 @@ KIT_CASES = {"bochs27-skylake_x": "entry_fail_msr_load", "bochs30-skylake_x": "e
 # run.sh must work under any locale: Debian's default C.UTF-8, C, and none at all.
 LOCALES = {"LANG=C.UTF-8": ["LANG=C.UTF-8"], "LANG=C": ["LANG=C"], "LANG-unset": []}
 SCRUBBED = ["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
-
-
-def require_platform(name: str) -> None:
-    """FAIL (not skip) when a platform this host can run is not runnable.
-
-    Bochs 3.0 is built (cached) if needed; qemu-kvm without KVM still runs
-    (TCG: the image reports no VMX and its verdicts are SKIP), so only a
-    missing QEMU binary fails it.
-    """
-    if name.startswith("bochs30-"):
-        from harness.runners.bochs import ensure_bochs3_or_reason
-        why = ensure_bochs3_or_reason(log=open(os.devnull, "w"))
-        if why:
-            pytest.fail(f"{name}: Bochs 3.0 cannot be built here: {why}")
-    ok, why = platforms.get(name).availability()
-    if not ok:
-        pytest.fail(f"{name} cannot run here: {why}")
 
 
 def _snapshot(folder: Path) -> dict:
@@ -185,9 +164,7 @@ def test_repro_kit_reproduces_on_its_own(plat, tmp_path):
 
 
 def test_vmcs_dump_grouped_and_diffed(runs):
-    a, b = runs.get("bochs27-skylake_x"), runs.get("bochs27-penryn")
-    if not a or not b or not a.serial_path or not b.serial_path:
-        pytest.skip("both Bochs 2.7 platforms are needed")
+    a, b = require_run(runs, "bochs27-skylake_x"), require_run(runs, "bochs27-penryn")
     r = _harness("vmcs", "--scenario", "entry_fail_ctrl", a.serial_path)
     assert r.returncode == 0 and "[control]" in r.stdout and "CR3_TARGET_COUNT" in r.stdout and "[host]" in r.stdout
     r = _harness("vmcs", "--scenario", "entry_fail_ctrl", a.serial_path, b.serial_path)

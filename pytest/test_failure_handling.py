@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-from harness import platforms, session
+from conftest import REPO, require_platform
+from harness import session
 from harness.model import RunStatus
 from harness.runners.base import die_with_parent
 
@@ -35,9 +35,7 @@ def _alive_with(marker: str) -> list[int]:
 
 
 def _need(name):
-    ok, why = platforms.get(name).availability()
-    if not ok:
-        pytest.skip(f"{name} unavailable: {why}")
+    require_platform(name)
 
 
 @pytest.mark.slow

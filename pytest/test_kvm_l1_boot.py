@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from harness import platforms, session
+from conftest import require_platform
+from harness import session
 from harness.model import RunStatus
 from harness.tables import DEFAULT_BUILD
 
@@ -17,13 +18,7 @@ NAME = "qemu-kvm612-on-bochs30"
 
 @pytest.fixture(scope="module")
 def plat():
-    if NAME not in platforms.all_platforms():
-        pytest.skip(f"{NAME} is not registered")
-    p = platforms.get(NAME)
-    ok, why = p.availability()
-    if not ok:
-        pytest.fail(f"{NAME} cannot run here: {why}")  # never a silent skip
-    return p
+    return require_platform(NAME)
 
 
 def test_broken_l1_kernel_ends_as_named_panic_with_logs(plat, tmp_path):

@@ -430,24 +430,29 @@ class AptWorker:
                 f"cannot fetch the {self.suite} {self.index_name} index from {self.uri}: {detail} "
                 f"(log: {self.log_path})")
 
-
-    # -- binary packages -----------------------------------------------------
-    def show(self, package: str) -> dict[str, str]:
-        """The Packages paragraph apt would install for package (highest version)."""
-        cmd = ["apt-cache", *self.apt_options(), "show", "--no-all-versions", package]
+    def apt_cache(self, *args: str) -> tuple[int, list[dict[str, str]]]:
+        """Run apt-cache with the private apt state; (exit status, parsed paragraphs)."""
+        cmd = ["apt-cache", *self.apt_options(), *args]
+        what = "apt-cache " + " ".join(args)
         self.blog.write("$ " + " ".join(cmd) + "\n")
         self.blog.flush()
         try:
             proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
                                   text=True, timeout=120, env=self.apt_env())
         except subprocess.TimeoutExpired:
-            raise ProvisionError(f"apt-cache show {package} timed out (log: {self.log_path})")
-        self.blog.write(proc.stderr)
+            raise ProvisionError(f"{what} timed out (log: {self.log_path})")
+        self.blog.write(proc.stdout + proc.stderr)
+        self.blog.flush()
         try:
-            pars = parse_deb822(proc.stdout)
+            return proc.returncode, parse_deb822(proc.stdout)
         except ValueError as e:
-            raise ProvisionError(f"cannot parse apt-cache show {package}: {e}")
-        if proc.returncode != 0 or not pars:
+            raise ProvisionError(f"cannot parse the output of {what}: {e}")
+
+    # -- binary packages -----------------------------------------------------
+    def show(self, package: str) -> dict[str, str]:
+        """The Packages paragraph apt would install for package (highest version)."""
+        rc, pars = self.apt_cache("show", "--no-all-versions", package)
+        if rc != 0 or not pars:
             raise ProvisionError(f"package {package} not found in {self.suite}/{self.component} "
                                  f"at {self.uri} (log: {self.log_path})")
         return pars[0]

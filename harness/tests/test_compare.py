@@ -44,7 +44,7 @@ def _shift_exit_rip(text, sid, index, delta):
     """Move the RIP of the index-th EXIT of scenario sid by delta."""
     out, inside, seen = [], False, -1
     for ln in text.splitlines():
-        if f" BEGIN " in ln:
+        if " BEGIN " in ln:
             inside = f"scenario={sid} " in ln
         if inside and " EXIT " in ln:
             seen += 1
