@@ -30,7 +30,13 @@ def test_run_under_any_locale(plat, lang, tmp_path):
     r = subprocess.run(argv, preexec_fn=die_with_parent(), cwd=REPO, capture_output=True, text=True, timeout=180,
                        stdin=subprocess.DEVNULL)
     assert r.returncode == 0, f"{lang}: rc {r.returncode}\n{r.stdout}\n{r.stderr}"
-    assert f"== {plat}: run COMPLETE," in r.stdout, r.stdout
+    # Debian's Bochs 2.7 now and then dies by SIGSEGV in its own exit path after a complete
+    # trace (quit_sim, seen about once in 20 runs): that is a named status, not a locale failure.
+    # The locale failure is SIGABRT from glibc's "buffer overflow detected".
+    head = re.search(rf"^== {plat}: run (\S+?),? ", r.stdout, re.M)
+    assert head, r.stdout
+    assert head.group(1) == "COMPLETE" or (plat.startswith("bochs27") and head.group(1) == "COMPLETE_EMULATOR_CRASHED"
+                                           and "died by signal 11 " in r.stdout), r.stdout
     assert re.search(r"^\s+vmcall_loop\s+PASS\s+[1-9]\d*\s", r.stdout, re.M), r.stdout
     serial = next(tmp_path.glob(f"runs/*/{plat}/serial.log"))
     assert "FINISH" in serial.read_text(errors="replace")
