@@ -59,6 +59,12 @@ int main(int argc, char **argv)
 		str(text), printf("}"), sep = ",\n    ";
 #include "entry_checks.def"
 #undef ENTRY_CHECK
-	printf("\n  ]\n}\n");
+
+	printf("\n  ],\n  \"trace_mem\": {");
+	sep = "\n    ";
+#define TRACE_MEM(name, value) printf("%s\"%s\": %llu", sep, #name, (unsigned long long)(value)), sep = ",\n    ";
+#include "trace_mem.def"
+#undef TRACE_MEM
+	printf("\n  }\n}\n");
 	return 0;
 }

@@ -6,6 +6,8 @@
  *   scenarios=PAT[,PAT...]  glob patterns; default: whole catalog (hidden
  *                           scenarios only when named exactly)
  *   KEY=N or ID.KEY=N       scenario parameters, e.g. vmcall_loop.count=100
+ *   trace=serial|mem        where the trace goes: COM1 (default) or the
+ *                           memory channel of trace_mem.def
  */
 #include "lib.h"
 #include "trace.h"
@@ -193,6 +195,12 @@ void kmain(u32 magic, u32 info)
 		n = sizeof(cmdline) - 1;
 	memcpy(cmdline, src, n);
 	cmdline[n] = '\0';
+	const char *channel = cmdline_value("trace");
+	bool bad_channel = false;
+	if (channel && !strncmp(channel, "mem", 3) && (channel[3] == ' ' || !channel[3]))
+		serial_to_memory();
+	else if (channel && !(!strncmp(channel, "serial", 6) && (channel[6] == ' ' || !channel[6])))
+		bad_channel = true;
 
 	cpuid(0, 0, &a, &b, &c, &d);
 	memcpy(vendor, &b, 4);
@@ -205,6 +213,11 @@ void kmain(u32 magic, u32 info)
 	      BUILD_ID, TABLES_HASH, magic == MB2_BOOT_MAGIC ? "multiboot2" : "multiboot1", vendor,
 	      a, c);
 
+	if (bad_channel) {
+		trace("FATAL", "what=bad_trace_channel");
+		trace("FINISH", "status=FATAL");
+		platform_exit(1);
+	}
 	const char *sel = cmdline_value("scenarios");
 	check_selection(sel);
 	bool vmx_ok = vmx_init();

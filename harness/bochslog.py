@@ -13,7 +13,9 @@ from harness.model import RunResult
 
 MARK = re.compile(r"@VTMARK BEGIN (\S+)")
 # Bochs's wording for failed VM entries and VMX instruction failures.
-REASON = re.compile(r"(VMFAIL:|VMENTER FAIL:|VMEXIT: |VMABORT|LoadMSRs|VMX: |VMLAUNCH|VMRESUME)")
+# "VMEXIT: EPT violation ..." is an ordinary exit of the KVM platform's L1 guest (EPT faults on
+# L2 memory), never the reason an entry failed.
+REASON = re.compile(r"(VMFAIL:|VMENTER FAIL:|VMEXIT: (?!EPT violation)|VMABORT|LoadMSRs|VMX: |VMLAUNCH|VMRESUME)")
 _STAMP = re.compile(r"^\d+[a-z]\[[A-Z0-9 ]+\]\s*")
 
 

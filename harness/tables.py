@@ -31,6 +31,7 @@ class Tables:
     field_by_name: dict
     check_by_name: dict
     msr_names: tuple
+    trace_mem: dict  # core/include/trace_mem.def: the memory trace channel's layout
 
     def exit_number(self, name: str) -> int:
         return self.exit_by_name[name]["number"]
@@ -84,4 +85,5 @@ def _load(path: str) -> Tables:
         field_by_name={f["name"]: f for f in raw["vmcs_fields"]},
         check_by_name={c["name"]: c for c in raw["entry_checks"]},
         msr_names=tuple(m["name"] for m in raw["vmx_msrs"]),
+        trace_mem=dict(raw.get("trace_mem", {})),
     )

@@ -16,6 +16,7 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 from harness import platforms, session, tables  # noqa: E402
+from harness import session as harness_session  # noqa: E402  (hooks take an argument named session)
 
 try:
     TABLES = tables.load()
@@ -90,22 +91,71 @@ def pytest_collection_modifyitems(config, items):
     config._vmxdiff_need = (need_plats, need_ids)
 
 
+def _needed(config) -> tuple[list, list | None]:
+    """(platforms to boot, scenario ids or None for the whole catalog) for the selected tests."""
+    need_plats, need_ids = getattr(config, "_vmxdiff_need", (set(), set()))
+    if not need_plats:  # only unparametrized tests selected: boot everything
+        need_plats, need_ids = set(PLATFORMS), {s["id"] for s in SCENARIOS}
+    all_ids = {s["id"] for s in SCENARIOS}
+    return sorted(need_plats), (None if need_ids >= all_ids else sorted(need_ids))
+
+
+def _is_slow(name: str) -> bool:
+    return "-on-bochs" in name  # KVM inside Bochs: a Linux boot before the catalog
+
+
+def _boot_slow(plats: list, ids) -> dict:
+    if any(p.endswith("-on-bochs30") for p in plats):
+        _ensure_bochs3()
+        _ensure_l1_image()
+    return session.run_platforms(plats, ids, {}, timeout=TIMEOUT, jobs=1)
+
+
+def pytest_collection_finish(session):
+    """Start the slow platforms' catalog now, in the background, if a selected test needs it:
+    their Linux boot then overlaps every test that runs before the first one that reads it
+    (2 cores: the other tests keep the second)."""
+    config = session.config
+    if config.option.collectonly or not any("runs" in getattr(i, "fixturenames", ()) for i in session.items):
+        return
+    plats, ids = _needed(config)
+    slow = [p for p in plats if _is_slow(p)]
+    if not slow:
+        return
+    import threading
+    harness_session.install_signal_cleanup()
+    box: dict = {}
+
+    def work():
+        try:
+            box["results"] = _boot_slow(slow, ids)
+        except BaseException as exc:  # reported by the fixture, never lost
+            box["error"] = exc
+    t = threading.Thread(target=work, name="vmxdiff-slow-platforms", daemon=True)
+    config._vmxdiff_background = (slow, t, box)
+    t.start()
+
+
 @pytest.fixture(scope="session")
 def runs(request, record_testsuite_property):
     """{platform: RunResult} for every platform the selected tests need."""
-    need_plats, need_ids = getattr(request.config, "_vmxdiff_need", (set(), set()))
-    if not need_plats:  # only unparametrized tests selected: boot everything
-        need_plats, need_ids = set(PLATFORMS), {s["id"] for s in SCENARIOS}
-    if any(p.startswith("bochs30-") or p.endswith("-on-bochs30") for p in need_plats):
+    plats, ids = _needed(request.config)
+    slow, thread, box = getattr(request.config, "_vmxdiff_background", ([], None, {}))
+    rest = [p for p in plats if p not in slow]
+    if any(p.startswith("bochs30-") for p in rest):
         _ensure_bochs3()
-    if any(p.endswith("-on-bochs30") for p in need_plats):
-        _ensure_l1_image()
-    all_ids = {s["id"] for s in SCENARIOS}
-    ids = None if need_ids >= all_ids else sorted(need_ids)
     session.install_signal_cleanup()
-    # Longest boot first (KVM inside Bochs), so it overlaps the Bochs platforms.
-    order = sorted(need_plats, key=lambda n: ("-on-bochs" not in n, n))
+    # Longest boot first, so it overlaps the Bochs platforms (when not already started).
+    order = sorted(rest, key=lambda n: (not _is_slow(n), n))
     results = session.run_platforms(order, ids, {}, timeout=TIMEOUT)
+    if thread is not None:
+        if thread.is_alive():
+            sys.stderr.write(f"\nvmx-diff: waiting for {', '.join(slow)} (started in the background)...\n")
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        results.update(box["results"])
+    results = {n: results[n] for n in plats}
     request.config._vmxdiff_results = results
     for name, r in results.items():
         record_testsuite_property(f"{name}.status", r.status.value)
@@ -170,6 +220,11 @@ def pytest_terminal_summary(terminalreporter):
 
 def pytest_unconfigure(config):
     """Last line of the run: platforms whose absence was accepted explicitly."""
+    background = getattr(config, "_vmxdiff_background", None)
+    if background and background[1].is_alive():  # interrupted, or no test read it: stop it
+        from harness.runners import base
+        base.kill_all_live()
+        background[1].join(timeout=30)
     from harness import evaluate
     from harness.model import RunStatus
     results = getattr(config, "_vmxdiff_results", None) or {}

@@ -9,6 +9,8 @@ void serial_init(void);
 void serial_putc(char c);
 void serial_write(const char *s);
 void serial_drain(void);
+/* Send the trace to the memory channel (trace_mem.def) instead of COM1. */
+void serial_to_memory(void);
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

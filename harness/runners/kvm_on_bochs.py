@@ -134,7 +134,8 @@ class KvmOnBochsPlatform:
     def make_iso(self, imgdir: Path, man: dict, elf32: Path, cmdline: str, timeout: float) -> Path:
         """GRUB ISO: L1 kernel, the base initramfs and a small per-run initrd."""
         from harness.provision.l1kvm import newc_bytes
-        run_files = {"run/l2.elf32": elf32.read_bytes(), "run/cmdline": cmdline.encode(),
+        run_files = {"run/l2.elf32": elf32.read_bytes(), "run/cmdline": l2_cmdline(cmdline).encode(),
+                     "run/trace-mem": trace_mem_args(elf32.parent / "tables.json").encode(),
                      "run/kvm-params": KVM_PARAMS.encode(), "run/timeout": str(int(timeout * L2_SLOWDOWN)).encode()}
         h = hashlib.sha256(str(imgdir).encode())
         for k in sorted(run_files):
@@ -168,6 +169,23 @@ class KvmOnBochsPlatform:
         for p in olds:
             p.unlink(missing_ok=True)
         return out
+
+
+def l2_cmdline(cmdline: str) -> str:
+    """The image's command line under QEMU in L1: the trace goes to the memory channel.
+
+    Through COM1 every trace byte costs two L2 exits to QEMU (status poll and
+    write), each a round trip through KVM inside Bochs; through RAM it costs none.
+    L1 copies the bytes out of QEMU's RAM file as they come (harness/l1/init).
+    """
+    return f"{cmdline} trace=mem".strip()
+
+
+def trace_mem_args(tables_json: Path) -> str:
+    """`l1io follow-mem` arguments from the image's own layout (core/include/trace_mem.def)."""
+    from harness import tables
+    t = tables.load(tables_json).trace_mem
+    return " ".join(str(t[k]) for k in ("ADDR", "SIZE", "MAGIC", "LEN_OFFSET", "LOST_OFFSET", "DATA_OFFSET"))
 
 
 def watch(argv, *, env, log_path: Path, serial_path: Path, timeout: float, name: str,
@@ -204,7 +222,7 @@ def watch(argv, *, env, log_path: Path, serial_path: Path, timeout: float, name:
                     for raw in lines:
                         line = raw.decode("utf-8", "replace").rstrip("\r")
                         m = _L1.search(line)
-                        if m and m.group(1) not in ("E9", "KVMCHECK", "QEMUERR", "DMESG"):
+                        if m and m.group(1) not in ("E9", "KVMCHECK", "QEMUERR", "DMESG", "L2COM1"):
                             stages.append({"stage": m.group(1), "detail": (m.group(2) or "")[:2000],
                                            "wall_s": round(time.monotonic() - start, 2)})
                             _progress(name, f"{m.group(1).lower()} {(m.group(2) or '')[:100]}", start)

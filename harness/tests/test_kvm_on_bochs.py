@@ -1,10 +1,14 @@
 """Offline tests of the KVM-on-Bochs runner: layer statuses and attribution
 (canned Bochs output; no emulator)."""
 import pathlib
+import struct
+import subprocess
 import sys
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+
+import pytest  # noqa: E402
 
 from harness.model import RunStatus  # noqa: E402
 from harness.runners import kvm_on_bochs as kob  # noqa: E402
@@ -108,3 +112,89 @@ def test_qemu_failure_entry_failure_and_l2_timeout(tmp_path):
     assert r.status == RunStatus.CRASHED and r.reason.startswith("QEMU failed (exit=2): qemu: could not load")
     assert r.trace is not None  # the partial trace is always parsed and kept
 
+
+
+# --- the memory trace channel (core/include/trace_mem.def) -------------------------------------
+
+def _layout():
+    from harness import tables
+    return tables.load().trace_mem
+
+
+def test_trace_mem_layout_comes_from_the_image_tables():
+    t = _layout()
+    assert struct.pack("<Q", t["MAGIC"]) == b"@VTMEM1\n"
+    # The area lies inside the 64 MiB L1 gives QEMU (-m 64), past the image, and the header
+    # fields lie before the data.
+    assert t["ADDR"] + t["SIZE"] <= 64 << 20 and t["ADDR"] >= 16 << 20
+    assert max(t["LEN_OFFSET"], t["LOST_OFFSET"]) + 8 <= t["DATA_OFFSET"] < t["SIZE"]
+    args = kob.trace_mem_args(REPO / "build" / "tables.json").split()
+    assert args == [str(t[k]) for k in ("ADDR", "SIZE", "MAGIC", "LEN_OFFSET", "LOST_OFFSET", "DATA_OFFSET")]
+    init = (REPO / "harness" / "l1" / "init").read_text()
+    assert "follow-mem /tmp/l2.ram /dev/ttyS1 /tmp/l2.done $(cat /run/trace-mem)" in init
+    assert "mem-path=/tmp/l2.ram,share=on" in init and "-m 64 " in init
+
+
+def test_l2_command_line_selects_the_memory_channel():
+    assert kob.l2_cmdline("scenarios=vmcall_loop") == "scenarios=vmcall_loop trace=mem"
+    assert kob.l2_cmdline("") == "trace=mem"
+
+
+@pytest.fixture(scope="module")
+def l1io(tmp_path_factory):
+    from harness.provision import l1kvm
+    out = tmp_path_factory.mktemp("l1io") / "l1io"
+    try:
+        l1kvm.build_l1io(out)
+    except l1kvm.ProvisionError as exc:
+        pytest.fail(f"l1io does not build: {exc}")
+    return out
+
+
+def _ram(path, t, data: bytes, *, magic=None, length=None):
+    ram = bytearray(t["ADDR"] + t["DATA_OFFSET"] + len(data) + 4096)
+    a = t["ADDR"]
+    ram[a:a + 8] = struct.pack("<Q", t["MAGIC"] if magic is None else magic)
+    ram[a + t["LEN_OFFSET"]:a + t["LEN_OFFSET"] + 8] = struct.pack("<Q", len(data) if length is None else length)
+    ram[a + t["DATA_OFFSET"]:a + t["DATA_OFFSET"] + len(data)] = data
+    path.write_bytes(bytes(ram))
+
+
+def _follow(l1io, tmp_path, t):
+    done = tmp_path / "done"
+    done.write_text("")
+    out = tmp_path / "out"
+    out.write_bytes(b"")
+    args = kob.trace_mem_args(REPO / "build" / "tables.json").split()
+    r = subprocess.run([str(l1io), "follow-mem", str(tmp_path / "ram"), str(out), str(done), *args],
+                       capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return out.read_bytes()
+
+
+def test_l1io_copies_exactly_the_bytes_the_header_counts(l1io, tmp_path):
+    t = _layout()
+    trace = b"".join(b"@VT 2 EXIT seq=%d reason=18\n" % i for i in range(5000))  # > one 64 KiB read
+    _ram(tmp_path / "ram", t, trace + b"not yet counted", length=len(trace))
+    assert _follow(l1io, tmp_path, t) == trace
+
+
+def test_l1io_ignores_ram_without_the_magic(l1io, tmp_path):
+    t = _layout()
+    _ram(tmp_path / "ram", t, b"@VT 2 BOOT seq=0\n", magic=t["MAGIC"] ^ 1)
+    assert _follow(l1io, tmp_path, t) == b""
+
+
+def test_l1io_never_reads_past_the_area(l1io, tmp_path):
+    t = _layout()
+    _ram(tmp_path / "ram", t, b"x" * 100, length=1 << 62)  # a corrupt length
+    got = _follow(l1io, tmp_path, t)
+    assert got.startswith(b"x" * 100) and len(got) <= t["SIZE"] - t["DATA_OFFSET"]
+
+
+def test_ept_violations_of_l1s_guest_are_not_entry_failure_reasons():
+    from harness import bochslog
+    lines = ["0001e[CPU0  ] VMEXIT: EPT violation for guest paddr 0x000002001000 laddr 0x0000000002001000",
+             "0002e[CPU0  ] VMENTER FAIL: RFLAGS[1] cleared",
+             "0003e[CPU0  ] VMEXIT: Guest State Checks Failed"]
+    assert [bool(bochslog.REASON.search(ln)) for ln in lines] == [False, True, True]
