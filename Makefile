@@ -17,12 +17,12 @@ export VMXDIFF_BUILD := $(abspath $(O))
 CC := gcc
 CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -mno-red-zone -mgeneral-regs-only -mcmodel=small \
-	-fno-omit-frame-pointer -Wall -Wextra -Werror -Icore/include -MMD -MP
+	-fno-omit-frame-pointer -Wall -Wextra -Werror -Icore/include -Icore/model -MMD -MP
 ASFLAGS := -Icore/include -MMD -MP
 LDFLAGS := -nostdlib -static -no-pie -Wl,-n -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-T,core/boot/linker.ld
 
 DEFS := $(wildcard core/include/*.def)
-SRCS_C := $(wildcard core/*.c core/lib/*.c core/vmx/*.c guests/*.c)
+SRCS_C := $(wildcard core/*.c core/lib/*.c core/vmx/*.c core/model/*.c guests/*.c)
 SRCS_C := $(filter-out core/gen_tables.c,$(SRCS_C))
 SRCS_S := $(wildcard core/boot/*.S core/vmx/*.S)
 OBJS := $(patsubst %.c,$(O)/obj/%.o,$(SRCS_C)) $(patsubst %.S,$(O)/obj/%.o,$(SRCS_S))
@@ -56,7 +56,7 @@ deps:
 	$(Q)$(PY) -c 'import sys' 2>/dev/null || { echo "error: $(PY) not found (apt-get install python3)"; exit 1; }
 	$(Q)sh harness/deps.sh
 
-image: deps $(O)/vmxdiff.elf32 $(O)/vmxdiff.iso $(O)/tables.json $(O)/scenarios.json
+image: deps $(O)/vmxdiff.elf32 $(O)/vmxdiff.iso $(O)/tables.json $(O)/scenarios.json $(O)/libvmxmodel.so
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -81,6 +81,13 @@ $(O)/gen_tables: core/gen_tables.c $(DEFS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -O1 -Wall -Wextra -Werror -Icore/include -o $@ $<
 
+# The VM-entry model (core/model) built for the host: harness/vmxmodel.py loads it.
+MODEL_SRCS := $(wildcard core/model/*.c)
+$(O)/libvmxmodel.so: $(MODEL_SRCS) $(wildcard core/model/*.h) $(DEFS) core/include/vmx.h core/include/types.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 -fPIC -shared -Wall -Wextra -Werror -Icore/include -Icore/model -o $@.tmp $(MODEL_SRCS) && mv $@.tmp $@
+
 $(O)/tables.json: $(O)/gen_tables
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q)$< $(TABLES_HASH) > $@.tmp && mv $@.tmp $@
@@ -97,7 +104,7 @@ run: image
 	$(Q)$(PY) -m harness run --platform $(PLATFORM) $(if $(SCENARIOS),--scenarios '$(SCENARIOS)') $(ARGS)
 
 # The unit tests read the fact tables and the catalog: build them first (a fresh clone has neither).
-unit: $(O)/tables.json $(O)/scenarios.json
+unit: $(O)/tables.json $(O)/scenarios.json $(O)/libvmxmodel.so
 	$(Q)$(PY) -m pytest -q -rs harness/tests
 
 check: image

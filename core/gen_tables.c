@@ -51,14 +51,42 @@ int main(int argc, char **argv)
 #include "vmx_msrs.def"
 #undef VMX_MSR
 
+	printf("\n  ],\n  \"entry_check_groups\": [");
+	sep = "\n    ";
+#define ENTRY_CHECK_GROUP(name, area, section)                                                  \
+	printf("%s{\"name\": \"%s\", \"area\": \"%s\", \"section\": ", sep, #name, #area), str(section), \
+		printf("}"), sep = ",\n    ";
+#include "entry_check_groups.def"
+#undef ENTRY_CHECK_GROUP
+
 	printf("\n  ],\n  \"entry_checks\": [");
 	sep = "\n    ";
-#define ENTRY_CHECK(name, area, qual, text)                                                      \
-	printf("%s{\"name\": \"%s\", \"area\": \"%s\", \"qual\": %d, \"text\": ", sep, #name, #area, \
-	       qual),                                                                            \
-		str(text), printf("}"), sep = ",\n    ";
+	{
+		static const char *const group_area[] = {
+#define ENTRY_CHECK_GROUP(name, area, section) #area,
+#include "entry_check_groups.def"
+#undef ENTRY_CHECK_GROUP
+		};
+		enum {
+#define ENTRY_CHECK_GROUP(name, area, section) G_##name,
+#include "entry_check_groups.def"
+#undef ENTRY_CHECK_GROUP
+		};
+		int number = 0;
+#define ENTRY_CHECK(name, group, qual, text, bochs)                                              \
+	printf("%s{\"name\": \"%s\", \"number\": %d, \"group\": \"%s\", \"area\": \"%s\", \"qual\": %d, \"text\": ", \
+	       sep, #name, ++number, #group, group_area[G_##group], qual),                         \
+		str(text), printf(", \"bochs\": "), str(bochs), printf("}"), sep = ",\n    ";
 #include "entry_checks.def"
 #undef ENTRY_CHECK
+	}
+
+	printf("\n  ],\n  \"control_bits\": [");
+	sep = "\n    ";
+#define CONTROL_BIT(field, name, bit) \
+	printf("%s{\"field\": \"%s\", \"name\": \"%s\", \"bit\": %d}", sep, #field, #name, bit), sep = ",\n    ";
+#include "control_bits.def"
+#undef CONTROL_BIT
 
 	printf("\n  ],\n  \"trace_mem\": {");
 	sep = "\n    ";

@@ -123,7 +123,7 @@ static bool selected(const struct scenario *s, const char *sel)
 static void run_scenario(const struct scenario *s, bool vmx_ok)
 {
 	static struct vcpu vcpu;
-	struct scenario_ctx ctx = { .vcpu = &vcpu, .name = s->name, .params = s->params };
+	struct scenario_ctx ctx = { .vcpu = &vcpu, .name = s->name, .params = s->params, .scenario = s };
 	const char *check = s->check == CHECK_NONE ? "none" : entry_check_table[s->check - 1].name;
 	enum scenario_status st;
 
@@ -222,6 +222,12 @@ void kmain(u32 magic, u32 info)
 	check_selection(sel);
 	bool vmx_ok = vmx_init();
 	u32 count = 0;
+	for (const struct scenario *s = __scenarios_start; vmx_ok && s < __scenarios_end; s++) {
+		if (s->sweep && selected(s, sel)) {
+			sweep_trace_golden((u64)guest_stack + sizeof(guest_stack));
+			break;
+		}
+	}
 	for (const struct scenario *s = __scenarios_start; s < __scenarios_end; s++) {
 		if (!selected(s, sel))
 			continue;

@@ -12,7 +12,7 @@ void scenario_trace_result(struct scenario_ctx *ctx, const struct vcpu_exit *e, 
 			trace("VMFAIL", "insn=%s kind=valid err=%u", e->insn, e->fail.error);
 		else
 			trace("VMFAIL", "insn=%s kind=%s", e->insn, vmx_outcome_name(e->fail.kind));
-		if (e->fail.kind == VMX_FAIL_VALID)
+		if (e->fail.kind == VMX_FAIL_VALID && !ctx->no_dump)
 			vcpu_dump_vmcs();
 		return;
 	}
@@ -28,7 +28,7 @@ void scenario_trace_result(struct scenario_ctx *ctx, const struct vcpu_exit *e, 
 	      e->insn, e->reason, exit_reason_name(e->reason), e->entry_fail ? 1 : 0, e->qual,
 	      e->len, e->rip, resumed ? 1 : 0, e->intr_info, e->intr_err, r->rax, r->rdi, r->rsi,
 	      r->rdx, r->rcx);
-	if (e->entry_fail)
+	if (e->entry_fail && !ctx->no_dump)
 		vcpu_dump_vmcs();
 }
 

@@ -2,7 +2,7 @@
 
 The C side (core/include/scenario.h) lays out ``struct scenario`` as:
 name (char *), guest, setup, body (pointers), requires (u32), check (enum,
-u32), hidden, no_vmx (bool), padding, params (char *, "key=default,..."):
+u32), hidden, no_vmx (bool), sweep (u8, SWEEP_*), padding, params (char *, "key=default,..."):
 56 bytes.  Reading the ELF means the catalog has exactly one source: the
 scenario declarations that were compiled.  The guests' assembler labels
 (``label__<id>__<what>``, core/include/scenario.h GUEST_LABEL) come from the
@@ -18,7 +18,9 @@ import struct
 import sys
 from pathlib import Path
 
-SCENARIO_STRUCT = struct.Struct("<QQQQIIBB6xQ")
+# core/include/scenario.h SWEEP_*: an entry-check sweep case and what it must do.
+SWEEP_KINDS = {0: None, 1: "violate", 2: "satisfy"}
+SCENARIO_STRUCT = struct.Struct("<QQQQIIBBB5xQ")
 LABEL_PREFIX = "label__"
 
 
@@ -100,14 +102,15 @@ def read_scenarios(elf: Path, check_names: list[str] | None = None) -> list[dict
     syms = _symbols(data)
     out = []
     for i in range(size // SCENARIO_STRUCT.size):
-        name_p, _g, _s, _b, requires, check, hidden, _no_vmx, params_p = SCENARIO_STRUCT.unpack_from(
+        name_p, _g, _s, _b, requires, check, hidden, _no_vmx, sweep, params_p = SCENARIO_STRUCT.unpack_from(
             data, off + i * SCENARIO_STRUCT.size)
         sid = _read_cstr(data, secs, name_p)
         prefix = f"{LABEL_PREFIX}{sid}__"
         labels = {n[len(prefix):]: v for n, v in syms.items() if n.startswith(prefix)}
         entry = {"id": sid, "hidden": bool(hidden), "requires": requires,
                  "params": parse_params(_read_cstr(data, secs, params_p)) if params_p else [],
-                 "labels": dict(sorted(labels.items()))}
+                 "labels": dict(sorted(labels.items())),
+                 "sweep": SWEEP_KINDS.get(sweep)}
         if check_names is not None:
             # 0 is CHECK_NONE; the table is indexed from 1 (core/include/vmx.h).
             entry["check"] = check_names[check - 1] if 0 < check <= len(check_names) else None

@@ -82,6 +82,10 @@ class ScenarioTrace:
     events: list = field(default_factory=list)  # ExitRecord | VmFailRecord, in order
     vmcs: list = field(default_factory=list)  # [(encoding, value)] of the last dump
     setup: dict = field(default_factory=dict)  # values the scenario chose at run time (SETUP records)
+    case: str | None = None  # sweep case: "violate" | "satisfy" (CASE record)
+    diff: dict = field(default_factory=dict)  # sweep case: {encoding: value} that differ from GOLDEN
+    msr_load: list = field(default_factory=list)  # [(index, value)] VM-entry MSR-load entries (MSRLOAD)
+    predict: Record | None = None  # the image's model prediction (PREDICT)
     end: Record | None = None
     records: list = field(default_factory=list)
 
@@ -100,6 +104,8 @@ class Trace:
 
     boot: Record | None = None
     caps: dict = field(default_factory=dict)  # MSR name -> value, or None if absent
+    cpuid: dict = field(default_factory=dict)  # CPUID record: pa_width, la_width
+    golden: dict = field(default_factory=dict)  # GOLDEN records: {encoding: value}
     novmx: str | None = None
     vmxon: Record | None = None
     scenarios: dict = field(default_factory=dict)  # id -> ScenarioTrace

@@ -98,6 +98,16 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
     elif t == "CAP":
         name = rec.fields.get("msr", "?")
         trace.caps[name] = None if rec.fields.get("absent") == "1" else parse_int(rec.fields.get("value", "0"))
+    elif t == "CPUID":
+        for k in ("pa_width", "la_width"):
+            try:
+                trace.cpuid[k] = parse_int(rec.fields[k])
+            except (KeyError, ValueError):
+                trace.errors.append(f"line {rec.line}: CPUID record has no valid {k}=")
+    elif t == "GOLDEN" and cur is None:
+        v = _ints(rec, ("enc", "value"), trace)
+        if v is not None:
+            trace.golden[v["enc"]] = v["value"]
     elif t == "NOVMX":
         trace.novmx = rec.fields.get("reason", "unknown")
     elif t == "VMXON":
@@ -112,7 +122,7 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
         cur = ScenarioTrace(id=sid, check=None if check in (None, "none") else check, begin_line=rec.line)
         trace.scenarios[sid] = cur
         cur.records.append(rec)
-    elif cur is None and t in ("EXIT", "VMFAIL", "VMCS", "VMCSEND", "END", "SETUP"):
+    elif cur is None and t in ("EXIT", "VMFAIL", "VMCS", "VMCSEND", "END", "SETUP", "CASE", "DIFF", "PREDICT"):
         trace.errors.append(f"line {rec.line}: {t} record outside a scenario")
     elif t == "EXIT":
         v = _ints(rec, ("reason", "entry_fail", "qual", "len", "rip", "resumed", "intr_info", "intr_err")
@@ -137,6 +147,18 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
                 cur.setup[k] = parse_int(val)
             except ValueError:
                 cur.setup[k] = val
+    elif t == "CASE":
+        cur.case = rec.fields.get("expect")
+    elif t == "DIFF":
+        v = _ints(rec, ("enc", "value"), trace)
+        if v is not None:
+            cur.diff[v["enc"]] = v["value"]
+    elif t == "MSRLOAD":
+        v = _ints(rec, ("index", "value"), trace)
+        if v is not None and cur is not None:
+            cur.msr_load.append((v["index"], v["value"]))
+    elif t == "PREDICT":
+        cur.predict = rec
     elif t == "VMCS":
         v = _ints(rec, ("enc", "value"), trace)
         if v is not None:

@@ -13,11 +13,14 @@
 /* What a scenario body reports back to the catalog runner. */
 enum scenario_status { SCN_DONE, SCN_SKIP, SCN_ABORT };
 
+struct scenario;
 struct scenario_ctx {
 	struct vcpu *vcpu;
 	const char *name; /* scenario id */
 	const char *skip_reason; /* set by setup/body when they skip */
 	const char *params; /* the scenario's declared parameters */
+	const struct scenario *scenario; /* the descriptor being run */
+	bool no_dump; /* scenario_trace_result(): no VMCS dump after a failure */
 };
 
 /* Scenario parameter from the command line: "<id>.<key>=N", else "<key>=N",
@@ -35,6 +38,7 @@ struct scenario {
 	enum entry_check check; /* the one entry check violated, or CHECK_NONE */
 	bool hidden; /* not in the default catalog (harness self-tests) */
 	bool no_vmx; /* the body runs even where VMX is unavailable */
+	u8 sweep; /* SWEEP_*: an entry-check sweep case (core/sweep.c) */
 	/* Parameters it reads with scenario_param(), "key=default[,key=default]"
 	 * (NULL: none); the harness rejects any other key. */
 	const char *params;
@@ -46,6 +50,29 @@ _Static_assert(offsetof(struct scenario, params) == 48, "harness/elfinfo.py SCEN
 _Static_assert(offsetof(struct scenario, requires) == 32, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, hidden) == 40, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, no_vmx) == 41, "harness/elfinfo.py SCENARIO_STRUCT");
+_Static_assert(offsetof(struct scenario, sweep) == 42, "harness/elfinfo.py SCENARIO_STRUCT");
+
+/*
+ * Entry-check sweep cases (core/sweep.c): the golden VMCS (what vcpu_init()
+ * builds) plus one change, made by the case's setup.  SWEEP_VIOLATE: the
+ * change violates exactly the case's check; SWEEP_SATISFY: it is the
+ * nearest value that satisfies it (and every other check).  The model
+ * (core/model) must agree before the entry is tried; where it does not on
+ * this platform (a control it lacks, say), the case is skipped, reason
+ * "untestable".  The trace has the change (DIFF records), the model's
+ * prediction (PREDICT) and what the platform did (EXIT or VMFAIL), no dump.
+ */
+enum { SWEEP_NONE, SWEEP_VIOLATE, SWEEP_SATISFY };
+enum scenario_status sweep_body(struct scenario_ctx *ctx);
+void sweep_guest(void);
+
+/* ENTRY_CASE(id, CHECK, VIOLATE|SATISFY, setup[, .params = "k=v"]) */
+#define ENTRY_CASE(id, check_id, kind, setup_fn, ...)                                          \
+	SCENARIO(id, .guest = sweep_guest, .setup = setup_fn, .body = sweep_body,             \
+		 .check = CHECK_##check_id, .sweep = SWEEP_##kind, ##__VA_ARGS__)
+
+/* The golden VMCS dump (GOLDEN records) the sweep's DIFF records are relative to. */
+void sweep_trace_golden(u64 guest_stack_top);
 
 #define SCENARIO(id, ...)                                                              \
 	static const char scenario_name__##id[] = #id;                                      \

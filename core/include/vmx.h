@@ -33,12 +33,17 @@ enum vmx_msr {
 };
 
 enum entry_check_area { CHECK_AREA_CTRL, CHECK_AREA_HOST, CHECK_AREA_GUEST, CHECK_AREA_MSR };
+enum entry_check_group {
+#define ENTRY_CHECK_GROUP(name, area, section) CHECK_GROUP_##name,
+#include "entry_check_groups.def"
+#undef ENTRY_CHECK_GROUP
+};
 
 /* CHECK_NONE is 0 so a scenario that names no check needs no initializer;
  * entry_check_table[] is indexed by check - 1. */
 enum entry_check {
 	CHECK_NONE,
-#define ENTRY_CHECK(name, area, qual, text) CHECK_##name,
+#define ENTRY_CHECK(name, group, qual, text, bochs) CHECK_##name,
 #include "entry_checks.def"
 #undef ENTRY_CHECK
 };
@@ -46,6 +51,8 @@ enum entry_check {
 struct entry_check_info {
 	const char *name;
 	enum entry_check_area area;
+	enum entry_check_group group;
+	u32 qual;
 	const char *text;
 };
 extern const struct entry_check_info entry_check_table[];
@@ -66,17 +73,15 @@ _Static_assert(VMCS_WIDTH(GUEST_CS_SELECTOR) == VMCS_WIDTH_16, "selectors are 16
 _Static_assert(VMCS_AREA(HOST_RIP) == 3 && VMCS_AREA(GUEST_RIP) == 2, "areas");
 _Static_assert(EXIT_REASON_VMCALL == 18 && VMXERR_ENTRY_INVALID_CONTROL_FIELD == 7, "tables");
 
-/* Control bits used by the core (SDM "VM-Execution Controls" etc.). */
-#define PIN_BASED_NMI_EXITING BIT(3)
-#define CPU_BASED_HLT_EXITING BIT(7)
-#define CPU_BASED_INVLPG_EXITING BIT(9)
-#define CPU_BASED_RDTSC_EXITING BIT(12)
-#define CPU_BASED_CR3_LOAD_EXITING BIT(15)
-#define CPU_BASED_UNCOND_IO_EXITING BIT(24)
-#define CPU_BASED_ACTIVATE_SECONDARY_CONTROLS BIT(31)
-#define SECONDARY_WBINVD_EXITING BIT(6)
-#define VM_EXIT_HOST_ADDR_SPACE_SIZE BIT(9)
-#define VM_ENTRY_IA32E_MODE BIT(9)
+/* Control bits (control_bits.def): NAME is the mask, NAME_BIT the bit number. */
+enum control_bit_number {
+#define CONTROL_BIT(field, name, bit) name##_BIT = bit,
+#include "control_bits.def"
+#undef CONTROL_BIT
+};
+#define CONTROL_BIT(field, name, bit) static const u64 name = 1ULL << (bit);
+#include "control_bits.def"
+#undef CONTROL_BIT
 #define VMX_BASIC_TRUE_CTLS BIT(55)
 #define VMX_ENTRY_FAILURE BIT(31)
 
@@ -95,6 +100,8 @@ struct vmx_caps {
 	u64 basic, misc, cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1, vmcs_enum;
 	u64 pin, proc, proc2, exit, entry, ept_vpid;
 	bool has_proc2, has_ept_vpid;
+	u32 pa_width, la_width; /* CPUID.80000008H:EAX[7:0] and [15:8] */
+	u64 msr_value[32]; /* every vmx_msrs.def MSR in table order, 0 if absent */
 };
 extern struct vmx_caps vmx_caps;
 

@@ -12,12 +12,6 @@ struct vmx_caps vmx_caps;
 static u8 vmxon_region[4096] ALIGNED(4096);
 static u8 probe_vmcs[4096] ALIGNED(4096);
 
-const struct entry_check_info entry_check_table[] = {
-#define ENTRY_CHECK(name, area, qual, text) { #name, CHECK_AREA_##area, text },
-#include "entry_checks.def"
-#undef ENTRY_CHECK
-};
-
 const char *vmx_outcome_name(enum vmx_outcome_kind kind)
 {
 	static const char *const names[] = { "succeed", "invalid", "valid", "fault" };
@@ -196,9 +190,11 @@ static void trace_caps(void)
 	for (size_t i = 0; i < ARRAY_SIZE(msrs); i++) {
 		struct fault_info f;
 		u64 v;
-		if (rdmsr_safe(msrs[i].index, &v, &f))
+		_Static_assert(ARRAY_SIZE(msrs) <= ARRAY_SIZE(vmx_caps.msr_value), "msr_value");
+		if (rdmsr_safe(msrs[i].index, &v, &f)) {
 			trace("CAP", "msr=%s index=%#x value=%#lx", msrs[i].name, msrs[i].index, v);
-		else
+			vmx_caps.msr_value[i] = v;
+		} else
 			trace("CAP", "msr=%s index=%#x absent=1 vector=%d", msrs[i].name, msrs[i].index,
 			      f.vector);
 	}
@@ -231,6 +227,17 @@ bool vmx_init(void)
 	}
 
 	trace_caps();
+	/* The widths the entry checks use (SDM: MAXPHYADDR; linear-address width N). */
+	cpuid(0x80000000, 0, &a, &b, &c, &d);
+	if (a >= 0x80000008) {
+		cpuid(0x80000008, 0, &a, &b, &c, &d);
+		vmx_caps.pa_width = a & 0xff;
+		vmx_caps.la_width = (a >> 8) & 0xff;
+	} else {
+		vmx_caps.pa_width = 36;
+		vmx_caps.la_width = 48;
+	}
+	trace("CPUID", "pa_width=%u la_width=%u", vmx_caps.pa_width, vmx_caps.la_width);
 	/* SDM "Capability Reporting Facility": TRUE_* MSRs exist if BASIC bit 55. */
 	struct vmx_caps *k = &vmx_caps;
 	k->basic = rdmsr(MSR_IA32_VMX_BASIC);

@@ -1,0 +1,108 @@
+/*
+ * Entry-check sweeps: each case is a scenario (ENTRY_CASE in scenario.h)
+ * whose setup changed the golden VMCS.  sweep_body() reads the VMCS back,
+ * traces what differs from the golden one, asks the model (core/model) what
+ * the entry must do, and -- if the model agrees that the case violates
+ * exactly its check (or, for a SATISFY case, nothing) -- tries the entry
+ * once and traces the result without a VMCS dump.
+ *
+ * Records (README "Trace format"):
+ *   GOLDEN field=<name> enc=<enc> value=<v>   once per boot, before the first case
+ *   CASE expect=violate|satisfy
+ *   DIFF field=<name> enc=<enc> value=<v>     each field that differs from GOLDEN
+ *   MSRLOAD n=<i> index=<msr> value=<v>       VM-entry MSR-load entries the model read
+ *   PREDICT outcome=<o> err=<e> qual=<q> violated=<ID,ID|none> n=<count>
+ *   then EXIT or VMFAIL as for every scenario.
+ */
+#include "lib.h"
+#include "trace.h"
+#include "scenario.h"
+#include "model.h"
+
+static const struct {
+	const char *name;
+	u32 enc;
+} fields[] = {
+#define VMCS_FIELD(name, enc) { #name, enc },
+#include "vmcs_fields.def"
+#undef VMCS_FIELD
+};
+_Static_assert(ARRAY_SIZE(fields) == VMCS_NFIELDS, "vmcs_fields.def");
+_Static_assert(VMX_NMSRS <= ARRAY_SIZE(vmx_caps.msr_value), "vmx_msrs.def");
+
+static struct model_input golden, now;
+
+static void snapshot(struct model_input *in)
+{
+	for (u32 i = 0; i < VMCS_NFIELDS; i++) {
+		u64 v = 0;
+		if (__vmcs_read(fields[i].enc, &v).kind != VMX_SUCCEED)
+			v = 0;
+		in->vmcs[i] = v;
+	}
+	for (u32 i = 0; i < VMX_NMSRS; i++)
+		in->msr[i] = vmx_caps.msr_value[i];
+	in->pa_width = vmx_caps.pa_width;
+	in->la_width = vmx_caps.la_width;
+	in->n_msr_load = 0;
+}
+
+/* The golden VMCS: exactly what vcpu_init() builds for every scenario. */
+void sweep_trace_golden(u64 guest_stack_top)
+{
+	static struct vcpu v;
+	vcpu_init(&v, sweep_guest, guest_stack_top);
+	snapshot(&golden);
+	for (u32 i = 0; i < VMCS_NFIELDS; i++)
+		trace("GOLDEN", "field=%s enc=%#x value=%#lx", fields[i].name, fields[i].enc, golden.vmcs[i]);
+	trace("GOLDENEND", "fields=%u", VMCS_NFIELDS);
+}
+
+void sweep_guest(void)
+{
+	for (;;)
+		guest_vmcall();
+}
+
+enum scenario_status sweep_body(struct scenario_ctx *ctx)
+{
+	const struct scenario *s = ctx->scenario;
+	struct vcpu *v = ctx->vcpu;
+	struct model_result r;
+
+	snapshot(&now);
+	now.flags = MODEL_CURRENT_VMCS | (v->launched ? MODEL_VMRESUME | MODEL_LAUNCHED : 0);
+	u64 n = now.vmcs[VMCS_IDX_VM_ENTRY_MSR_LOAD_COUNT];
+	const struct model_msr_entry *area =
+		(const struct model_msr_entry *)now.vmcs[VMCS_IDX_VM_ENTRY_MSR_LOAD_ADDR];
+	for (u64 i = 0; i < n && i < MODEL_MAX_MSR_LOAD && area; i++)
+		now.msr_load[now.n_msr_load++] = area[i];
+
+	trace("CASE", "expect=%s", s->sweep == SWEEP_VIOLATE ? "violate" : "satisfy");
+	for (u32 i = 0; i < VMCS_NFIELDS; i++)
+		if (now.vmcs[i] != golden.vmcs[i])
+			trace("DIFF", "field=%s enc=%#x value=%#lx", fields[i].name, fields[i].enc, now.vmcs[i]);
+	for (u32 i = 0; i < now.n_msr_load; i++)
+		trace("MSRLOAD", "n=%u index=%#x value=%#lx", i + 1, now.msr_load[i].index, now.msr_load[i].value);
+
+	model_predict(&now, &r);
+	char ids[512];
+	size_t len = 0;
+	ids[0] = '\0';
+	for (u32 i = 0; i < r.n_violated && i < MODEL_MAX_VIOLATIONS; i++)
+		len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%s", i ? "," : "",
+					entry_check_table[r.violated[i] - 1].name);
+	trace("PREDICT", "outcome=%s err=%u qual=%u violated=%s n=%u", model_outcome_name(r.outcome), r.error,
+	      r.qual, r.n_violated ? ids : "none", r.n_violated);
+
+	bool agrees = s->sweep == SWEEP_VIOLATE ? r.n_violated == 1 && r.violated[0] == s->check
+						: r.n_violated == 0;
+	if (!agrees) {
+		ctx->skip_reason = "untestable";
+		return SCN_SKIP;
+	}
+	struct vcpu_exit e = vcpu_run(v);
+	ctx->no_dump = true;
+	scenario_trace_result(ctx, &e, false);
+	return SCN_DONE;
+}

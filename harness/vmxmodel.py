@@ -1,0 +1,94 @@
+"""The VM-entry model (core/model, the SDM chapter "VM Entries") on the host.
+
+The same C the image runs, built as build/libvmxmodel.so, called through
+ctypes.  Input: every VMCS field (by name or encoding), the capability MSRs,
+the CPUID widths; output: the predicted outcome and every violated check.
+"""
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.tables import DEFAULT_BUILD, Tables
+
+OUTCOMES = ("vmsucceed", "vmfail_invalid", "vmfail_valid", "exit_invalid_state", "exit_msr_load")
+FLAG_CURRENT_VMCS, FLAG_VMRESUME, FLAG_LAUNCHED, FLAG_BLOCKED_BY_MOV_SS = 1, 2, 4, 8
+_MAX_OUT = 4 + 64
+
+
+class ModelError(Exception):
+    """The host library is missing or unusable (one line)."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    outcome: str
+    error: int
+    qual: int
+    violated: tuple  # check names, table order
+
+    def summary(self) -> str:
+        v = ",".join(self.violated) or "none"
+        return f"outcome={self.outcome} err={self.error} qual={self.qual} violated={v}"
+
+
+class Model:
+    def __init__(self, tables: Tables, lib: Path | None = None):
+        path = lib or DEFAULT_BUILD / "libvmxmodel.so"
+        try:
+            self._lib = ctypes.CDLL(str(path))
+        except OSError as exc:
+            raise ModelError(f"{path}: cannot load the VM-entry model ({exc}); run `make image`") from exc
+        f = self._lib.model_predict_flat
+        u64p, u32 = ctypes.POINTER(ctypes.c_uint64), ctypes.c_uint32
+        f.argtypes = [u64p, u32, u64p, u32, u32, u32, u32, u64p, u32, ctypes.POINTER(u32), u32]
+        f.restype = None
+        self.tables = tables
+        self.fields = list(tables.field_by_name)  # vmcs_fields.def order = the model's index
+        self.encodings = [tables.field_by_name[n]["encoding"] for n in self.fields]
+        self.checks = sorted(tables.check_by_name.values(), key=lambda c: c["number"])
+
+    def predict(self, vmcs: dict, caps: dict, *, pa_width: int, la_width: int,
+                flags: int = FLAG_CURRENT_VMCS, msr_load=()) -> Prediction:
+        """vmcs: {field name or encoding: value} (missing fields are 0); caps: {MSR name: value|None}."""
+        by_enc = {}
+        for k, val in vmcs.items():
+            enc = self.tables.field_by_name[k]["encoding"] if isinstance(k, str) else k
+            by_enc[enc] = val & (2**64 - 1)
+        vm = (ctypes.c_uint64 * len(self.encodings))(*[by_enc.get(e, 0) for e in self.encodings])
+        msrs = (ctypes.c_uint64 * len(self.tables.msr_names))(
+            *[(caps.get(n) or 0) & (2**64 - 1) for n in self.tables.msr_names])
+        ml = list(msr_load)[:16]
+        flat = (ctypes.c_uint64 * max(1, 2 * len(ml)))(*[x & (2**64 - 1) for i, v in ml for x in (i, v)])
+        out = (ctypes.c_uint32 * _MAX_OUT)()
+        self._lib.model_predict_flat(vm, len(self.encodings), msrs, len(self.tables.msr_names), pa_width,
+                                     la_width, flags, flat, len(ml), out, _MAX_OUT)
+        n = out[3]
+        ids = [out[4 + i] for i in range(min(n, _MAX_OUT - 4))]
+        return Prediction(OUTCOMES[out[0]] if out[0] < len(OUTCOMES) else f"unknown_{out[0]}", out[1], out[2],
+                          tuple(self.checks[i - 1]["name"] for i in ids))
+
+
+_CACHE: dict = {}
+
+
+def get(tables: Tables) -> Model:
+    key = (id(tables), str(DEFAULT_BUILD))
+    if key not in _CACHE:
+        _CACHE[key] = Model(tables)
+    return _CACHE[key]
+
+
+def case_input(trace, st) -> dict:
+    """The model input of a sweep case: GOLDEN plus the case's DIFF records."""
+    vmcs = dict(trace.golden)
+    vmcs.update(st.diff)
+    return vmcs
+
+
+def widths(trace) -> tuple[int, int]:
+    try:
+        return int(trace.cpuid["pa_width"]), int(trace.cpuid["la_width"])
+    except (KeyError, TypeError, ValueError):
+        raise ModelError("the trace has no CPUID record (pa_width, la_width)") from None
