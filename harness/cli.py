@@ -253,6 +253,98 @@ def cmd_vmcs(args) -> int:
     return EXIT_FAIL if diffs else EXIT_OK
 
 
+def explain_failure(tr, st, tab):
+    """(failed event, prediction or None, where the VMCS came from) for the last failed entry
+    of one scenario, or None if it has none.  The model input is only what the trace holds:
+    the VMCS dump (or GOLDEN + DIFF), the CAP records, the CPUID widths, the MSR-load entries,
+    and the launch state (launched after an earlier successful entry of the scenario)."""
+    from harness import vmxmodel
+    from harness.model import ExitRecord, VmFailRecord
+    fails = [e for e in st.events if (isinstance(e, ExitRecord) and e.entry_fail)
+             or (isinstance(e, VmFailRecord) and e.kind in ("valid", "invalid"))]
+    if not fails:
+        return None
+    e = fails[-1]
+    if st.vmcs:
+        vmcs, where = dict(st.vmcs), "the VMCS dump after the failure"
+    elif st.case and tr.golden:
+        vmcs, where = vmxmodel.case_input(tr, st), "the golden VMCS plus the case's DIFF records"
+    else:
+        return e, None, "no VMCS dump in the trace"
+    pa, la = vmxmodel.widths(tr)
+    flags = vmxmodel.FLAG_CURRENT_VMCS
+    if any(isinstance(x, ExitRecord) and not x.entry_fail for x in st.events[:st.events.index(e)]):
+        flags |= vmxmodel.FLAG_LAUNCHED
+    if e.insn == "VMRESUME":
+        flags |= vmxmodel.FLAG_VMRESUME
+    p = vmxmodel.get(tab).predict(vmcs, tr.caps, pa_width=pa, la_width=la, flags=flags, msr_load=st.msr_load)
+    return e, p, f"{where}; pa_width={pa} la_width={la}"
+
+
+def model_agrees(p, e) -> bool:
+    """Does the model's predicted outcome match the failed event the platform traced?"""
+    from harness.model import ExitRecord
+    if isinstance(e, ExitRecord):
+        want = {33: "exit_invalid_state", 34: "exit_msr_load"}.get(e.reason)
+        return p.outcome == want and p.qual == e.qual
+    if e.kind == "valid":
+        return p.outcome == "vmfail_valid" and p.error == e.err
+    return p.outcome == "vmfail_invalid"
+
+
+def cmd_explain(args) -> int:
+    """Which VM-entry checks each failed entry of a trace violates (the SDM model, core/model)."""
+    from harness import vmxmodel
+    from harness.model import ExitRecord
+    tab = tables.load()
+    try:
+        tr = parser.parse(Path(args.trace).read_text(encoding="utf-8", errors="replace"))
+    except OSError as exc:
+        raise CliError(f"cannot read {args.trace}: {exc.strerror}") from exc
+    if args.scenario and args.scenario not in tr.scenarios:
+        raise CliError(f"{args.trace}: no scenario {args.scenario!r} in this trace")
+    disagree = shown = 0
+    for sid, st in tr.scenarios.items():
+        if args.scenario and sid != args.scenario:
+            continue
+        try:
+            got = explain_failure(tr, st, tab)
+        except vmxmodel.ModelError as exc:
+            raise CliError(str(exc)) from None
+        if got is None:
+            if args.scenario:
+                print(f"{sid}: no failed VM entry in this trace")
+            continue
+        e, p, where = got
+        shown += 1
+        if isinstance(e, ExitRecord):
+            seen = f"VM-entry failure, exit reason {e.reason} ({tab.exit_name(e.reason)}), qual {e.qual:#x}"
+        elif e.kind == "valid":
+            seen = f"VMfailValid, error {e.err} ({tab.error_name(e.err) if e.err is not None else '?'})"
+        else:
+            seen = "VMfailInvalid"
+        print(f"{sid}: {e.insn} -> {seen}")
+        if p is None:
+            print(f"  {where}: " + ('VMfailInvalid means no current VMCS (SDM "VMLAUNCH/VMRESUME")'
+                                   if seen == "VMfailInvalid" else "cannot explain"))
+            continue
+        agrees = model_agrees(p, e)
+        disagree += not agrees
+        print(f"  model ({where}): {p.summary()} -> "
+              + ("agrees with the platform" if agrees else "DIFFERS from the platform"))
+        for name in p.violated:
+            c = tab.check_by_name[name]
+            sec = tab.group_by_name.get(c["group"], {}).get("section", c["group"])
+            print(f'  violates {name} (SDM "{sec}"): "{c["text"]}"')
+            if c.get("bochs"):
+                print(f"    Bochs logs: {c['bochs']!r}")
+        if not p.violated and p.outcome != "vmsucceed":
+            print("  an instruction-level failure (launch state or current VMCS): no VMCS check involved")
+    if not shown:
+        print("no failed VM entry in this trace")
+    return EXIT_FAIL if disagree else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = OneLineParser(prog="python3 -m harness", description=__doc__.split("\n\n")[0],
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -277,6 +369,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", required=True)
     p.add_argument("traces", nargs="+", help="one serial log, or two to diff")
     p.set_defaults(fn=cmd_vmcs)
+    p = sub.add_parser("explain", help="which VM-entry checks a trace's failed entries violate (SDM model)")
+    p.add_argument("--scenario", help="only this scenario")
+    p.add_argument("trace", help="a serial log")
+    p.set_defaults(fn=cmd_explain)
     for name in DELEGATED:
         sub.add_parser(name, help=f"see harness/{name}.py (own options)")
     return ap

@@ -109,6 +109,7 @@ def normalise(doc: dict, reports: Path) -> dict:
                          right=_text(p.get("right")), status=_text(p.get("status")))
                     for p in _list(doc.get("pairs")) if isinstance(p, dict)]
     out["capability_diffs"] = [c for c in _list(doc.get("capability_diffs")) if isinstance(c, dict)]
+    out["coverage"] = _dict(doc.get("coverage"))
     return out
 
 
@@ -689,6 +690,31 @@ def _nav() -> str:
     return "<nav>" + "".join(f'<a href="#{i}">{t}</a>' for i, t in links) + _filter_box() + "</nav>"
 
 
+def _coverage(doc: dict) -> str:
+    """Entry-check coverage of the sweeps, by SDM group (results.json "coverage")."""
+    cov = _dict(doc.get("coverage"))
+    if not cov:
+        return ""
+    groups = _dict(cov.get("groups"))
+    plats = sorted({p for g in groups.values() for p in _dict(_dict(g).get("by_platform"))})
+    head = "".join(f"<th>{_e(p)}</th>" for p in plats)
+    rows = []
+    for name, g in sorted(groups.items()):
+        g = _dict(g)
+        per = _dict(g.get("by_platform"))
+        cells = "".join(f"<td>{_e(per.get(p, 0))}</td>" for p in plats)
+        rows.append(f"<tr><td>{_e(name)}</td><td>{_e(g.get('section'))}</td><td>{_e(g.get('exercised'))} / "
+                    f"{_e(g.get('checks'))}</td>{cells}</tr>")
+    un = _list(cov.get("untestable"))
+    un_html = "".join(f"<li>{_e(_dict(u).get('case'))} on {_e(_dict(u).get('platform'))}: "
+                      f"{_e(_dict(u).get('reason'))}</li>" for u in un[:200])
+    return (f'<section id="coverage"><h2>Entry-check coverage</h2><p>{_e(cov.get("exercised"))} of '
+            f'{_e(cov.get("checks"))} checks exercised on at least one platform; {_e(cov.get("cases_run"))} case '
+            f'runs; {_e(len(un))} untestable.</p><div class="scroll"><table class="plain"><tr><th>group</th>'
+            f'<th>SDM section</th><th>exercised</th>{head}</tr>{"".join(rows)}</table></div>'
+            f'<details><summary>untestable cases</summary><ul>{un_html}</ul></details></section>')
+
+
 def render_html(runs: list[dict], last_n: int = 10) -> str:
     """The whole page for normalised documents, oldest first (the last one is shown)."""
     title = "vmx-diff dashboard"
@@ -703,7 +729,7 @@ def render_html(runs: list[dict], last_n: int = 10) -> str:
         details = collect_details(doc)
         failing = sum(r["status"] in FAILING for r in doc["results"])
         title = f"vmx-diff: {failing} failing · {doc['run_id']}"
-        body = _header(doc, len(runs), last_n) + _nav() + "<main>" + _summary(doc, labels) + _platforms(doc) + \
+        body = _header(doc, len(runs), last_n) + _nav() + "<main>" + _summary(doc, labels) + _platforms(doc) + _coverage(doc) + \
             _legend() + _matrix(doc, hist, labels, details.cell_ids, last_n) + \
             _cross_platform(doc, details.pair_ids) + _divergences(doc, details, labels) + _diagnostics(details) + \
             "</main>"

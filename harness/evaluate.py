@@ -90,6 +90,8 @@ def scenario_verdict(run: RunResult, meta: dict, tables: Tables, params: dict | 
         where = "never started" if st is None else f"started at line {st.begin_line} but has no END"
         return Verdict(sid, plat, status, f"run {run.status.value}: {run.reason}; scenario {where}",
                        exits=len(st.exits) if st else 0, line=st.begin_line if st else None)
+    if meta.get("sweep"):
+        return _sweep_verdict(run, meta, tables, st)
     if st.status == "SKIP":
         return Verdict(sid, plat, Status.SKIP, f"image skipped it: {st.end.fields.get('reason')}")
     try:
@@ -109,6 +111,50 @@ def scenario_verdict(run: RunResult, meta: dict, tables: Tables, params: dict | 
     _apply_known(v, plat, sid)
     if v.status == Status.FAIL and not v.reason:
         v.reason = f"{len(divs)} divergence(s) from the SDM ({exp.cite})"
+    return v
+
+
+def _predict_fields(p) -> dict:
+    return {"outcome": p.outcome, "err": str(p.error), "qual": str(p.qual),
+            "violated": ",".join(p.violated) or "none"}
+
+
+def _sweep_verdict(run: RunResult, meta: dict, tables: Tables, st) -> Verdict:
+    """A sweep case: the host model's prediction for the exact VMCS (GOLDEN + DIFF), the
+    image's own prediction (must be identical: same C, same input), the case's claim
+    (violates exactly its check / nothing), then the platform against the prediction."""
+    sid, plat = meta["id"], run.platform
+    try:
+        exp, pred = expect.for_sweep_case(meta, tables, run.trace, st)
+    except expect.ExpectationError as exc:
+        return Verdict(sid, plat, Status.ERROR, str(exc), exits=len(st.exits), line=st.begin_line)
+    host = _predict_fields(pred)
+    image = {k: (st.predict.fields.get(k) if st.predict else None) for k in host}
+    if image != host:
+        return Verdict(sid, plat, Status.ERROR, f"the image's model and the host's disagree on the same input: "
+                       f"image {image} vs host {host} (core/model built twice differs)", line=st.begin_line)
+    claim = (pred.violated == (meta["check"],)) if meta["sweep"] == "violate" else (pred.violated == ())
+    if st.status == "SKIP":
+        why = st.end.fields.get("reason")
+        if why == "untestable" and claim:
+            return Verdict(sid, plat, Status.FAIL, "the image skipped the case as untestable, but the model says "
+                           f"it is testable here ({pred.summary()})", line=st.begin_line)
+        detail = f"; model: {pred.summary()}" if why == "untestable" else ""
+        return Verdict(sid, plat, Status.SKIP, f"untestable on {plat}: {why}{detail}")
+    if not claim:
+        return Verdict(sid, plat, Status.ERROR, f"case {meta['sweep']}s {meta['check']} but the model says "
+                       f"{pred.summary()}: the image should have skipped it", line=st.begin_line)
+    divs = compare.compare_sdm(st, exp, tables)
+    if st.status != "DONE":
+        divs.insert(0, compare.Divergence(sid, -1, "end_status", "DONE", st.status, line=st.end.line))
+    v = Verdict(sid, plat, Status.PASS if not divs else Status.FAIL, divergences=divs, exits=len(st.exits),
+                line=st.begin_line)
+    if run.status == RunStatus.CORRUPT:
+        v.status, v.reason = Status.ERROR, f"trace corrupt: {run.reason}"
+        return v
+    _apply_known(v, plat, sid)
+    if v.status == Status.FAIL and not v.reason:
+        v.reason = f"{len(divs)} divergence(s) from the model of the SDM ({exp.cite})"
     return v
 
 

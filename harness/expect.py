@@ -223,3 +223,47 @@ def for_scenario(meta: dict, tables: Tables, params: dict | None = None,
             return _rip_high_bits(meta, c, setup or {})
         return Expectation((_check_failure(c),), f'{_CHECK_CITE[c["area"]]}: "{c["text"]}"')
     return None
+
+
+# --- entry-check sweep cases (core/sweep.c, core/model) ------------------------------------------
+
+_OUTCOME_EVENT = {
+    "vmfail_invalid": lambda p: ExpectVmFail("invalid", insn="VMLAUNCH"),
+    "vmfail_valid": lambda p: ExpectVmFail("valid", _ERROR_NAMES.get(p.error, f"UNKNOWN_{p.error}"), insn="VMLAUNCH"),
+    "exit_invalid_state": lambda p: ExpectExit("INVALID_STATE", entry_fail=True, qual=p.qual, resumed=False),
+    "exit_msr_load": lambda p: ExpectExit("MSR_LOAD_FAIL", entry_fail=True, qual=p.qual, resumed=False),
+    # The entry succeeds: the sweep guest's first instruction is its VMCALL.
+    "vmsucceed": lambda p: ExpectExit("VMCALL", len=3, resumed=False),
+}
+_ERROR_NAMES: dict = {}
+
+
+def sweep_prediction(trace, st, tables: Tables):
+    """The host model's prediction for a sweep case: GOLDEN + the case's DIFF records, the
+    platform's capability MSRs and CPUID widths (harness/vmxmodel.py, core/model)."""
+    from harness import vmxmodel
+    if not trace.golden:
+        raise ExpectationError("the trace has no GOLDEN records (the golden VMCS of the sweep)")
+    try:
+        model = vmxmodel.get(tables)
+        pa, la = vmxmodel.widths(trace)
+    except vmxmodel.ModelError as exc:
+        raise ExpectationError(str(exc)) from None
+    return model.predict(vmxmodel.case_input(trace, st), trace.caps, pa_width=pa, la_width=la,
+                         msr_load=st.msr_load)
+
+
+def for_sweep_case(meta: dict, tables: Tables, trace, st) -> tuple[Expectation, object]:
+    """(expectation, host prediction) for one sweep case.
+
+    The case's own claim (violates exactly its check, or nothing) is checked by
+    the caller; the expectation is what the SDM model predicts for the exact
+    VMCS the platform held, never what the platform did.
+    """
+    if not _ERROR_NAMES:
+        _ERROR_NAMES.update({n: e["name"] for n, e in tables.error_by_number.items()})
+    p = sweep_prediction(trace, st, tables)
+    c = tables.check_by_name.get(meta.get("check") or "", {})
+    group = tables.group_by_name.get(c.get("group", ""), {})
+    cite = (f'SDM "{group.get("section", "VM Entries")}": "{c.get("text", "?")}"; model: {p.summary()}')
+    return Expectation((_OUTCOME_EVENT[p.outcome](p),), cite), p

@@ -147,7 +147,43 @@ def build_results(runs: dict, catalog: list[dict], tables: Tables, pairs: list[t
             doc["pairs"].append({"scenario": meta["id"], "left": a, "right": b, "status": v.status.value,
                                  "reason": v.reason, "known_divergence": v.known or None,
                                  "divergences": [_div(d) for d in v.divergences]})
+    doc["coverage"] = coverage(doc, catalog, tables)
     return doc
+
+
+def coverage(doc: dict, catalog: list[dict], tables: Tables) -> dict:
+    """Entry-check coverage by SDM group: a check is exercised on a platform when one of its
+    VIOLATE sweep cases ran there to a verdict (PASS, FAIL or XFAIL); untestable cases with why."""
+    sweep = {m["id"]: m for m in catalog if m.get("sweep")}
+    groups: dict = {}
+    for c in tables.check_by_name.values():
+        g = groups.setdefault(c["group"], {"section": tables.group_by_name.get(c["group"], {}).get("section"),
+                                           "checks": 0, "exercised": set(), "by_platform": {}})
+        g["checks"] += 1
+    with_case = {m["check"] for m in sweep.values() if m["sweep"] == "violate"}
+    cases_run, untestable = 0, []
+    for r in doc["results"]:
+        m = sweep.get(r["scenario"])
+        if not m:
+            continue
+        if r["status"] in ("PASS", "FAIL", "XFAIL"):
+            cases_run += 1
+            if m["sweep"] == "violate":
+                c = tables.check_by_name.get(m["check"])
+                if c:
+                    g = groups[c["group"]]
+                    g["exercised"].add(m["check"])
+                    g["by_platform"].setdefault(r["platform"], set()).add(m["check"])
+        elif r["status"] == "SKIP":
+            untestable.append({"case": r["scenario"], "platform": r["platform"], "reason": r["reason"]})
+    out = {"checks": sum(g["checks"] for g in groups.values()),
+           "checks_with_cases": len(with_case),
+           "exercised": sum(len(g["exercised"]) for g in groups.values()),
+           "cases": len(sweep), "cases_run": cases_run, "untestable": untestable, "groups": {}}
+    for name, g in groups.items():
+        out["groups"][name] = {"section": g["section"], "checks": g["checks"], "exercised": len(g["exercised"]),
+                               "by_platform": {p: len(v) for p, v in sorted(g["by_platform"].items())}}
+    return out
 
 
 def save(doc: dict, reports: Path = REPORTS) -> Path:

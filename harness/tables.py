@@ -32,6 +32,8 @@ class Tables:
     check_by_name: dict
     msr_names: tuple
     trace_mem: dict  # core/include/trace_mem.def: the memory trace channel's layout
+    group_by_name: dict = None  # entry_check_groups.def: {name: {"area", "section"}}
+    control_bits: tuple = ()  # control_bits.def rows
 
     def exit_number(self, name: str) -> int:
         return self.exit_by_name[name]["number"]
@@ -86,4 +88,6 @@ def _load(path: str) -> Tables:
         check_by_name={c["name"]: c for c in raw["entry_checks"]},
         msr_names=tuple(m["name"] for m in raw["vmx_msrs"]),
         trace_mem=dict(raw.get("trace_mem", {})),
+        group_by_name={g["name"]: g for g in raw.get("entry_check_groups", [])},
+        control_bits=tuple(raw.get("control_bits", [])),
     )

@@ -290,5 +290,17 @@ void vcpu_dump_vmcs(void)
 		else
 			unsupported++;
 	}
+	/* The VM-entry MSR-load entries the dump's count and address name (at most
+	 * 16), so `harness explain` can evaluate "Loading MSRs" from the trace. */
+	u64 n = 0, addr = 0;
+	if (__vmcs_read(VM_ENTRY_MSR_LOAD_COUNT, &n).kind == VMX_SUCCEED &&
+	    __vmcs_read(VM_ENTRY_MSR_LOAD_ADDR, &addr).kind == VMX_SUCCEED && addr) {
+		const struct {
+			u32 index, reserved;
+			u64 value;
+		} *e = (const void *)addr;
+		for (u64 i = 0; i < n && i < 16; i++)
+			trace("MSRLOAD", "n=%lu index=%#x value=%#lx", i + 1, e[i].index, e[i].value);
+	}
 	trace("VMCSEND", "fields=%zu unsupported=%u", ARRAY_SIZE(fields), unsupported);
 }
