@@ -31,7 +31,7 @@ TABLES_HASH := $(shell cat $(sort $(DEFS)) | sha256sum | cut -c1-8)
 BUILD_ID := $(shell cat $(sort $(DEFS) $(SRCS_C) $(SRCS_S)) core/boot/linker.ld | sha256sum | cut -c1-12)
 
 TOOLS := gcc ld objcopy nm grub-mkrescue xorriso
-.PHONY: all help deps image run check test unit bench report debug repro bochs3 clean
+.PHONY: all help deps image run check test unit bench report debug repro bochs3 clean fuzz
 
 all: image
 
@@ -41,6 +41,8 @@ help:
 	@echo "make check    build, boot every platform, compare, run all tests (pytest)"
 	@echo "make unit     parser/comparison unit tests only (no emulator; builds tables/catalog)"
 	@echo "make bench    benchmarks: boot time, per-scenario cost, exits/s"
+	@echo "make fuzz [SEED=1 N=200 PLATFORM=bochs30-skylake_x]   seeded random VM entries vs the SDM model,"
+	@echo "              mismatches minimised into repro kits"
 	@echo "make report   rebuild reports/index.html from reports/history/*.json"
 	@echo "make debug SCENARIO=id [PLATFORM=...]   Bochs debugger at the scenario's entry"
 	@echo "make repro SCENARIO=id [PLATFORM=...]   self-contained bug-report folder + tarball"
@@ -114,6 +116,11 @@ test: check
 
 bench: image
 	$(Q)$(PY) -m harness bench $(ARGS)
+
+SEED ?= 1
+N ?= 200
+fuzz: image
+	$(Q)$(PY) -m harness fuzz --seed $(SEED) --n $(N) $(if $(filter command line environment,$(origin PLATFORM)),--platform $(PLATFORM)) $(ARGS)
 
 report:
 	$(Q)$(PY) -m harness report

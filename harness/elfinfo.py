@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 # core/include/scenario.h SWEEP_*: an entry-check sweep case and what it must do.
-SWEEP_KINDS = {0: None, 1: "violate", 2: "satisfy"}
+SWEEP_KINDS = {0: None, 1: "violate", 2: "satisfy", 3: "model"}
 SCENARIO_STRUCT = struct.Struct("<QQQQIIBBB5xQ")
 LABEL_PREFIX = "label__"
 

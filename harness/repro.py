@@ -222,6 +222,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--scenario", required=True)
     ap.add_argument("--platform", default="bochs27-skylake_x")
     ap.add_argument("--out", type=Path, default=None, help="folder for the kit (default reports/repro)")
+    ap.add_argument("params", nargs="*", help="KEY=N or SCENARIO.KEY=N given to the image")
     args = ap.parse_args(argv)
     plat = platforms.get(args.platform)
     catalog = session.load_catalog()
@@ -233,20 +234,30 @@ def main(argv: list[str]) -> int:
     tab = tables.load()
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
     kit = _kit_dir(args.out or REPORTS / "repro", f"{sid}-{plat.name}-{stamp}", args.out is None)  # before booting
-    res = session.run_platforms([plat.name], ids, {}, jobs=1)[plat.name]
+    from harness.cli import _params
+    params = _params(args.params, catalog)
+    res = session.run_platforms([plat.name], ids, params, jobs=1)[plat.name]
     if res.status == RunStatus.UNAVAILABLE:
         kit.rmdir()
         print(f"repro: error: {plat.name} unavailable: {res.reason}", file=sys.stderr)
         return EXIT_SKIP
     elf32 = DEFAULT_BUILD / "vmxdiff.elf32"
-    iso = isomod.cached_iso(elf32, DEFAULT_BUILD / "iso-cache", session.cmdline_for(ids, {}))
-    v = evaluate.scenario_verdict(res, meta, tab)
+    iso = isomod.cached_iso(elf32, DEFAULT_BUILD / "iso-cache", session.cmdline_for(ids, params))
+    v = evaluate.scenario_verdict(res, meta, tab, params)
     find, command, note = _emulator(plat, res, iso=iso, elf32=elf32)
     shutil.copyfile(iso, kit / "vmxdiff.iso")
     shutil.copyfile(DEFAULT_BUILD / "vmxdiff.elf", kit / "vmxdiff.elf")
     if plat.kind == "qemu":
         shutil.copyfile(elf32, kit / "vmxdiff.elf32")
-    (kit / "expected.txt").write_text(describe(expect.for_scenario(meta, tab)))
+    st = res.trace.scenarios.get(sid) if res.trace else None
+    try:
+        if meta.get("sweep") and st is not None:
+            exp, _ = expect.for_sweep_case(meta, tab, res.trace, st)  # the SDM model, for this VMCS
+        else:
+            exp = expect.for_scenario(meta, tab, params, st.setup if st else None)
+    except expect.ExpectationError:
+        exp = None
+    (kit / "expected.txt").write_text(describe(exp))
     if res.serial_path and Path(res.serial_path).exists():
         shutil.copyfile(res.serial_path, kit / "actual-trace.log")
     (kit / "divergences.txt").write_text(

@@ -42,7 +42,7 @@ class Model:
             raise ModelError(f"{path}: cannot load the VM-entry model ({exc}); run `make image`") from exc
         f = self._lib.model_predict_flat
         u64p, u32 = ctypes.POINTER(ctypes.c_uint64), ctypes.c_uint32
-        f.argtypes = [u64p, u32, u64p, u32, u32, u32, u32, u64p, u32, ctypes.POINTER(u32), u32]
+        f.argtypes = [u64p, u32, u64p, u32, u32, u32, u32, u64p, u32, u32, ctypes.POINTER(u32), u32]
         f.restype = None
         self.tables = tables
         self.fields = list(tables.field_by_name)  # vmcs_fields.def order = the model's index
@@ -50,7 +50,7 @@ class Model:
         self.checks = sorted(tables.check_by_name.values(), key=lambda c: c["number"])
 
     def predict(self, vmcs: dict, caps: dict, *, pa_width: int, la_width: int,
-                flags: int = FLAG_CURRENT_VMCS, msr_load=()) -> Prediction:
+                flags: int = FLAG_CURRENT_VMCS, msr_load=(), ignore: str | None = None) -> Prediction:
         """vmcs: {field name or encoding: value} (missing fields are 0); caps: {MSR name: value|None}."""
         by_enc = {}
         for k, val in vmcs.items():
@@ -62,8 +62,9 @@ class Model:
         ml = list(msr_load)[:16]
         flat = (ctypes.c_uint64 * max(1, 2 * len(ml)))(*[x & (2**64 - 1) for i, v in ml for x in (i, v)])
         out = (ctypes.c_uint32 * _MAX_OUT)()
+        ig = self.tables.check_by_name[ignore]["number"] if ignore else 0
         self._lib.model_predict_flat(vm, len(self.encodings), msrs, len(self.tables.msr_names), pa_width,
-                                     la_width, flags, flat, len(ml), out, _MAX_OUT)
+                                     la_width, flags, flat, len(ml), ig, out, _MAX_OUT)
         n = out[3]
         ids = [out[4 + i] for i in range(min(n, _MAX_OUT - 4))]
         return Prediction(OUTCOMES[out[0]] if out[0] < len(OUTCOMES) else f"unknown_{out[0]}", out[1], out[2],
@@ -92,3 +93,28 @@ def widths(trace) -> tuple[int, int]:
         return int(trace.cpuid["pa_width"]), int(trace.cpuid["la_width"])
     except (KeyError, TypeError, ValueError):
         raise ModelError("the trace has no CPUID record (pa_width, la_width)") from None
+
+
+def acceptable(p: Prediction, tables: Tables) -> set:
+    """Every outcome the SDM allows for this prediction, as "entered", "vmfail_invalid",
+    "vmfail_valid err=E", "exit R qual=Q".  The SDM leaves the order of checks within a
+    phase open: "Checks on VMX Controls and Host-State Area" -- "These checks may be
+    performed in any order", so with control and host violations both error 7 and 8 are
+    right; with several guest-state violations any of their qualifications is.  Phases
+    themselves are ordered (controls/host, then guest state, then MSR loading)."""
+    if p.outcome == "vmsucceed":
+        return {"entered"}
+    if p.outcome == "vmfail_invalid":
+        return {"vmfail_invalid"}
+    areas: dict = {}
+    for name in p.violated:
+        c = tables.check_by_name[name]
+        areas.setdefault(c["area"], []).append(c)
+    if p.outcome == "vmfail_valid" and not areas:
+        return {f"vmfail_valid err={p.error}"}  # instruction-level (launch state, MOV SS)
+    if "CTRL" in areas or "HOST" in areas:
+        return ({f"vmfail_valid err=7"} if "CTRL" in areas else set()) | (
+            {f"vmfail_valid err=8"} if "HOST" in areas else set())
+    if "GUEST" in areas:
+        return {f"exit 33 qual={c['qual']}" for c in areas["GUEST"]}
+    return {f"exit 34 qual={p.qual}"}

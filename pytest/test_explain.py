@@ -23,7 +23,7 @@ def test_explain_names_each_failed_entrys_check(runs, platform_name):
             assert e.kind == "invalid", (meta["id"], where)  # no current VMCS: nothing to dump
             continue
         seen += 1
-        assert model_agrees(pred, e), f"{meta['id']} on {platform_name}: model {pred.summary()} vs {e}"
+        assert model_agrees(pred, e, TABLES), f"{meta['id']} on {platform_name}: model {pred.summary()} vs {e}"
         if meta["check"]:
             assert pred.violated == (meta["check"],), f"{meta['id']}: {pred.summary()}"
         else:

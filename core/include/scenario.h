@@ -62,8 +62,10 @@ _Static_assert(offsetof(struct scenario, sweep) == 42, "harness/elfinfo.py SCENA
  * "untestable".  The trace has the change (DIFF records), the model's
  * prediction (PREDICT) and what the platform did (EXIT or VMFAIL), no dump.
  */
-enum { SWEEP_NONE, SWEEP_VIOLATE, SWEEP_SATISFY };
+enum { SWEEP_NONE, SWEEP_VIOLATE, SWEEP_SATISFY, SWEEP_MODEL /* expectation: the model's, no claim */ };
 enum scenario_status sweep_body(struct scenario_ctx *ctx);
+/* The body of one case on the current VMCS (fuzzing runs many per scenario). */
+enum scenario_status sweep_case(struct scenario_ctx *ctx, const char *expect);
 void sweep_guest(void);
 
 /* ENTRY_CASE(id, CHECK, VIOLATE|SATISFY, setup[, .params = "k=v"]) */
@@ -73,6 +75,7 @@ void sweep_guest(void);
 
 /* The golden VMCS dump (GOLDEN records) the sweep's DIFF records are relative to. */
 void sweep_trace_golden(u64 guest_stack_top);
+extern u64 sweep_stack_top; /* the guest stack of every scenario (and of GOLDEN) */
 
 #define SCENARIO(id, ...)                                                              \
 	static const char scenario_name__##id[] = #id;                                      \

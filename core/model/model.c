@@ -42,6 +42,8 @@ const char *model_outcome_name(u32 outcome)
 void model_violate(struct model *m, enum entry_check check, u32 detail)
 {
 	struct model_result *o = m->out;
+	if (check == m->in->ignore_check)
+		return;
 	if (o->n_violated < MODEL_MAX_VIOLATIONS)
 		o->violated[o->n_violated] = (u16)check;
 	o->n_violated++;
@@ -170,7 +172,8 @@ void model_predict(const struct model_input *in, struct model_result *out)
 }
 
 void model_predict_flat(const u64 *vmcs, u32 n_vmcs, const u64 *msr, u32 n_msr, u32 pa_width,
-			u32 la_width, u32 flags, const u64 *msr_load, u32 n_msr_load, u32 *out, u32 n_out)
+			u32 la_width, u32 flags, const u64 *msr_load, u32 n_msr_load, u32 ignore_check,
+			u32 *out, u32 n_out)
 {
 	static struct model_input in;
 	struct model_result r;
@@ -181,6 +184,7 @@ void model_predict_flat(const u64 *vmcs, u32 n_vmcs, const u64 *msr, u32 n_msr, 
 	in.pa_width = pa_width;
 	in.la_width = la_width;
 	in.flags = flags;
+	in.ignore_check = ignore_check;
 	in.n_msr_load = n_msr_load < MODEL_MAX_MSR_LOAD ? n_msr_load : MODEL_MAX_MSR_LOAD;
 	for (u32 i = 0; i < in.n_msr_load; i++) {
 		in.msr_load[i].index = (u32)msr_load[2 * i];

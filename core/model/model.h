@@ -49,6 +49,8 @@ struct model_input {
 	u32 la_width; /* CPUID.80000008H:EAX[15:8], linear-address width */
 	u32 flags; /* MODEL_* below */
 	u32 n_msr_load; /* entries of the VM-entry MSR-load area given below */
+	u32 ignore_check; /* an enum entry_check the model pretends not to know (tests of the
+			   * harness's mismatch handling); 0 = none */
 	struct model_msr_entry msr_load[MODEL_MAX_MSR_LOAD];
 };
 
@@ -78,7 +80,8 @@ const char *model_outcome_name(u32 outcome);
 
 /* Flat entry point for ctypes (harness/vmxmodel.py): the same, without structs. */
 void model_predict_flat(const u64 *vmcs, u32 n_vmcs, const u64 *msr, u32 n_msr, u32 pa_width,
-			u32 la_width, u32 flags, const u64 *msr_load, u32 n_msr_load, u32 *out, u32 n_out);
+			u32 la_width, u32 flags, const u64 *msr_load, u32 n_msr_load, u32 ignore_check,
+			u32 *out, u32 n_out);
 
 /* The check helpers the checks_*.c files share. */
 struct model {
