@@ -11,6 +11,7 @@
  *   CASE expect=violate|satisfy
  *   DIFF field=<name> enc=<enc> value=<v>     each field that differs from GOLDEN
  *   MSRLOAD n=<i> index=<msr> value=<v>       VM-entry MSR-load entries the model read
+ *                                             (index: the entry's whole first 8 bytes)
  *   PREDICT outcome=<o> err=<e> qual=<q> violated=<ID,ID|none> n=<count>
  *   then EXIT or VMFAIL as for every scenario.
  */
@@ -87,7 +88,8 @@ enum scenario_status sweep_case(struct scenario_ctx *ctx, const char *expect)
 		if (now.vmcs[i] != golden.vmcs[i])
 			trace("DIFF", "field=%s enc=%#x value=%#lx", fields[i].name, fields[i].enc, now.vmcs[i]);
 	for (u32 i = 0; i < now.n_msr_load; i++)
-		trace("MSRLOAD", "n=%u index=%#x value=%#lx", i + 1, now.msr_load[i].index, now.msr_load[i].value);
+		trace("MSRLOAD", "n=%u index=%#lx value=%#lx", i + 1,
+		      (u64)now.msr_load[i].reserved << 32 | now.msr_load[i].index, now.msr_load[i].value);
 
 	model_predict(&now, &r);
 	char ids[512];

@@ -93,6 +93,46 @@ KNOWN_DIVERGENCES: tuple[KnownDivergence, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class KnownCrash:
+    """A case that crashes an emulator (a panic instead of the SDM's outcome).
+
+    The catalog boot leaves it out on matching platforms (command line skip=), so the
+    rest of the catalog still runs there; the verdict is XFAIL citing this entry, and
+    pytest/test_emulator_crashes.py boots the case alone and FAILS once it stops crashing.
+    """
+
+    platform: str  # fnmatch glob
+    scenario: str
+    panic: str  # words of the run's reason when it crashes
+    cite: str
+
+    def applies(self, platform: str, scenario: str | None = None) -> bool:
+        return fnmatch.fnmatchcase(platform, self.platform) and scenario in (None, self.scenario)
+
+
+EMULATOR_CRASHES: tuple[KnownCrash, ...] = (
+    KnownCrash("bochs27-*", "ec_CTRL_EVENT_TYPE_RESERVED__type7_no_mtf", "unsupported event injection type 7",
+               'SDM "Checks on VM-Entry Control Fields": interruption type 7 (other event) requires the '
+               '"monitor trap flag" control to be 1, else VM entry fails (VMfailValid, error 7). Bochs 2.7 '
+               'ends the simulation instead: ">>PANIC<< VMENTER: unsupported event injection type 7 !"'),
+    KnownCrash("bochs30-penryn", "ec_CTRL_EVENT_TYPE_RESERVED__type7_no_mtf", "unsupported event injection type 7",
+               'SDM "Checks on VM-Entry Control Fields": interruption type 7 (other event) requires the '
+               '"monitor trap flag" control to be 1, else VMfailValid 7. Bochs 3.0 without MTF (model '
+               'core2_penryn_t9600) panics: ">>PANIC<< VMENTER: unsupported event injection type 7 !"'),
+)
+
+
+def crash_skips(platform: str, scenario_ids) -> list[str]:
+    """Registered crashing cases among scenario_ids (None: the whole catalog) on this platform."""
+    return sorted({k.scenario for k in EMULATOR_CRASHES if k.applies(platform)
+                   and (scenario_ids is None or k.scenario in scenario_ids)})
+
+
+def crash_for(platform: str, scenario: str) -> KnownCrash | None:
+    return next((k for k in EMULATOR_CRASHES if k.applies(platform, scenario)), None)
+
+
 def known_for(platform: str, scenario: str,
               registry: tuple[KnownDivergence, ...] | None = None) -> list[KnownDivergence]:
     reg = KNOWN_DIVERGENCES if registry is None else registry

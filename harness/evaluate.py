@@ -77,6 +77,9 @@ def scenario_verdict(run: RunResult, meta: dict, tables: Tables, params: dict | 
     sid, plat = meta["id"], run.platform
     if run.status == RunStatus.UNAVAILABLE:
         return missing_verdict(sid, plat, run)
+    crash = _excluded_crash(run, sid)
+    if crash:
+        return crash
     tr = run.trace
     st = tr.scenarios.get(sid) if tr else None
     if tr is not None and tr.novmx and st is not None and st.status == "SKIP":
@@ -124,6 +127,8 @@ def _sweep_verdict(run: RunResult, meta: dict, tables: Tables, st) -> Verdict:
     image's own prediction (must be identical: same C, same input), the case's claim
     (violates exactly its check / nothing), then the platform against the prediction."""
     sid, plat = meta["id"], run.platform
+    if st.status == "SKIP" and st.predict is None:  # the case's setup could not express it here
+        return Verdict(sid, plat, Status.SKIP, f"not expressible on {plat}: {st.end.fields.get('reason')}")
     try:
         exp, pred = expect.for_sweep_case(meta, tables, run.trace, st)
     except expect.ExpectationError as exc:
@@ -158,9 +163,25 @@ def _sweep_verdict(run: RunResult, meta: dict, tables: Tables, st) -> Verdict:
     return v
 
 
+def _excluded_crash(run: RunResult, sid: str, name: str | None = None) -> Verdict | None:
+    """A registered emulator crash left out of this run (compare.EMULATOR_CRASHES): XFAIL."""
+    if sid not in (run.info.get("excluded") or ()):
+        return None
+    k = compare.crash_for(run.platform, sid)
+    v = Verdict(sid, name or run.platform, Status.XFAIL,
+                f"not booted in the catalog: {run.platform} crashes on it ({k.panic if k else '?'}); "
+                "pytest/test_emulator_crashes.py boots it alone")
+    v.known = k.cite if k else ""
+    return v
+
+
 def pair_verdict(a: RunResult, b: RunResult, sid: str, tables: Tables) -> Verdict:
     """Exit-by-exit comparison of one scenario between two platforms."""
     name = f"{a.platform}-vs-{b.platform}"
+    for r in (a, b):
+        crash = _excluded_crash(r, sid, name)
+        if crash:
+            return crash
     for r in (a, b):
         if r.status == RunStatus.UNAVAILABLE:
             return missing_verdict(sid, name, r)

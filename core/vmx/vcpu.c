@@ -300,7 +300,8 @@ void vcpu_dump_vmcs(void)
 			u64 value;
 		} *e = (const void *)addr;
 		for (u64 i = 0; i < n && i < 16; i++)
-			trace("MSRLOAD", "n=%lu index=%#x value=%#lx", i + 1, e[i].index, e[i].value);
+			trace("MSRLOAD", "n=%lu index=%#lx value=%#lx", i + 1,
+			      (u64)e[i].reserved << 32 | e[i].index, e[i].value);
 	}
 	trace("VMCSEND", "fields=%zu unsupported=%u", ARRAY_SIZE(fields), unsupported);
 }
