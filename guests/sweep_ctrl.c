@@ -91,6 +91,88 @@ static bool entry_ctl(struct scenario_ctx *ctx, u64 bits, const char *why)
 
 /* ---- Reserved bits of the five control fields: one case per bit ---- */
 
+static u64 good_eptp(void);
+static u64 ept_cap(void);
+#define EPT_CAP_WALK4 BIT(6)
+#define EPT_CAP_WALK5 BIT(7)
+#define EPT_CAP_UC BIT(8)
+#define EPT_CAP_WB BIT(14)
+#define EPT_CAP_2M BIT(16)
+#define EPT_CAP_AD BIT(21)
+#define MSR_IA32_EFER 0xc0000080u
+
+/*
+ * A must-be-0 bit that names a control brings that control's own rules
+ * (the model applies them to the bit as written): satisfy them where the
+ * platform allows, so the case still breaks only the reserved-bit rule.
+ * False: the platform cannot satisfy them (it lacks the companion control
+ * or field), so no single-fault case exists for this bit.
+ */
+static bool reserved_companions(u32 field, u32 b)
+{
+	u64 cap = ept_cap();
+	switch (field) {
+	case PIN_BASED_VM_EXEC_CONTROL:
+		if (b == PIN_BASED_VIRTUAL_NMIS_BIT) {
+			if (!may1(vmx_caps.pin, PIN_BASED_NMI_EXITING))
+				return false;
+			ctl_set(PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_NMI_EXITING);
+		}
+		if (b == PIN_BASED_POSTED_INTR_BIT)
+			return false; /* needs VID and ack-interrupt-on-exit: a platform without posted interrupts lacks them */
+		return true;
+	case CPU_BASED_VM_EXEC_CONTROL:
+		if (b == CPU_BASED_NMI_WINDOW_EXITING_BIT) {
+			if (!may1(vmx_caps.pin, PIN_BASED_NMI_EXITING | PIN_BASED_VIRTUAL_NMIS))
+				return false;
+			ctl_set(PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_NMI_EXITING | PIN_BASED_VIRTUAL_NMIS);
+			vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 8);
+		}
+		return true;
+	case SECONDARY_VM_EXEC_CONTROL:
+		if (b == SECONDARY_ENABLE_EPT_BIT || b == SECONDARY_UNRESTRICTED_GUEST_BIT || b == SECONDARY_ENABLE_PML_BIT ||
+		    b == SECONDARY_MODE_BASED_EPT_EXEC_BIT || b == SECONDARY_SUBPAGE_WRITE_PERM_BIT) {
+			if (!(cap & EPT_CAP_WALK4) || !(cap & (EPT_CAP_WB | EPT_CAP_UC)))
+				return false;
+			if (b != SECONDARY_ENABLE_EPT_BIT && !may1(vmx_caps.proc2, SECONDARY_ENABLE_EPT))
+				return false;
+			if (__vmcs_write(EPT_POINTER, good_eptp()).kind != VMX_SUCCEED)
+				return false;
+			ctl_set(SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_EPT);
+		}
+		if (b == SECONDARY_VIRTUALIZE_X2APIC_MODE_BIT || b == SECONDARY_APIC_REGISTER_VIRT_BIT ||
+		    b == SECONDARY_VIRTUAL_INTR_DELIVERY_BIT) {
+			if (!may1(vmx_caps.proc, CPU_BASED_USE_TPR_SHADOW))
+				return false;
+			ctl_set(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_TPR_SHADOW);
+		}
+		if (b == SECONDARY_VIRTUAL_INTR_DELIVERY_BIT) {
+			if (!may1(vmx_caps.pin, PIN_BASED_EXT_INTR_EXITING))
+				return false;
+			ctl_set(PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_EXITING);
+		}
+		if (b == SECONDARY_ENABLE_VPID_BIT && __vmcs_write(VIRTUAL_PROCESSOR_ID, 1).kind != VMX_SUCCEED)
+			return false; /* no VPID field where VPIDs are not supported */
+		return true;
+	case VM_EXIT_CONTROLS:
+		if (b == VM_EXIT_SAVE_PREEMPTION_TIMER_BIT) {
+			if (!may1(vmx_caps.pin, PIN_BASED_PREEMPTION_TIMER))
+				return false;
+			ctl_set(PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_PREEMPTION_TIMER);
+		}
+		/* "load IA32_EFER": the host EFER field must match the 64-bit host */
+		if (b == VM_EXIT_LOAD_EFER_BIT && __vmcs_write(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER)).kind != VMX_SUCCEED)
+			return false;
+		return true;
+	case VM_ENTRY_CONTROLS:
+		if (b == VM_ENTRY_LOAD_EFER_BIT && __vmcs_write(GUEST_IA32_EFER, rdmsr(MSR_IA32_EFER)).kind != VMX_SUCCEED)
+			return false;
+		/* outside SMM these two are rules of their own (CTRL_ENTRY_SMM, ..._DUAL_MONITOR) */
+		return b != VM_ENTRY_SMM_BIT && b != VM_ENTRY_DEACT_DUAL_MONITOR_BIT;
+	}
+	return true;
+}
+
 /* Clear a must-be-1 bit or set a must-be-0 bit of `field` (the bit from the
  * case's parameter); a bit the capability MSR leaves flexible is skipped. */
 static bool reserved_bit(struct scenario_ctx *ctx, u32 field, u64 cap)
@@ -107,6 +189,8 @@ static bool reserved_bit(struct scenario_ctx *ctx, u32 field, u64 cap)
 	else
 		return skip(ctx, "flexible_bit");
 	vmcs_write(field, v);
+	if ((v & BIT(b)) && !reserved_companions(field, b))
+		return skip(ctx, "reserved_control_rules");
 	return true;
 }
 
@@ -418,13 +502,6 @@ ENTRY_CASE(ec_CTRL_VPID_ZERO__0, CTRL_VPID_ZERO, VIOLATE, vpid_0);
 ENTRY_CASE(ec_CTRL_VPID_ZERO__1, CTRL_VPID_ZERO, SATISFY, vpid_1);
 
 /* ---- EPT ---- */
-
-#define EPT_CAP_WALK4 BIT(6)
-#define EPT_CAP_WALK5 BIT(7)
-#define EPT_CAP_UC BIT(8)
-#define EPT_CAP_WB BIT(14)
-#define EPT_CAP_2M BIT(16)
-#define EPT_CAP_AD BIT(21)
 
 static u64 ept_cap(void) { return msr_cap(VMX_MSR_IDX_IA32_VMX_EPT_VPID_CAP); }
 
@@ -759,16 +836,19 @@ static bool ev_ud_code(struct scenario_ctx *c)
 		return skip(c, "error_code_optional");
 	return inject(INTR_VALID | INTR_DELIVER_ERROR | INTR_TYPE(3) | 6, 0, 0);
 }
-static bool ev_ext_code(struct scenario_ctx *c) { (void)c; return inject(INTR_VALID | INTR_DELIVER_ERROR | INTR_TYPE(0) | 0x20, 0, 0); }
+/* NMI (not a hardware exception): no guest-state rule on RFLAGS.IF, unlike an external interrupt. */
+static bool ev_nmi_code(struct scenario_ctx *c) { (void)c; return inject(INTR_VALID | INTR_DELIVER_ERROR | INTR_TYPE(2) | 2, 0, 0); }
 static bool ev_ud_code_invalid(struct scenario_ctx *c) { (void)c; return inject(INTR_DELIVER_ERROR | INTR_TYPE(3) | 6, 0, 0); }
 ENTRY_CASE(ec_CTRL_EVENT_ERROR_CODE_FORBIDDEN__ud_with, CTRL_EVENT_ERROR_CODE_FORBIDDEN, VIOLATE, ev_ud_code);
-ENTRY_CASE(ec_CTRL_EVENT_ERROR_CODE_FORBIDDEN__extint_with, CTRL_EVENT_ERROR_CODE_FORBIDDEN, VIOLATE, ev_ext_code);
+ENTRY_CASE(ec_CTRL_EVENT_ERROR_CODE_FORBIDDEN__nmi_with, CTRL_EVENT_ERROR_CODE_FORBIDDEN, VIOLATE, ev_nmi_code);
 ENTRY_CASE(ec_CTRL_EVENT_ERROR_CODE_FORBIDDEN__ud_with_not_valid, CTRL_EVENT_ERROR_CODE_FORBIDDEN, SATISFY,
 	   ev_ud_code_invalid);
 
-static bool ev_bit12(struct scenario_ctx *c) { (void)c; return inject(INTR_VALID | BIT(12) | INTR_TYPE(0) | 0x20, 0, 0); }
-static bool ev_bit30(struct scenario_ctx *c) { (void)c; return inject(INTR_VALID | BIT(30) | INTR_TYPE(0) | 0x20, 0, 0); }
-static bool ev_bit12_invalid(struct scenario_ctx *c) { (void)c; return inject(BIT(12) | INTR_TYPE(0) | 0x20, 0, 0); }
+/* #UD (hardware exception 6, no error code): an external interrupt would
+ * also need RFLAGS.IF = 1 (a guest-state rule). */
+static bool ev_bit12(struct scenario_ctx *c) { (void)c; return inject(INTR_VALID | BIT(12) | INTR_TYPE(3) | 6, 0, 0); }
+static bool ev_bit30(struct scenario_ctx *c) { (void)c; return inject(INTR_VALID | BIT(30) | INTR_TYPE(3) | 6, 0, 0); }
+static bool ev_bit12_invalid(struct scenario_ctx *c) { (void)c; return inject(BIT(12) | INTR_TYPE(3) | 6, 0, 0); }
 ENTRY_CASE(ec_CTRL_EVENT_RESERVED_BITS__bit12, CTRL_EVENT_RESERVED_BITS, VIOLATE, ev_bit12);
 ENTRY_CASE(ec_CTRL_EVENT_RESERVED_BITS__bit30, CTRL_EVENT_RESERVED_BITS, VIOLATE, ev_bit30);
 ENTRY_CASE(ec_CTRL_EVENT_RESERVED_BITS__bit12_not_valid, CTRL_EVENT_RESERVED_BITS, SATISFY, ev_bit12_invalid);

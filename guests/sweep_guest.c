@@ -10,6 +10,7 @@
  */
 #include "lib.h"
 #include "scenario.h"
+#include "model.h" /* VMX_MSR_IDX_* (vmx_caps.msr_value order) */
 
 #define CR0_PE BIT(0)
 #define CR0_NE BIT(5)
@@ -93,8 +94,8 @@ enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS };
  * with "unrestricted guest"; SDM "EPT Translation Mechanism". */
 static bool enable_ept(struct scenario_ctx *ctx, bool unrestricted)
 {
-	u64 cap = vmx_caps.ept_vpid;
-	if (!vmx_caps.has_ept_vpid || !(cap & BIT(6)) || !(cap & BIT(16)) || !(cap & (BIT(8) | BIT(14)))) {
+	u64 cap = vmx_caps.msr_value[VMX_MSR_IDX_IA32_VMX_EPT_VPID_CAP];
+	if (!(cap & BIT(6)) || !(cap & BIT(16)) || !(cap & (BIT(8) | BIT(14)))) {
 		ctx->skip_reason = "missing_ept";
 		return false;
 	}

@@ -112,7 +112,7 @@ def _patterns(ids: list[str]) -> list[str]:
             if ch != "_" or sid not in catalog:
                 continue
             members = [c for c in catalog if c.startswith(sid[:i + 1])]
-            if members and all(m in want for m in members):
+            if len(members) > 1 and all(m in want for m in members):
                 pat = sid[:i + 1] + "*"
                 covered.update(members)
                 break
