@@ -151,6 +151,16 @@ static bool reserved_companions(u32 field, u32 b)
 				return false;
 			ctl_set(PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_EXITING);
 		}
+		if (b == SECONDARY_PT_USES_GUEST_PA_BIT) { /* EPT, load and clear IA32_RTIT_CTL */
+			if (!(cap & EPT_CAP_WALK4) || !(cap & (EPT_CAP_WB | EPT_CAP_UC)) ||
+			    !may1(vmx_caps.proc2, SECONDARY_ENABLE_EPT) || !may1(vmx_caps.entry, VM_ENTRY_LOAD_RTIT_CTL) ||
+			    !may1(vmx_caps.exit, VM_EXIT_CLEAR_RTIT_CTL))
+				return false;
+			vmcs_write(EPT_POINTER, good_eptp());
+			ctl_set(SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_EPT);
+			ctl_set(VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_RTIT_CTL);
+			ctl_set(VM_EXIT_CONTROLS, VM_EXIT_CLEAR_RTIT_CTL);
+		}
 		if (b == SECONDARY_ENABLE_VPID_BIT && __vmcs_write(VIRTUAL_PROCESSOR_ID, 1).kind != VMX_SUCCEED)
 			return false; /* no VPID field where VPIDs are not supported */
 		return true;
@@ -236,9 +246,27 @@ static bool proc_flexible(struct scenario_ctx *ctx)
 ENTRY_CASE(ec_CTRL_PROC_RESERVED__flexible_set, CTRL_PROC_RESERVED, SATISFY, proc_flexible);
 static bool proc2_flexible(struct scenario_ctx *ctx)
 {
-	return proc2(ctx, SECONDARY_DESC_TABLE_EXITING, "missing_desc_table_exiting");
+	/* a control without rules of its own: descriptor-table exiting, WBINVD
+	 * exiting or enable RDTSCP, whichever the platform has */
+	static const u64 harmless[] = { SECONDARY_DESC_TABLE_EXITING, SECONDARY_WBINVD_EXITING,
+					SECONDARY_ENABLE_RDTSCP };
+	for (u32 i = 0; i < ARRAY_SIZE(harmless); i++)
+		if (vmx_caps.has_proc2 && may1(vmx_caps.proc2, harmless[i]))
+			return proc2(ctx, harmless[i], "missing_secondary_controls");
+	return skip(ctx, "missing_flexible_secondary_control");
 }
 ENTRY_CASE(ec_CTRL_PROC2_RESERVED__flexible_set, CTRL_PROC2_RESERVED, SATISFY, proc2_flexible);
+/* "use TSC scaling" (flexible) with TSC multiplier 0: the SDM lists no
+ * VM-entry check on the multiplier, so the entry succeeds (the guest
+ * never reads the TSC). */
+static bool proc2_tsc_scaling_0(struct scenario_ctx *ctx)
+{
+	if (!proc2(ctx, SECONDARY_USE_TSC_SCALING, "missing_use_tsc_scaling"))
+		return false;
+	vmcs_write(TSC_MULTIPLIER, 0);
+	return true;
+}
+ENTRY_CASE(ec_CTRL_PROC2_RESERVED__tsc_scaling_multiplier0, CTRL_PROC2_RESERVED, SATISFY, proc2_tsc_scaling_0);
 static bool exit_flexible(struct scenario_ctx *ctx)
 {
 	return exit_ctl(ctx, VM_EXIT_SAVE_DEBUG_CONTROLS, "missing_save_debug_controls");
@@ -603,6 +631,31 @@ static bool spp_ept(struct scenario_ctx *c) { return spp_no_ept(c) && ept_good(c
 ENTRY_CASE(ec_CTRL_SPP_NEEDS_EPT__no_ept, CTRL_SPP_NEEDS_EPT, VIOLATE, spp_no_ept);
 ENTRY_CASE(ec_CTRL_SPP_NEEDS_EPT__ept, CTRL_SPP_NEEDS_EPT, SATISFY, spp_ept);
 
+/* "Intel PT uses guest physical addresses" needs EPT, "load IA32_RTIT_CTL"
+ * (entry) and "clear IA32_RTIT_CTL" (exit); each VIOLATE case drops one. */
+static bool pt_gpa(struct scenario_ctx *c, bool with_ept, bool load, bool clear)
+{
+	if (!proc2(c, SECONDARY_PT_USES_GUEST_PA, "missing_pt_uses_guest_pa"))
+		return false;
+	if (with_ept && !ept_good(c))
+		return false;
+	if (load && !entry_ctl(c, VM_ENTRY_LOAD_RTIT_CTL, "missing_load_rtit_ctl"))
+		return false;
+	if (clear && !exit_ctl(c, VM_EXIT_CLEAR_RTIT_CTL, "missing_clear_rtit_ctl"))
+		return false;
+	return true;
+}
+static bool pt_all(struct scenario_ctx *c) { return pt_gpa(c, true, true, true); }
+static bool pt_no_ept(struct scenario_ctx *c) { return pt_gpa(c, false, true, true); }
+static bool pt_no_load(struct scenario_ctx *c) { return pt_gpa(c, true, false, true); }
+static bool pt_no_clear(struct scenario_ctx *c) { return pt_gpa(c, true, true, false); }
+ENTRY_CASE(ec_CTRL_PT_GPA_NEEDS_EPT__no_ept, CTRL_PT_GPA_NEEDS_EPT, VIOLATE, pt_no_ept);
+ENTRY_CASE(ec_CTRL_PT_GPA_NEEDS_EPT__all, CTRL_PT_GPA_NEEDS_EPT, SATISFY, pt_all);
+ENTRY_CASE(ec_CTRL_PT_GPA_NEEDS_LOAD_RTIT_CTL__no_load, CTRL_PT_GPA_NEEDS_LOAD_RTIT_CTL, VIOLATE, pt_no_load);
+ENTRY_CASE(ec_CTRL_PT_GPA_NEEDS_LOAD_RTIT_CTL__all, CTRL_PT_GPA_NEEDS_LOAD_RTIT_CTL, SATISFY, pt_all);
+ENTRY_CASE(ec_CTRL_PT_GPA_NEEDS_CLEAR_RTIT_CTL__no_clear, CTRL_PT_GPA_NEEDS_CLEAR_RTIT_CTL, VIOLATE, pt_no_clear);
+ENTRY_CASE(ec_CTRL_PT_GPA_NEEDS_CLEAR_RTIT_CTL__all, CTRL_PT_GPA_NEEDS_CLEAR_RTIT_CTL, SATISFY, pt_all);
+
 /* ---- VM functions ---- */
 
 static bool vmfunc(struct scenario_ctx *c, u64 controls)
@@ -753,14 +806,75 @@ static bool eld_bit0(struct scenario_ctx *c)
 	return entry_load(c, (u64)entry_load_odd + 1, 1);
 }
 static bool eld_ok(struct scenario_ctx *c) { return entry_load(c, (u64)entry_load_area, 1); }
-/* The sweep (core/sweep.c) reads the VM-entry MSR-load area through the
- * address to give the model its entries; beyond the image's 1 GiB map that
- * read would fault, so these cases cannot run here. */
-static bool eld_unreadable(struct scenario_ctx *c) { return skip(c, "unmapped_msr_load_area"); }
+/*
+ * The sweep (core/sweep.c) reads the VM-entry MSR-load area through its
+ * address (virtual = physical) to give the model the entries.  An address
+ * at or beyond MAXPHYADDR is no physical memory, so these cases give the
+ * host a virtual alias there (4 KiB pages, host paging only: the processor
+ * checks the address and never reads the area) onto pages holding valid
+ * entries.  Nothing below the image's 1 GiB is touched.
+ */
+static u64 pt_pool[12][512] ALIGNED(4096);
+static u32 pt_used;
+static struct msr_entry alias_lo[256] ALIGNED(4096), alias_hi[256] ALIGNED(4096);
+
+static u64 *pt_next(u64 *table, u32 i)
+{
+	if (!(table[i] & 1)) {
+		if (pt_used == ARRAY_SIZE(pt_pool))
+			return NULL;
+		u64 *t = pt_pool[pt_used++];
+		memset(t, 0, 4096);
+		table[i] = (u64)t | 3; /* present, writable */
+	}
+	if (table[i] & BIT(7)) /* a large page: inside the image's own map */
+		return NULL;
+	return (u64 *)(table[i] & 0x000ffffffffff000ULL);
+}
+
+/* Map the 4 KiB page at va onto the page at pa (identity elsewhere). */
+static bool map_alias(u64 va, u64 pa)
+{
+	if (!(va >> 30) || (va >> 47)) /* below 1 GiB, or not canonical with 4 levels */
+		return false;
+	u64 *t = (u64 *)(read_cr3() & 0x000ffffffffff000ULL);
+	for (u32 shift = 39; shift > 12; shift -= 9)
+		if (!(t = pt_next(t, (va >> shift) & 511)))
+			return false;
+	t[(va >> 12) & 511] = pa | 3;
+	asm volatile("invlpg (%0)" ::"r"(va) : "memory");
+	return true;
+}
+
+static void alias_entries(struct msr_entry *a, u32 n)
+{
+	memset(a, 0, n * sizeof(*a));
+	for (u32 i = 0; i < n; i++)
+		a[i].index = MSR_IA32_SYSENTER_CS;
+}
+
+/* Address 2^MAXPHYADDR (one entry there): the address itself is beyond. */
+static bool eld_high(struct scenario_ctx *c)
+{
+	alias_entries(alias_hi, 256);
+	if (!map_alias(top_bit(), (u64)alias_hi))
+		return skip(c, "unmapped_msr_load_area");
+	return entry_load(c, top_bit(), 1);
+}
+/* Address 2^MAXPHYADDR - 16 and 2 entries: the address is within the
+ * width, the last byte (2^MAXPHYADDR + 15) is not. */
+static bool eld_last(struct scenario_ctx *c)
+{
+	alias_entries(alias_lo, 256);
+	alias_entries(alias_hi, 256);
+	if (!map_alias(top_bit() - 4096, (u64)alias_lo) || !map_alias(top_bit(), (u64)alias_hi))
+		return skip(c, "unmapped_msr_load_area");
+	return entry_load(c, top_bit() - 16, 2);
+}
 ENTRY_CASE(ec_CTRL_ENTRY_MSR_LOAD_ALIGN__bit0, CTRL_ENTRY_MSR_LOAD_ALIGN, VIOLATE, eld_bit0);
 ENTRY_CASE(ec_CTRL_ENTRY_MSR_LOAD_ALIGN__aligned, CTRL_ENTRY_MSR_LOAD_ALIGN, SATISFY, eld_ok);
-ENTRY_CASE(ec_CTRL_ENTRY_MSR_LOAD_WIDTH__maxphyaddr, CTRL_ENTRY_MSR_LOAD_WIDTH, VIOLATE, eld_unreadable);
-ENTRY_CASE(ec_CTRL_ENTRY_MSR_LOAD_WIDTH__last_byte, CTRL_ENTRY_MSR_LOAD_WIDTH, VIOLATE, eld_unreadable);
+ENTRY_CASE(ec_CTRL_ENTRY_MSR_LOAD_WIDTH__maxphyaddr, CTRL_ENTRY_MSR_LOAD_WIDTH, VIOLATE, eld_high);
+ENTRY_CASE(ec_CTRL_ENTRY_MSR_LOAD_WIDTH__last_byte, CTRL_ENTRY_MSR_LOAD_WIDTH, VIOLATE, eld_last);
 ENTRY_CASE(ec_CTRL_ENTRY_MSR_LOAD_WIDTH__in_width, CTRL_ENTRY_MSR_LOAD_WIDTH, SATISFY, eld_ok);
 
 /*
@@ -890,3 +1004,10 @@ ENTRY_CASE(ec_CTRL_ENTRY_SMM__set, CTRL_ENTRY_SMM, VIOLATE, entry_smm);
 ENTRY_CASE(ec_CTRL_ENTRY_SMM__clear, CTRL_ENTRY_SMM, SATISFY, entry_none);
 ENTRY_CASE(ec_CTRL_ENTRY_DEACT_DUAL_MONITOR__set, CTRL_ENTRY_DEACT_DUAL_MONITOR, VIOLATE, entry_dual);
 ENTRY_CASE(ec_CTRL_ENTRY_DEACT_DUAL_MONITOR__clear, CTRL_ENTRY_DEACT_DUAL_MONITOR, SATISFY, entry_none);
+/* Both 1 also breaks the two rules above outside SMM, and the image never
+ * runs in SMM: no single-fault VIOLATE case exists here. */
+static bool entry_both(struct scenario_ctx *c) { return skip(c, "requires_smm"); }
+static bool entry_smm_only(struct scenario_ctx *c) { return skip(c, "requires_smm"); }
+ENTRY_CASE(ec_CTRL_ENTRY_SMM_AND_DEACT_BOTH__both, CTRL_ENTRY_SMM_AND_DEACT_BOTH, VIOLATE, entry_both);
+ENTRY_CASE(ec_CTRL_ENTRY_SMM_AND_DEACT_BOTH__smm_only, CTRL_ENTRY_SMM_AND_DEACT_BOTH, SATISFY, entry_smm_only);
+ENTRY_CASE(ec_CTRL_ENTRY_SMM_AND_DEACT_BOTH__neither, CTRL_ENTRY_SMM_AND_DEACT_BOTH, SATISFY, entry_none);

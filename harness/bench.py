@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import time
 
-from harness import platforms, session
+from harness import compare, platforms, session
 from harness.model import RunStatus
 from harness.report import REPORTS, atomic_write
 from harness.tables import REPO
@@ -68,6 +68,19 @@ def main(argv: list[str]) -> int:
         figures[plat]["traced_exits_per_s"] = round(rate)
         figures[plat]["long_loop_s"] = round(long.duration_s, 2)
         rows.append(f"{plat:26} {args.exits} traced VMCALL exits in {long.duration_s:.1f} s: {rate:,.0f} exits/s")
+    sweep = [m["id"] for m in catalog if m.get("sweep") and not m["hidden"]]
+    for plat in avail:
+        if not sweep or compare.sweep_not_run(plat):
+            continue
+        res = _boot(plat, sweep, {})
+        ran = sum(1 for sid in sweep if res.trace and sid in res.trace.scenarios
+                  and res.trace.scenarios[sid].predict is not None)
+        rate = ran / max(1e-9, res.duration_s)
+        figures[plat]["sweep_cases"] = len(sweep)
+        figures[plat]["sweep_cases_run"] = ran
+        figures[plat]["sweep_cases_per_s"] = round(rate, 1)
+        rows.append(f"{plat:26} entry-check sweep: {len(sweep)} cases in one boot, {ran} entered, "
+                    f"{res.duration_s:.1f} s: {rate:,.0f} cases/s")
     from harness import bochs_build
     t = time.perf_counter()
     hit = bochs_build.cached_binary()

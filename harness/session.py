@@ -187,17 +187,22 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
         pdir = run_dir / name
         pdir.mkdir(parents=True, exist_ok=True)
         skip = compare.crash_skips(name, ids)
-        cmd, piso = cmdline, iso
+        cmd, piso, pids, not_run = cmdline, iso, ids, []
         try:
-            if skip:
-                cmd = cmdline_for(ids, params, skip)
-                piso = isomod.cached_iso(elf32, build / "iso-cache", cmd)
             plat = platmod.get(name)
+            if compare.sweep_not_run(name):
+                cat = [m for m in load_catalog(build) if (m["id"] in ids if ids is not None else not m["hidden"])]
+                not_run = [m["id"] for m in cat if m.get("sweep")]
+                pids = [m["id"] for m in cat if not m.get("sweep")] if not_run else ids
+            if skip or not_run:
+                cmd = cmdline_for(pids, params, skip)
+                piso = isomod.cached_iso(elf32, build / "iso-cache", cmd)
             res = plat.run(iso=piso, elf32=elf32, cmdline=cmd, run_dir=pdir, timeout=timeout)
         except Exception as exc:  # a runner bug must not lose the other platforms' results
             res = RunResult(platform=name, status=RunStatus.ERROR, reason=f"{type(exc).__name__}: {exc}",
                             run_dir=str(pdir))
-        res.info = dict(res.info, cmdline=cmd, selected=ids, excluded=skip)
+        res.info = dict(res.info, cmdline=cmd, selected=ids, excluded=skip, sweeps_not_run=not_run,
+                        sweeps_not_run_reason=compare.sweep_not_run(name) if not_run else None)
         return res
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))

@@ -48,6 +48,11 @@ class Model:
         self.fields = list(tables.field_by_name)  # vmcs_fields.def order = the model's index
         self.encodings = [tables.field_by_name[n]["encoding"] for n in self.fields]
         self.checks = sorted(tables.check_by_name.values(), key=lambda c: c["number"])
+        self._lib.model_n_checks.restype = ctypes.c_uint32
+        n = self._lib.model_n_checks()
+        if n != len(self.checks):
+            raise ModelError(f"{path} knows {n} entry checks but tables.json {len(self.checks)}: they come from "
+                             "different builds; run `make image`")
 
     def predict(self, vmcs: dict, caps: dict, *, pa_width: int, la_width: int,
                 flags: int = FLAG_CURRENT_VMCS, msr_load=(), ignore: str | None = None) -> Prediction:

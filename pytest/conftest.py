@@ -230,6 +230,10 @@ def pytest_unconfigure(config):
     results = getattr(config, "_vmxdiff_results", None) or {}
     accepted = sorted(n for n, r in results.items()
                       if r.status == RunStatus.UNAVAILABLE and evaluate.allowed_missing(n))
+    for n, r in sorted(results.items()):
+        if r.info.get("sweeps_not_run"):
+            print(f"vmx-diff: SWEEP NOT RUN on {n}: {len(r.info['sweeps_not_run'])} entry-check cases skipped: "
+                  f"{r.info.get('sweeps_not_run_reason')}", flush=True)
     if accepted:
         print(f"vmx-diff: NOT ALL PLATFORMS RAN: {', '.join(accepted)} missing, accepted by "
               f"{evaluate.ALLOW_MISSING_ENV}={os.environ.get(evaluate.ALLOW_MISSING_ENV)}", flush=True)

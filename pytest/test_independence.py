@@ -30,12 +30,24 @@ def _complete(res):
     return res.trace
 
 
+# Every hand-written scenario alone; of the entry-check sweep cases (hundreds, built by one
+# shared body from the golden VMCS) every SWEEP_STRIDE-th and the last
+# case -- a boot per case would cost minutes.
+SWEEP_STRIDE = 25
+
+
+def _selection() -> list[str]:
+    plain = [s["id"] for s in SCENARIOS if not s.get("sweep")]
+    sweep = [s["id"] for s in SCENARIOS if s.get("sweep")]
+    return plain + sweep[::SWEEP_STRIDE] + sweep[-1:]
+
+
 @pytest.mark.slow
 def test_each_scenario_alone_gives_the_catalog_records():
-    ids = [s["id"] for s in SCENARIOS]
+    ids = _selection()
     platforms.get(PLAT)
     whole = _complete(session.run_platforms([PLAT], None, {}, timeout=TIMEOUT)[PLAT])
-    assert set(whole.scenarios) == set(ids)
+    assert set(whole.scenarios) == {s["id"] for s in SCENARIOS}
 
     def alone(sid):
         return sid, session.run_platforms([PLAT], [sid], {}, timeout=TIMEOUT)[PLAT]

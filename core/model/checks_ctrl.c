@@ -165,6 +165,11 @@ static void checks_exec(struct model *m)
 		REQUIRE(m, CTRL_MODE_BASED_EXEC_NEEDS_EPT, ept);
 	if (model_proc2(m, SECONDARY_SUBPAGE_WRITE_PERM_BIT))
 		REQUIRE(m, CTRL_SPP_NEEDS_EPT, ept);
+	if (model_proc2(m, SECONDARY_PT_USES_GUEST_PA_BIT)) {
+		REQUIRE(m, CTRL_PT_GPA_NEEDS_EPT, ept);
+		REQUIRE(m, CTRL_PT_GPA_NEEDS_LOAD_RTIT_CTL, model_entry_ctl(m, VM_ENTRY_LOAD_RTIT_CTL_BIT));
+		REQUIRE(m, CTRL_PT_GPA_NEEDS_CLEAR_RTIT_CTL, model_exit_ctl(m, VM_EXIT_CLEAR_RTIT_CTL_BIT));
+	}
 
 	/* "If the 'enable VM functions' ... control is 0, no checks are performed
 	 * on the VM-function controls."  IA32_VMX_VMFUNC: allowed-1 settings. */
@@ -253,6 +258,8 @@ static void checks_entry(struct model *m)
 	 * dual-monitor treatment, which nothing here activates). */
 	REQUIRE(m, CTRL_ENTRY_SMM, !model_entry_ctl(m, VM_ENTRY_SMM_BIT));
 	REQUIRE(m, CTRL_ENTRY_DEACT_DUAL_MONITOR, !model_entry_ctl(m, VM_ENTRY_DEACT_DUAL_MONITOR_BIT));
+	REQUIRE(m, CTRL_ENTRY_SMM_AND_DEACT_BOTH,
+		!(model_entry_ctl(m, VM_ENTRY_SMM_BIT) && model_entry_ctl(m, VM_ENTRY_DEACT_DUAL_MONITOR_BIT)));
 }
 
 void model_checks_ctrl(struct model *m)

@@ -77,6 +77,7 @@ struct model_result {
 
 void model_predict(const struct model_input *in, struct model_result *out);
 const char *model_outcome_name(u32 outcome);
+u32 model_n_checks(void);
 
 /* Flat entry point for ctypes (harness/vmxmodel.py): the same, without structs. */
 void model_predict_flat(const u64 *vmcs, u32 n_vmcs, const u64 *msr, u32 n_msr, u32 pa_width,

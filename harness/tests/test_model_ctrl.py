@@ -405,3 +405,26 @@ def test_entry_to_smm_and_dual_monitor_outside_smm():
 def test_every_ctrl_check_is_vmfail_valid_7():
     p = predict(VM_ENTRY_CONTROLS=ENTRY | DEACT_DUAL)
     assert (p.outcome, p.error) == ("vmfail_valid", 7)
+
+
+def test_entry_smm_and_deactivate_cannot_both_be_1():
+    both = predict(VM_ENTRY_CONTROLS=ENTRY | ENTRY_SMM | DEACT_DUAL).violated
+    assert both == ("CTRL_ENTRY_SMM", "CTRL_ENTRY_DEACT_DUAL_MONITOR", "CTRL_ENTRY_SMM_AND_DEACT_BOTH")
+    assert "CTRL_ENTRY_SMM_AND_DEACT_BOTH" not in v(VM_ENTRY_CONTROLS=ENTRY | ENTRY_SMM)
+    assert "CTRL_ENTRY_SMM_AND_DEACT_BOTH" not in v(VM_ENTRY_CONTROLS=ENTRY | DEACT_DUAL)
+
+
+PT_GPA, LOAD_RTIT, CLEAR_RTIT = 1 << 24, 1 << 18, 1 << 25
+
+
+def test_pt_uses_guest_physical_addresses():
+    caps = {"IA32_VMX_PROCBASED_CTLS2": CAPS["IA32_VMX_PROCBASED_CTLS2"] | (PT_GPA << 32),
+            "IA32_VMX_TRUE_ENTRY_CTLS": CAPS["IA32_VMX_TRUE_ENTRY_CTLS"] | (LOAD_RTIT << 32),
+            "IA32_VMX_TRUE_EXIT_CTLS": CAPS["IA32_VMX_TRUE_EXIT_CTLS"] | (CLEAR_RTIT << 32)}
+    ok = dict(VM_ENTRY_CONTROLS=ENTRY | LOAD_RTIT, VM_EXIT_CONTROLS=EXIT | CLEAR_RTIT)
+    assert ept(bits=PT_GPA, caps=caps, **ok) == ()
+    assert sec(PT_GPA, caps=caps, **ok) == ("CTRL_PT_GPA_NEEDS_EPT",)
+    assert ept(bits=PT_GPA, caps=caps, VM_ENTRY_CONTROLS=ENTRY, VM_EXIT_CONTROLS=EXIT | CLEAR_RTIT) == (
+        "CTRL_PT_GPA_NEEDS_LOAD_RTIT_CTL",)
+    assert ept(bits=PT_GPA, caps=caps, VM_ENTRY_CONTROLS=ENTRY | LOAD_RTIT, VM_EXIT_CONTROLS=EXIT) == (
+        "CTRL_PT_GPA_NEEDS_CLEAR_RTIT_CTL",)
