@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import shutil
 import subprocess
 import sys
@@ -40,7 +41,8 @@ def make_iso(elf32: Path, out: Path, cmdline: str = "") -> Path:
         (root / "boot/grub").mkdir(parents=True)
         shutil.copyfile(elf32, root / "boot/vmxdiff.elf")
         (root / "boot/grub/grub.cfg").write_text(GRUB_CFG.format(cmdline=cmdline))
-        part = out.with_name(out.name + f".{os.getpid()}.part")
+        # Unique per process and thread: two platforms of one run may build the same ISO at once.
+        part = out.with_name(out.name + f".{os.getpid()}.{threading.get_ident()}.part")
         res = subprocess.run(
             ["grub-mkrescue", "-o", str(part), str(root)],
             capture_output=True, text=True, timeout=120, check=False)
@@ -52,7 +54,7 @@ def make_iso(elf32: Path, out: Path, cmdline: str = "") -> Path:
     return out
 
 
-def _entries_limit(default: int = 8) -> int:
+def _entries_limit(default: int = 16) -> int:
     raw = os.environ.get("VMXDIFF_ISO_CACHE_ENTRIES", "")
     return int(raw) if raw.isascii() and raw.isdigit() and int(raw) > 0 else default
 

@@ -28,7 +28,8 @@ SCENARIOS = [s for s in CATALOG if not s["hidden"]]
 META = {s["id"]: s for s in CATALOG}
 PLATFORMS = list(platforms.all_platforms())
 PAIRS = platforms.same_model_pairs(PLATFORMS)
-TIMEOUT = float(os.environ.get("VMXDIFF_TIMEOUT", "60"))
+# Per boot: the whole catalog with the entry-check sweep (~780 scenarios) on a loaded 2-core host.
+TIMEOUT = float(os.environ.get("VMXDIFF_TIMEOUT", "180"))
 
 
 def require_platform(name: str):
