@@ -69,6 +69,7 @@ class ProcessOutcome:
     exit_status: int | None = None
     signal_status: int | None = None
     timed_out: bool = False
+    killed_after_grace: bool = False  # a bad pattern matched and the process outlived grace_s
     bad_pattern: str | None = None
     bad_text: str = ""  # the emulator's line that matched it (e.g. Bochs's PANIC message)
     first_record_s: float | None = None
@@ -116,7 +117,10 @@ def run_process(argv: list[str], *, cwd: Path, env: dict, timeout: float, log_pa
                 if out.first_record_s is None and _has_record(serial_path):
                     out.first_record_s = now - start
                 if now >= deadline:
-                    out.timed_out = True
+                    if out.bad_pattern is not None and deadline < start + timeout:
+                        out.killed_after_grace = True  # not a timeout: it said why it should end
+                    else:
+                        out.timed_out = True
                     break
                 idx = child.expect([pexpect.EOF, pexpect.TIMEOUT] + compiled,
                                    timeout=min(0.05, deadline - now))
@@ -177,6 +181,11 @@ def classify(platform: str, proc: ProcessOutcome, serial_path: Path, *, clean_ex
         res.status, res.reason = RunStatus.CRASHED, "image FATAL: " + trace.fatal.raw
     elif trace.errors:
         res.status, res.reason = RunStatus.CORRUPT, trace.errors[0]
+    elif finished and proc.bad_pattern == "SHUTDOWN" and proc.killed_after_grace:
+        # The image asked for the shutdown after a complete trace; the emulator did not exit by
+        # itself (Bochs 3.0 can hang in its exit path) and was killed after the grace period.
+        res.status = RunStatus.COMPLETE
+        res.reason = "the emulator did not exit after the shutdown request; killed"
     elif finished and proc.signal_status is not None:
         res.status = RunStatus.COMPLETE_EMULATOR_CRASHED
         res.reason = f"the emulator died by signal {proc.signal_status} after a complete trace"
