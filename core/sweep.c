@@ -20,15 +20,6 @@
 #include "scenario.h"
 #include "model.h"
 
-static const struct {
-	const char *name;
-	u32 enc;
-} fields[] = {
-#define VMCS_FIELD(name, enc) { #name, enc },
-#include "vmcs_fields.def"
-#undef VMCS_FIELD
-};
-_Static_assert(ARRAY_SIZE(fields) == VMCS_NFIELDS, "vmcs_fields.def");
 _Static_assert(VMX_NMSRS <= ARRAY_SIZE(vmx_caps.msr_value), "vmx_msrs.def");
 
 static struct model_input golden, now;
@@ -37,7 +28,7 @@ static void snapshot(struct model_input *in)
 {
 	for (u32 i = 0; i < VMCS_NFIELDS; i++) {
 		u64 v = 0;
-		if (__vmcs_read(fields[i].enc, &v).kind != VMX_SUCCEED)
+		if (__vmcs_read(vmcs_field_table[i].enc, &v).kind != VMX_SUCCEED)
 			v = 0;
 		in->vmcs[i] = v;
 	}
@@ -58,7 +49,7 @@ void sweep_trace_golden(u64 guest_stack_top)
 	vcpu_init(&v, sweep_guest, guest_stack_top);
 	snapshot(&golden);
 	for (u32 i = 0; i < VMCS_NFIELDS; i++)
-		trace("GOLDEN", "field=%s enc=%#x value=%#lx", fields[i].name, fields[i].enc, golden.vmcs[i]);
+		trace("GOLDEN", "field=%s enc=%#x value=%#lx", vmcs_field_table[i].name, vmcs_field_table[i].enc, golden.vmcs[i]);
 	trace("GOLDENEND", "fields=%u", VMCS_NFIELDS);
 }
 
@@ -86,7 +77,7 @@ enum scenario_status sweep_case(struct scenario_ctx *ctx, const char *expect)
 	trace("CASE", "expect=%s", expect);
 	for (u32 i = 0; i < VMCS_NFIELDS; i++)
 		if (now.vmcs[i] != golden.vmcs[i])
-			trace("DIFF", "field=%s enc=%#x value=%#lx", fields[i].name, fields[i].enc, now.vmcs[i]);
+			trace("DIFF", "field=%s enc=%#x value=%#lx", vmcs_field_table[i].name, vmcs_field_table[i].enc, now.vmcs[i]);
 	for (u32 i = 0; i < now.n_msr_load; i++)
 		trace("MSRLOAD", "n=%u index=%#lx value=%#lx", i + 1,
 		      (u64)now.msr_load[i].reserved << 32 | now.msr_load[i].index, now.msr_load[i].value);

@@ -103,6 +103,12 @@ def scenario_verdict(run: RunResult, meta: dict, tables: Tables, params: dict | 
         return Verdict(sid, plat, Status.ERROR, str(exc), exits=len(st.exits), line=st.begin_line)
     if exp is None:
         return Verdict(sid, plat, Status.ERROR, "no SDM expectation registered for this scenario")
+    return _judge(run, sid, st, exp, tables, "the SDM")
+
+
+def _judge(run: RunResult, sid: str, st, exp, tables: Tables, source: str) -> Verdict:
+    """The platform's records of one scenario against an expectation; registered divergences."""
+    plat = run.platform
     divs = compare.compare_sdm(st, exp, tables)
     if st.status != "DONE":
         divs.insert(0, compare.Divergence(sid, -1, "end_status", "DONE", st.status, line=st.end.line))
@@ -113,7 +119,7 @@ def scenario_verdict(run: RunResult, meta: dict, tables: Tables, params: dict | 
         return v
     _apply_known(v, plat, sid)
     if v.status == Status.FAIL and not v.reason:
-        v.reason = f"{len(divs)} divergence(s) from the SDM ({exp.cite})"
+        v.reason = f"{len(divs)} divergence(s) from {source} ({exp.cite})"
     return v
 
 
@@ -149,18 +155,7 @@ def _sweep_verdict(run: RunResult, meta: dict, tables: Tables, st) -> Verdict:
     if not claim:
         return Verdict(sid, plat, Status.ERROR, f"case {meta['sweep']}s {meta['check']} but the model says "
                        f"{pred.summary()}: the image should have skipped it", line=st.begin_line)
-    divs = compare.compare_sdm(st, exp, tables)
-    if st.status != "DONE":
-        divs.insert(0, compare.Divergence(sid, -1, "end_status", "DONE", st.status, line=st.end.line))
-    v = Verdict(sid, plat, Status.PASS if not divs else Status.FAIL, divergences=divs, exits=len(st.exits),
-                line=st.begin_line)
-    if run.status == RunStatus.CORRUPT:
-        v.status, v.reason = Status.ERROR, f"trace corrupt: {run.reason}"
-        return v
-    _apply_known(v, plat, sid)
-    if v.status == Status.FAIL and not v.reason:
-        v.reason = f"{len(divs)} divergence(s) from the model of the SDM ({exp.cite})"
-    return v
+    return _judge(run, sid, st, exp, tables, "the model of the SDM")
 
 
 def _excluded_crash(run: RunResult, sid: str, name: str | None = None) -> Verdict | None:

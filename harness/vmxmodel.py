@@ -118,8 +118,8 @@ def acceptable(p: Prediction, tables: Tables) -> set:
     if p.outcome == "vmfail_valid" and not areas:
         return {f"vmfail_valid err={p.error}"}  # instruction-level (launch state, MOV SS)
     if "CTRL" in areas or "HOST" in areas:
-        return ({f"vmfail_valid err=7"} if "CTRL" in areas else set()) | (
-            {f"vmfail_valid err=8"} if "HOST" in areas else set())
+        errors = {"CTRL": "ENTRY_INVALID_CONTROL_FIELD", "HOST": "ENTRY_INVALID_HOST_STATE"}
+        return {f"vmfail_valid err={tables.error_number(errors[a])}" for a in ("CTRL", "HOST") if a in areas}
     if "GUEST" in areas:
-        return {f"exit 33 qual={c['qual']}" for c in areas["GUEST"]}
-    return {f"exit 34 qual={p.qual}"}
+        return {f"exit {tables.exit_number('INVALID_STATE')} qual={c['qual']}" for c in areas["GUEST"]}
+    return {f"exit {tables.exit_number('MSR_LOAD_FAIL')} qual={p.qual}"}

@@ -172,6 +172,14 @@ void vcpu_write_controls(struct vcpu *v);
 struct vcpu_exit vcpu_run(struct vcpu *v);
 void vcpu_skip_instruction(struct vcpu *v, const struct vcpu_exit *e);
 void vcpu_dump_vmcs(void);
+
+/* vmcs_fields.def as data (core/vmx/vcpu.c). */
+struct vmcs_field_info {
+	const char *name;
+	u32 enc;
+};
+extern const struct vmcs_field_info vmcs_field_table[];
+extern const size_t vmcs_field_count;
 const char *exit_reason_name(u32 reason);
 bool exit_len_defined(u32 reason);
 

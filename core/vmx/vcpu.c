@@ -6,6 +6,7 @@
 #include "trace.h"
 #include "vmx.h"
 #include "desc.h"
+#include "model.h"
 
 /* The assembly in entry.S hard-codes these offsets. */
 _Static_assert(offsetof(struct vcpu, regs.rax) == 0, "entry.S VCPU_RAX");
@@ -270,19 +271,20 @@ void vcpu_skip_instruction(struct vcpu *v, const struct vcpu_exit *e)
 	vmcs_write(GUEST_RIP, e->rip + e->len);
 }
 
-/* Dump every field of the table that this platform's VMREAD accepts. */
-void vcpu_dump_vmcs(void)
-{
-	static const struct {
-		const char *name;
-		u32 enc;
-	} fields[] = {
+/* vmcs_fields.def as data: the dump here and the sweep's GOLDEN/DIFF records (core/sweep.c). */
+const struct vmcs_field_info vmcs_field_table[] = {
 #define VMCS_FIELD(name, enc) { #name, enc },
 #include "vmcs_fields.def"
 #undef VMCS_FIELD
-	};
+};
+const size_t vmcs_field_count = ARRAY_SIZE(vmcs_field_table);
+
+/* Dump every field of the table that this platform's VMREAD accepts. */
+void vcpu_dump_vmcs(void)
+{
+	const struct vmcs_field_info *fields = vmcs_field_table;
 	u32 unsupported = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+	for (size_t i = 0; i < vmcs_field_count; i++) {
 		u64 val;
 		struct vmx_outcome o = __vmcs_read(fields[i].enc, &val);
 		if (o.kind == VMX_SUCCEED)
@@ -295,13 +297,10 @@ void vcpu_dump_vmcs(void)
 	u64 n = 0, addr = 0;
 	if (__vmcs_read(VM_ENTRY_MSR_LOAD_COUNT, &n).kind == VMX_SUCCEED &&
 	    __vmcs_read(VM_ENTRY_MSR_LOAD_ADDR, &addr).kind == VMX_SUCCEED && addr) {
-		const struct {
-			u32 index, reserved;
-			u64 value;
-		} *e = (const void *)addr;
+		const struct model_msr_entry *e = (const void *)addr;
 		for (u64 i = 0; i < n && i < 16; i++)
 			trace("MSRLOAD", "n=%lu index=%#lx value=%#lx", i + 1,
 			      (u64)e[i].reserved << 32 | e[i].index, e[i].value);
 	}
-	trace("VMCSEND", "fields=%zu unsupported=%u", ARRAY_SIZE(fields), unsupported);
+	trace("VMCSEND", "fields=%zu unsupported=%u", vmcs_field_count, unsupported);
 }
