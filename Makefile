@@ -94,7 +94,7 @@ $(O)/tables.json: $(O)/gen_tables
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q)$< $(TABLES_HASH) > $@.tmp && mv $@.tmp $@
 
-$(O)/scenarios.json: $(O)/vmxdiff.elf harness/elfinfo.py
+$(O)/scenarios.json: $(O)/vmxdiff.elf $(O)/tables.json harness/elfinfo.py harness/spec.py
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q)$(PY) -m harness.elfinfo $< > $@.tmp && mv $@.tmp $@
 

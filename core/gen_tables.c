@@ -88,6 +88,26 @@ int main(int argc, char **argv)
 #include "control_bits.def"
 #undef CONTROL_BIT
 
+	printf("\n  ],\n  \"info_layouts\": [");
+	sep = "\n    ";
+#define INFO_LAYOUT(l, undef, title) \
+	printf("%s{\"kind\": \"layout\", \"layout\": \"%s\", \"undefined\": %llu, \"title\": ", sep, #l, \
+	       (unsigned long long)(undef)), str(title), printf("}"), sep = ",\n    ";
+#define INFO_FIELD(l, f, lo, hi) \
+	printf("%s{\"kind\": \"field\", \"layout\": \"%s\", \"field\": \"%s\", \"lo\": %d, \"hi\": %d}", sep, #l, #f, lo, hi), sep = ",\n    ";
+#define INFO_VALUE(l, f, n, v) \
+	printf("%s{\"kind\": \"value\", \"layout\": \"%s\", \"field\": \"%s\", \"name\": \"%s\", \"value\": %d}", sep, #l, #f, #n, v), sep = ",\n    ";
+#define EXIT_INFO(r, fld, l) \
+	printf("%s{\"kind\": \"exit\", \"reason\": \"%s\", \"vmcs_field\": \"%s\", \"layout\": \"%s\"}", sep, #r, #fld, #l), sep = ",\n    ";
+#define EXIT_INFO_KEY(fld, key) \
+	printf("%s{\"kind\": \"key\", \"vmcs_field\": \"%s\", \"key\": \"%s\"}", sep, #fld, #key), sep = ",\n    ";
+#include "exit_info.def"
+#undef INFO_LAYOUT
+#undef INFO_FIELD
+#undef INFO_VALUE
+#undef EXIT_INFO
+#undef EXIT_INFO_KEY
+
 	printf("\n  ],\n  \"trace_mem\": {");
 	sep = "\n    ";
 #define TRACE_MEM(name, value) printf("%s\"%s\": %llu", sep, #name, (unsigned long long)(value)), sep = ",\n    ";

@@ -22,12 +22,21 @@ void scenario_trace_result(struct scenario_ctx *ctx, const struct vcpu_exit *e, 
 	 * against the address the assembler gave the following instruction.
 	 */
 	const struct vcpu_regs *r = &ctx->vcpu->regs;
+	/* Optional keys: IDT-vectoring information when valid (bit 31), and the
+	 * information fields this exit reason defines (exit_info.def). */
+	char extra[160];
+	size_t n = 0;
+	extra[0] = 0;
+	if (e->idt_info & BIT(31))
+		n += snprintf(extra + n, sizeof(extra) - n, " idt_info=%#lx idt_err=%#lx", e->idt_info, e->idt_err);
+	for (u8 i = 0; i < e->n_extra && n < sizeof(extra); i++)
+		n += snprintf(extra + n, sizeof(extra) - n, " %s=%#lx", e->extra[i].key, e->extra[i].value);
 	trace("EXIT",
 	      "insn=%s reason=%u name=%s entry_fail=%d qual=%#lx len=%lu rip=%#lx resumed=%d "
-	      "intr_info=%#lx intr_err=%#lx rax=%#lx rdi=%#lx rsi=%#lx rdx=%#lx rcx=%#lx",
+	      "intr_info=%#lx intr_err=%#lx rax=%#lx rdi=%#lx rsi=%#lx rdx=%#lx rcx=%#lx%s",
 	      e->insn, e->reason, exit_reason_name(e->reason), e->entry_fail ? 1 : 0, e->qual,
 	      e->len, e->rip, resumed ? 1 : 0, e->intr_info, e->intr_err, r->rax, r->rdi, r->rsi,
-	      r->rdx, r->rcx);
+	      r->rdx, r->rcx, extra);
 	if (e->entry_fail && !ctx->no_dump)
 		vcpu_dump_vmcs();
 }

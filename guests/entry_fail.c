@@ -89,8 +89,15 @@ SCENARIO(entry_fail_ctrl, .guest = guest, .setup = cr3_target_count,
 	 .check = CHECK_CTRL_CR3_TARGET_COUNT);
 SCENARIO(entry_fail_host, .guest = guest, .setup = host_cs_zero,
 	 .check = CHECK_HOST_CS_SELECTOR_ZERO);
-SCENARIO(entry_fail_launch_nonclear, .guest = guest, .body = launch_nonclear);
-SCENARIO(entry_fail_resume_nonlaunched, .guest = guest, .body = resume_nonlaunched);
-SCENARIO(entry_fail_no_current_vmcs, .guest = guest, .body = no_current_vmcs);
+SCENARIO(entry_fail_launch_nonclear, .guest = guest, .body = launch_nonclear,
+	 .expect = "VMCALL len=3 end; VMFAIL_VALID(VMLAUNCH_NONCLEAR_VMCS) insn=VMLAUNCH",
+	 .cite = "SDM \"VMLAUNCH/VMRESUME\" operation; \"VM Instruction Error Numbers\"");
+SCENARIO(entry_fail_resume_nonlaunched, .guest = guest, .body = resume_nonlaunched,
+	 .expect = "VMFAIL_VALID(VMRESUME_NONLAUNCHED_VMCS) insn=VMRESUME",
+	 .cite = "SDM \"VMLAUNCH/VMRESUME\" operation; \"VM Instruction Error Numbers\"");
+SCENARIO(entry_fail_no_current_vmcs, .guest = guest, .body = no_current_vmcs,
+	 .expect = "VMFAIL_INVALID insn=VMLAUNCH",
+	 .cite = "SDM \"VMCLEAR\" (clearing the current VMCS invalidates the current-VMCS pointer); "
+		 "\"VMLAUNCH/VMRESUME\": VMfailInvalid if the current-VMCS pointer is not valid");
 SCENARIO(entry_fail_msr_load, .guest = guest, .setup = msr_load_fs_base,
 	 .check = CHECK_MSR_LOAD_FS_BASE);

@@ -43,5 +43,9 @@ static enum scenario_status body(struct scenario_ctx *ctx)
 	return SCN_DONE;
 }
 
+/* count VMCALL exits at label insn; RAX = the exit's index shows the guest
+ * resumed after each one; RDI..RCX are the guest's constants. */
 SCENARIO(vmcall_loop, .guest = guest_vmcall_loop, .body = body, .requires = REQ_NONE,
-	 .params = "count=10");
+	 .params = "count=10",
+	 .expect = "VMCALL at=insn len=3 rax=# rdi=2 rsi=3 rdx=3 rcx=3 repeat=count end",
+	 .cite = "RVM tutorial guest; SDM \"VMCALL\" (exit reason 18), VMCALL = 0F 01 C1");

@@ -3,7 +3,9 @@
 One per-field policy table says how each field is compared:
 EXACT, IGNORE (SDM leaves it undefined), LEN_RULE (exact only for exits
 whose instruction length the SDM defines: tables.len_defined()) or ERR_RULE
-(the interruption error code, exact only where it is valid).  Known, cited
+(the interruption error code, exact only where it is valid) or LAYOUT_RULE
+(exact on the bits core/include/exit_info.def's layout for the exit does not
+call undefined).  Known, cited
 platform deviations are registered in KNOWN_DIVERGENCES, each matching one
 field and both values exactly; they turn exactly that divergence into
 XFAIL, never into PASS, and fail when they stop happening.
@@ -17,7 +19,7 @@ from harness.expect import INTR_INFO_ERROR_VALID, Expectation, ExpectExit, Expec
 from harness.model import Divergence, ExitRecord, ScenarioTrace, VmFailRecord, _fmt
 from harness.tables import Tables
 
-EXACT, IGNORE, LEN_RULE, ERR_RULE = "EXACT", "IGNORE", "LEN_RULE", "ERR_RULE"
+EXACT, IGNORE, LEN_RULE, ERR_RULE, LAYOUT_RULE = "EXACT", "IGNORE", "LEN_RULE", "ERR_RULE", "LAYOUT_RULE"
 
 # Exit-record fields compared between platforms.
 EXIT_FIELD_POLICY = {
@@ -31,6 +33,13 @@ EXIT_FIELD_POLICY = {
     "intr_info": EXACT,
     "intr_err": ERR_RULE,  # SDM "VM-exit interruption error code": undefined unless intr_info bit 11 is 1
     "gprs": EXACT,
+    # exit_info.def: present where the reason defines them; the bits the layout calls
+    # undefined are not compared (LAYOUT_RULE).
+    "info": LAYOUT_RULE,
+    "gla": LAYOUT_RULE,
+    "gpa": LAYOUT_RULE,
+    "idt_info": EXACT,
+    "idt_err": EXACT,
 }
 VMFAIL_FIELD_POLICY = {"insn": EXACT, "kind": EXACT, "err": EXACT}
 
@@ -262,7 +271,18 @@ def split_known(platform: str, scenario: str, divs: list[Divergence],
 def _exit_fields(e: ExitRecord) -> dict:
     return {"insn": e.insn, "reason": e.reason, "entry_fail": e.entry_fail, "qual": e.qual, "len": e.len,
             "rip": e.rip, "resumed": e.resumed, "intr_info": e.intr_info, "intr_err": e.intr_err,
-            "gprs": e.gprs}
+            "gprs": e.gprs, "info": e.info, "gla": e.gla, "gpa": e.gpa, "idt_info": e.idt_info,
+            "idt_err": e.idt_err}
+
+
+def _layout_note(tables: Tables, reason: int, key: str, want: int, got: int) -> str:
+    """The sub-fields that differ, named by the exit's layout (exit_info.def)."""
+    layout = "INTR_INFO" if key == "idt_info" else tables.exit_layouts(tables.exit_name(reason)).get(key)
+    if not layout or layout == "WHOLE":
+        return ""
+    dw, dg = tables.decode(layout, want), tables.decode(layout, got)
+    diff = [f"{f} {dw.get(f, 0)} -> {dg.get(f, 0)}" for f in dict.fromkeys([*dw, *dg]) if dw.get(f, 0) != dg.get(f, 0)]
+    return f"{layout}: " + ", ".join(diff)
 
 
 def _kind(ev) -> str:
@@ -295,8 +315,21 @@ def compare_sdm(st: ScenarioTrace, exp: Expectation, tables: Tables) -> list[Div
             out.append(Divergence(sid, i, "reason", f"{want_reason} ({want.reason})",
                                   f"{got.reason} ({tables.exit_name(got.reason)})", line=got.line))
             continue
-        checks = [("entry_fail", want.entry_fail, got.entry_fail), ("qual", want.qual, got.qual),
-                  ("intr_info", want.intr_info, got.intr_info), ("rip", want.rip, got.rip)]
+        checks = [("entry_fail", want.entry_fail, got.entry_fail), ("rip", want.rip, got.rip)]
+        for key in ("qual", "intr_info", "info", "gla", "gpa", "idt_info", "idt_err"):
+            w, g = getattr(want, key), getattr(got, key)
+            if w is None:
+                continue
+            if key == "idt_info" and g is None:
+                g = 0  # traced only when valid (bit 31)
+            m = want.masks.get(key)
+            if m is not None and g is not None and w & m == g & m:
+                continue
+            if m is None or g is None:
+                checks.append((key, w, g))
+                continue
+            out.append(Divergence(sid, i, key, w & m, g & m, line=got.line,
+                                  note=_layout_note(tables, got.reason, key, w & m, g & m)))
         if want.intr_err is not None and got.intr_info & INTR_INFO_ERROR_VALID:
             checks.append(("intr_err", want.intr_err, got.intr_err))
         if want.len is not None and tables.len_defined(want_reason):
@@ -348,6 +381,11 @@ def compare_pair(a: ScenarioTrace, b: ScenarioTrace, tables: Tables,
                 continue
             if policy == ERR_RULE and not (x.intr_info & y.intr_info & INTR_INFO_ERROR_VALID):
                 continue
+            if policy == LAYOUT_RULE and None not in (fx[f], fy[f]) and x.reason == y.reason:
+                layout = tables.exit_layouts(tables.exit_name(x.reason)).get(f)
+                m = tables.layout_mask(layout) if layout else -1
+                if fx[f] & m == fy[f] & m:
+                    continue
             if fx[f] != fy[f]:
                 out.append(Divergence(sid, i, f, fx[f], fy[f], a_name, b_name, line=y.line))
     return out

@@ -2,8 +2,8 @@
 
 The C side (core/include/scenario.h) lays out ``struct scenario`` as:
 name (char *), guest, setup, body (pointers), requires (u32), check (enum,
-u32), hidden, no_vmx (bool), sweep (u8, SWEEP_*), padding, params (char *, "key=default,..."):
-56 bytes.  Reading the ELF means the catalog has exactly one source: the
+u32), hidden, no_vmx (bool), sweep (u8, SWEEP_*), padding, params (char *, "key=default,..."), expect and
+cite (char *, the declared SDM expectation and its source): 72 bytes.  Reading the ELF means the catalog has exactly one source: the
 scenario declarations that were compiled.  The guests' assembler labels
 (``label__<id>__<what>``, core/include/scenario.h GUEST_LABEL) come from the
 symbol table: where each exiting instruction starts and where the guest
@@ -20,7 +20,7 @@ from pathlib import Path
 
 # core/include/scenario.h SWEEP_*: an entry-check sweep case and what it must do.
 SWEEP_KINDS = {0: None, 1: "violate", 2: "satisfy", 3: "model"}
-SCENARIO_STRUCT = struct.Struct("<QQQQIIBBB5xQ")
+SCENARIO_STRUCT = struct.Struct("<QQQQIIBBB5xQQQ")
 LABEL_PREFIX = "label__"
 
 
@@ -82,6 +82,19 @@ def _read_cstr(data: bytes, secs: dict, addr: int) -> str:
     raise ElfError(f"address {addr:#x} is in no section")
 
 
+def read_bytes_at(elf: Path):
+    """A reader of the image's bytes by address: fn(addr, n) -> bytes."""
+    data = elf.read_bytes()
+    secs = _sections(data)
+
+    def at(addr: int, n: int) -> bytes:
+        for sa, off, size in secs.values():
+            if sa and sa <= addr and addr + n <= sa + size:
+                return data[off + addr - sa:off + addr - sa + n]
+        raise ElfError(f"address {addr:#x} is in no section")
+    return at
+
+
 def read_scenarios(elf: Path, check_names: list[str] | None = None) -> list[dict]:
     """Return [{"id", "hidden", "requires", "check", "params", "labels"}] in
     catalog (name) order.
@@ -102,15 +115,17 @@ def read_scenarios(elf: Path, check_names: list[str] | None = None) -> list[dict
     syms = _symbols(data)
     out = []
     for i in range(size // SCENARIO_STRUCT.size):
-        name_p, _g, _s, _b, requires, check, hidden, _no_vmx, sweep, params_p = SCENARIO_STRUCT.unpack_from(
-            data, off + i * SCENARIO_STRUCT.size)
+        (name_p, _g, _s, _b, requires, check, hidden, _no_vmx, sweep, params_p, expect_p,
+         cite_p) = SCENARIO_STRUCT.unpack_from(data, off + i * SCENARIO_STRUCT.size)
         sid = _read_cstr(data, secs, name_p)
         prefix = f"{LABEL_PREFIX}{sid}__"
         labels = {n[len(prefix):]: v for n, v in syms.items() if n.startswith(prefix)}
         entry = {"id": sid, "hidden": bool(hidden), "requires": requires,
                  "params": parse_params(_read_cstr(data, secs, params_p)) if params_p else [],
                  "labels": dict(sorted(labels.items())),
-                 "sweep": SWEEP_KINDS.get(sweep)}
+                 "sweep": SWEEP_KINDS.get(sweep),
+                 "expect": _read_cstr(data, secs, expect_p) if expect_p else None,
+                 "cite": _read_cstr(data, secs, cite_p) if cite_p else None}
         if check_names is not None:
             # 0 is CHECK_NONE; the table is indexed from 1 (core/include/vmx.h).
             entry["check"] = check_names[check - 1] if 0 < check <= len(check_names) else None
@@ -130,10 +145,22 @@ def main(argv: list[str]) -> int:
     if tables.exists():
         names = [c["name"] for c in json.loads(tables.read_text())["entry_checks"]]
     try:
-        print(json.dumps({"scenarios": read_scenarios(elf, names)}, indent=1))
+        scenarios = read_scenarios(elf, names)
     except (OSError, ElfError) as exc:
         print(f"elfinfo: error: {elf}: {exc}", file=sys.stderr)
         return 1
+    if tables.exists():  # every declared expectation must parse against the tables it names
+        from harness import spec
+        from harness import tables as tables_mod
+        tab = tables_mod.load(tables)
+        for s in scenarios:
+            if s.get("expect"):
+                try:
+                    spec.parse(s, tab)
+                except spec.SpecError as exc:
+                    print(f"elfinfo: error: {exc}", file=sys.stderr)
+                    return 1
+    print(json.dumps({"scenarios": scenarios}, indent=1))
     return 0
 
 

@@ -33,6 +33,12 @@ class ExpectExit:
     rip: int | None = None  # guest RIP of the exit (assembler label, or the value the scenario chose)
     resume_rip: int | None = None  # the next exit must be here (assembler label after the instruction)
     gprs: dict = field(default_factory=dict)
+    info: int | None = None  # VM-exit instruction-information field
+    gla: int | None = None  # guest-linear address
+    gpa: int | None = None  # guest-physical address
+    idt_info: int | None = None  # IDT-vectoring information (0: not valid)
+    idt_err: int | None = None
+    masks: dict = field(default_factory=dict)  # {key: bits compared} (exit_info.def layouts)
 
 
 @dataclass(frozen=True)
@@ -49,52 +55,6 @@ class Expectation:
     events: tuple
     cite: str
 
-
-def param_default(meta: dict, key: str) -> int:
-    """The default a scenario declares for a parameter (its .params in C)."""
-    for p in meta.get("params", []):
-        if p["key"] == key:
-            return p["default"]
-    raise ExpectationError(f"scenario {meta['id']} declares no parameter {key!r}")
-
-
-def param_value(meta: dict, key: str, params: dict) -> int:
-    return int(params.get(f"{meta['id']}.{key}", params.get(key, param_default(meta, key))))
-
-
-def _labels(meta: dict, *names: str) -> list[int]:
-    labels = meta.get("labels", {})
-    missing = [n for n in names if n not in labels]
-    if missing:
-        raise ExpectationError(f"scenario {meta['id']} has no assembler label(s) "
-                               + ", ".join(f"label__{meta['id']}__{n}" for n in missing))
-    return [labels[n] for n in names]
-
-
-# Instruction exits: the guest runs one exiting instruction at
-# label__<id>__insn (stepped over by the host), then VMCALL at
-# label__<id>__resume.  Lengths from the encodings the guests use
-# (guests/exit.c; SDM Vol. 2 opcode tables).
-_EXIT_CITE = ('SDM Vol. 3 appendix "VMX Basic Exit Reasons"; "Exit Qualification for Control-Register '
-              'Accesses" / "for I/O Instructions" / "for INVLPG"; field "VM-Exit Instruction Length"')
-INSTRUCTION_EXITS: dict[str, tuple[str, int, int, str]] = {
-    # id: (exit reason, instruction length, exit qualification, encoding)
-    "exit_cpuid": ("CPUID", 2, 0, "CPUID = 0F A2"),
-    "exit_hlt": ("HLT", 1, 0, "HLT = F4"),
-    "exit_invd": ("INVD", 2, 0, "INVD = 0F 08"),
-    # INVLPG: the qualification is the linear-address operand (0x1000).
-    "exit_invlpg": ("INVLPG", 3, 0x1000, "INVLPG m = 0F 01 /7"),
-    "exit_rdtsc": ("RDTSC", 2, 0, "RDTSC = 0F 31"),
-    # CR access: bits 3:0 CR number (3), 5:4 access type 0 (MOV to CR), 11:8 GPR 0 (RAX).
-    "exit_cr3_load": ("CR_ACCESS", 3, 0x3, "MOV CR3,RAX = 0F 22 D8"),
-    # I/O: bits 2:0 size-1 (0), bit 3 direction (0 out, 1 in), bit 6 operand
-    # encoding (1 immediate, 0 DX), bits 31:16 port (0x80).
-    "exit_io_out_imm": ("IO_INSTRUCTION", 2, 0x800040, "OUT imm8,AL = E6 ib"),
-    "exit_io_in_dx": ("IO_INSTRUCTION", 1, 0x800008, "IN AL,DX = EC"),
-    "exit_rdmsr": ("MSR_READ", 2, 0, "RDMSR = 0F 32 (no MSR bitmap: all exit)"),
-    "exit_wrmsr": ("MSR_WRITE", 2, 0, "WRMSR = 0F 30"),
-    "exit_wbinvd": ("WBINVD", 2, 0, "WBINVD = 0F 09"),
-}
 
 # VM-exit interruption information (SDM "VM-Exit Information Fields",
 # "Information for VM Exits Due to Vectored Events"): vector 7:0, type 10:8,
@@ -167,7 +127,9 @@ def _rip_high_bits(meta: dict, c: dict, setup: dict) -> Expectation:
 
 def for_scenario(meta: dict, tables: Tables, params: dict | None = None,
                  setup: dict | None = None) -> Expectation | None:
-    """The SDM expectation for one catalog entry (scenarios.json row).
+    """The SDM expectation for one catalog entry (scenarios.json row): the one the
+    scenario declares beside itself in C (.expect, harness/spec.py), else the
+    entry-check table's outcome for the check it violates (.check).
 
     Args:
         meta: {"id", "check", "params", "labels", ...} from build/scenarios.json.
@@ -179,43 +141,14 @@ def for_scenario(meta: dict, tables: Tables, params: dict | None = None,
     Raises:
         ExpectationError: the trace or the image lacks what it is computed from.
     """
-    sid = meta["id"]
     params = params or {}
-    if sid == "vmcall_loop":
-        count = param_value(meta, "count", params)
-        insn, = _labels(meta, "insn")
-        events = tuple(
-            ExpectExit("VMCALL", len=3, resumed=i + 1 < count, rip=insn,
-                       gprs={"rax": i, "rdi": 2, "rsi": 3, "rdx": 3, "rcx": 3})
-            for i in range(count))
-        return Expectation(events, 'RVM tutorial guest; SDM "VMCALL" (exit reason 18), VMCALL = 0F 01 C1; '
-                           "RAX = exit index shows the guest resumed after the VMCALL each time")
-    if sid in INSTRUCTION_EXITS:
-        reason, length, qual, enc = INSTRUCTION_EXITS[sid]
-        insn, resume = _labels(meta, "insn", "resume")
-        return Expectation((ExpectExit(reason, qual=qual, len=length, resumed=True, rip=insn, resume_rip=resume),
-                            ExpectExit("VMCALL", len=3, resumed=False, rip=resume)), f"{_EXIT_CITE}; {enc}")
-    if sid == "exit_ud2":
-        # #UD with the exception bitmap bit 6 set: interruption information
-        # valid, hardware exception, vector 6, no error code.
-        insn, = _labels(meta, "insn")
-        return Expectation((ExpectExit("EXCEPTION_NMI", len=None, resumed=False, rip=insn,
-                                       intr_info=intr_info(VECTOR_UD, INTR_TYPE_HW_EXCEPTION, False)),),
-                           'SDM "VM-Exit Information Fields": VM-exit interruption information; UD2 = 0F 0B')
-    if sid == "entry_fail_launch_nonclear":
-        return Expectation(
-            (ExpectExit("VMCALL", len=3, resumed=False),
-             ExpectVmFail("valid", "VMLAUNCH_NONCLEAR_VMCS", insn="VMLAUNCH")),
-            'SDM "VMLAUNCH/VMRESUME" operation; "VM Instruction Error Numbers" (4)')
-    if sid == "entry_fail_resume_nonlaunched":
-        return Expectation(
-            (ExpectVmFail("valid", "VMRESUME_NONLAUNCHED_VMCS", insn="VMRESUME"),),
-            'SDM "VMLAUNCH/VMRESUME" operation; "VM Instruction Error Numbers" (5)')
-    if sid == "entry_fail_no_current_vmcs":
-        return Expectation(
-            (ExpectVmFail("invalid", insn="VMLAUNCH"),),
-            'SDM "VMCLEAR" (clearing the current VMCS invalidates the current-VMCS pointer); '
-            '"VMLAUNCH/VMRESUME": VMfailInvalid if the current-VMCS pointer is not valid')
+    if meta.get("expect"):
+        from harness import spec
+        try:
+            events = spec.parse(meta, tables, params)
+        except spec.SpecError as exc:
+            raise ExpectationError(str(exc)) from None
+        return Expectation(events, meta.get("cite") or "the scenario's declaration")
     check = meta.get("check")
     if check:
         c = tables.check_by_name[check]

@@ -59,6 +59,13 @@ class ExitRecord:
     intr_info: int
     intr_err: int
     gprs: dict
+    # Optional keys (core/scenario.c): the information fields exit_info.def gives this
+    # exit reason, and IDT-vectoring information when valid; None when not traced.
+    info: int | None = None
+    gla: int | None = None
+    gpa: int | None = None
+    idt_info: int | None = None
+    idt_err: int | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ SENTINEL = "@VT"
 SUPPORTED_MAJOR = 2
 _TOKEN = re.compile(r"^([a-z_][a-z0-9_]*)=(\S*)$")
 GPR_KEYS = ("rax", "rdi", "rsi", "rdx", "rcx")
+# EXIT keys present only where defined: exit_info.def's fields of the reason, IDT vectoring.
+EXIT_OPTIONAL_KEYS = ("info", "gla", "gpa", "idt_info", "idt_err")
 
 
 def parse_int(text: str) -> int | None:
@@ -89,6 +91,17 @@ def _ints(rec: Record, keys, trace: Trace):
     return out
 
 
+def _optional_ints(rec: Record, keys, trace: Trace) -> dict:
+    out = {}
+    for k in keys:
+        if k in rec.fields:
+            try:
+                out[k] = parse_int(rec.fields[k])
+            except ValueError:
+                trace.errors.append(f"line {rec.line}: {rec.type} record has an invalid {k}=")
+    return out
+
+
 def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
     t = rec.type
     if cur is not None:
@@ -132,7 +145,7 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
                 seq=rec.seq, line=rec.line, insn=rec.fields.get("insn", "?"), reason=v["reason"],
                 entry_fail=bool(v["entry_fail"]), qual=v["qual"], len=v["len"], rip=v["rip"],
                 resumed=bool(v["resumed"]), intr_info=v["intr_info"], intr_err=v["intr_err"],
-                gprs={k: v[k] for k in GPR_KEYS}))
+                gprs={k: v[k] for k in GPR_KEYS}, **_optional_ints(rec, EXIT_OPTIONAL_KEYS, trace)))
     elif t == "VMFAIL":
         kind = rec.fields.get("kind", "?")
         err = None

@@ -34,6 +34,35 @@ class Tables:
     trace_mem: dict  # core/include/trace_mem.def: the memory trace channel's layout
     group_by_name: dict = None  # entry_check_groups.def: {name: {"area", "section"}}
     control_bits: tuple = ()  # control_bits.def rows
+    # exit_info.def: {layout: {"title", "undefined", "fields": {field: (lo, hi)}, "values": {field: {name: v}}}}
+    layouts: dict = None
+    exit_info: dict = None  # {exit reason name: {trace key: layout}}
+    info_keys: dict = None  # {VMCS field name: trace key}
+
+    def layout_mask(self, layout: str) -> int:
+        """The bits of a layout that are compared: all but the ones the SDM calls undefined."""
+        return ((1 << 64) - 1) & ~self.layouts[layout]["undefined"]
+
+    def field_mask(self, layout: str, field: str) -> int:
+        lo, hi = self.layouts[layout]["fields"][field]
+        return ((1 << (hi - lo + 1)) - 1) << lo
+
+    def decode(self, layout: str, value: int) -> dict:
+        """{field: value or its name} of a value laid out as `layout` (exit_info.def)."""
+        lay = self.layouts[layout]
+        out = {}
+        for f, (lo, hi) in lay["fields"].items():
+            v = (value >> lo) & ((1 << (hi - lo + 1)) - 1)
+            names = {n: x for n, x in lay["values"].get(f, {}).items() if x == v}
+            out[f] = next(iter(names)) if names else v
+        rest = value & ~sum(self.field_mask(layout, f) for f in lay["fields"]) & ~lay["undefined"]
+        if rest:
+            out["reserved"] = rest
+        return out
+
+    def exit_layouts(self, reason: str) -> dict:
+        """{trace key: layout} of the information fields an exit reason defines."""
+        return dict((self.exit_info or {}).get(reason, {}))
 
     def exit_number(self, name: str) -> int:
         return self.exit_by_name[name]["number"]
@@ -90,4 +119,21 @@ def _load(path: str) -> Tables:
         trace_mem=dict(raw.get("trace_mem", {})),
         group_by_name={g["name"]: g for g in raw.get("entry_check_groups", [])},
         control_bits=tuple(raw.get("control_bits", [])),
+        **_info(raw.get("info_layouts", [])),
     )
+
+
+def _info(rows: list) -> dict:
+    layouts: dict = {}
+    keys = {r["vmcs_field"]: r["key"] for r in rows if r["kind"] == "key"}
+    exit_info: dict = {}
+    for r in rows:
+        if r["kind"] == "layout":
+            layouts[r["layout"]] = {"title": r["title"], "undefined": r["undefined"], "fields": {}, "values": {}}
+        elif r["kind"] == "field":
+            layouts[r["layout"]]["fields"][r["field"]] = (r["lo"], r["hi"])
+        elif r["kind"] == "value":
+            layouts[r["layout"]]["values"].setdefault(r["field"], {})[r["name"]] = r["value"]
+        elif r["kind"] == "exit":
+            exit_info.setdefault(r["reason"], {})[keys[r["vmcs_field"]]] = r["layout"]
+    return {"layouts": layouts, "exit_info": exit_info, "info_keys": keys}

@@ -42,10 +42,19 @@ struct scenario {
 	/* Parameters it reads with scenario_param(), "key=default[,key=default]"
 	 * (NULL: none); the harness rejects any other key. */
 	const char *params;
+	/* What the SDM says the scenario must produce, declared beside it (NULL:
+	 * none, or the entry-check table's outcome for .check).  One event per
+	 * ';'-separated item, judged by harness/spec.py; names come from the
+	 * tables (exit_reasons.def, vm_errors.def, exit_info.def), addresses
+	 * from the guest's assembler labels.  Grammar: README "Declaring a
+	 * scenario"; `make image` rejects a malformed one. */
+	const char *expect;
+	const char *cite; /* the SDM sections (titles) the expectation comes from */
 };
 
 /* harness/elfinfo.py reads these descriptors out of the ELF. */
-_Static_assert(sizeof(struct scenario) == 56, "harness/elfinfo.py SCENARIO_STRUCT");
+_Static_assert(sizeof(struct scenario) == 72, "harness/elfinfo.py SCENARIO_STRUCT");
+_Static_assert(offsetof(struct scenario, expect) == 56, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, params) == 48, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, requires) == 32, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, hidden) == 40, "harness/elfinfo.py SCENARIO_STRUCT");

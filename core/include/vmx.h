@@ -82,6 +82,22 @@ enum control_bit_number {
 #define CONTROL_BIT(field, name, bit) static const u64 name = 1ULL << (bit);
 #include "control_bits.def"
 #undef CONTROL_BIT
+/* Exit-information layouts (exit_info.def): INFO_<layout>_<field>_LO/_HI, named values
+ * INFO_<layout>_<field>_<NAME>; INFO_SET(layout, field, v) places v in its field. */
+enum exit_info_layout_bits {
+#define INFO_LAYOUT(l, undef, title)
+#define INFO_FIELD(l, f, lo, hi) INFO_##l##_##f##_LO = lo, INFO_##l##_##f##_HI = hi,
+#define INFO_VALUE(l, f, n, v) INFO_##l##_##f##_##n = v,
+#define EXIT_INFO(r, fld, l)
+#define EXIT_INFO_KEY(fld, key)
+#include "exit_info.def"
+#undef INFO_LAYOUT
+#undef INFO_FIELD
+#undef INFO_VALUE
+#undef EXIT_INFO
+#undef EXIT_INFO_KEY
+};
+#define INFO_SET(l, f, v) ((u64)(v) << INFO_##l##_##f##_LO)
 #define VMX_BASIC_TRUE_CTLS BIT(55)
 #define VMX_ENTRY_FAILURE BIT(31)
 
@@ -146,7 +162,13 @@ struct vcpu_exit {
 	u32 reason; /* basic exit reason, bits 15:0 */
 	bool entry_fail;
 	u64 qual, rip, len, intr_info, intr_err;
+	u64 idt_info, idt_err; /* IDT-vectoring information: an exit during event delivery */
+	/* The information fields this exit defines besides these (exit_info.def EXIT_INFO rows),
+	 * traced as "<key>=<value>": up to EXIT_EXTRA_MAX of them. */
+	u8 n_extra;
+	struct { const char *key; u64 value; } extra[3];
 };
+#define EXIT_EXTRA_MAX 3
 
 /* Instruction wrappers: each returns the outcome read from RFLAGS. */
 struct vmx_outcome vmx_on(u64 pa);

@@ -26,6 +26,49 @@ static const struct {
 #undef EXIT_REASON
 };
 
+/* exit_info.def: the information fields an exit defines beyond the qualification and the
+ * interruption information (those two are in every EXIT record). */
+static const struct {
+	u32 reason, field;
+} exit_info_rows[] = {
+#define INFO_LAYOUT(l, undef, title)
+#define INFO_FIELD(l, f, lo, hi)
+#define INFO_VALUE(l, f, n, v)
+#define EXIT_INFO(r, fld, l) { EXIT_REASON_##r, fld },
+#define EXIT_INFO_KEY(fld, key)
+#include "exit_info.def"
+#undef EXIT_INFO
+#undef EXIT_INFO_KEY
+};
+static const struct {
+	u32 field;
+	const char *key;
+} exit_info_keys[] = {
+#define EXIT_INFO(r, fld, l)
+#define EXIT_INFO_KEY(fld, key) { fld, #key },
+#include "exit_info.def"
+#undef INFO_LAYOUT
+#undef INFO_FIELD
+#undef INFO_VALUE
+#undef EXIT_INFO
+#undef EXIT_INFO_KEY
+};
+
+static void read_exit_extra(struct vcpu_exit *e)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(exit_info_rows); i++) {
+		u32 f = exit_info_rows[i].field;
+		if (exit_info_rows[i].reason != e->reason || f == EXIT_QUALIFICATION || f == VM_EXIT_INTR_INFO)
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(exit_info_keys); k++) {
+			if (exit_info_keys[k].field != f || e->n_extra >= EXIT_EXTRA_MAX)
+				continue;
+			e->extra[e->n_extra].key = exit_info_keys[k].key;
+			e->extra[e->n_extra++].value = vmcs_read(f);
+		}
+	}
+}
+
 const char *exit_reason_name(u32 reason)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(exit_reasons); i++)
@@ -258,6 +301,9 @@ struct vcpu_exit vcpu_run(struct vcpu *v)
 	e.len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 	e.intr_info = vmcs_read(VM_EXIT_INTR_INFO);
 	e.intr_err = vmcs_read(VM_EXIT_INTR_ERROR_CODE);
+	e.idt_info = vmcs_read(IDT_VECTORING_INFO_FIELD);
+	e.idt_err = vmcs_read(IDT_VECTORING_ERROR_CODE);
+	read_exit_extra(&e);
 	/* SDM "VMLAUNCH": the launch state becomes "launched" only when the
 	 * entry succeeds, so a failed entry leaves it clear. */
 	if (!e.entry_fail)

@@ -72,13 +72,17 @@ def test_exit_at_wrong_rip_is_a_divergence(canned, tab, catalog):
     assert [d.field for d in v.divergences] == ["rip"]
 
 
-def test_labels_agree_with_sdm_instruction_lengths(catalog):
-    """The hand-written SDM lengths and the assembler's encoding agree."""
-    reason, length, _q, _e = expect.INSTRUCTION_EXITS["exit_cpuid"]
-    labels = catalog["exit_cpuid"]["labels"]
-    assert labels["resume"] - labels["insn"] == length
-    labels = catalog["exit_io_out_imm"]["labels"]
-    assert labels["resume"] - labels["insn"] == expect.INSTRUCTION_EXITS["exit_io_out_imm"][1]
+def test_guest_encodings_are_the_sdm_opcodes():
+    """The bytes the assembler put between label insn and label resume are the SDM Vol. 2
+    encodings, so a length computed from the labels (.expect len=insn..resume) is the SDM's."""
+    from harness import elfinfo, session
+    from harness.tables import DEFAULT_BUILD
+    code = elfinfo.read_bytes_at(DEFAULT_BUILD / "vmxdiff.elf")
+    catalog = {s["id"]: s for s in session.load_catalog(DEFAULT_BUILD)}
+    for sid, enc in (("exit_cpuid", "0f a2"), ("exit_io_out_imm", "e6 80"), ("exit_io_in_dx", "ec"),
+                     ("exit_cr3_load", "0f 22 d8"), ("exit_wbinvd", "0f 09"), ("exit_hlt", "f4")):
+        lab = catalog[sid]["labels"]
+        assert code(lab["insn"], lab["resume"] - lab["insn"]).hex(" ") == enc, sid
 
 
 def test_wrong_vm_instruction_error(canned, tab, catalog):

@@ -1,0 +1,113 @@
+"""The .expect declarations (harness/spec.py): grammar, table lookups, clear errors."""
+import pytest
+
+from harness import compare, spec
+from harness.expect import Expectation, ExpectExit, ExpectVmFail
+from harness.model import ExitRecord, ScenarioTrace
+
+LABELS = {"insn": 0x1000, "resume": 0x1003, "data": 0x2000}
+
+
+def meta(expect, params=(), labels=LABELS):
+    return {"id": "t", "expect": expect, "labels": dict(labels), "params": list(params)}
+
+
+def test_step_exit_uses_the_assembler_length_and_the_layout(tab):
+    ev = spec.parse(meta("CR_ACCESS at=insn len=insn..resume next=resume qual={CR=3,ACCESS_TYPE=MOV_TO_CR,GPR=1}; "
+                         "VMCALL at=resume len=3 end"), tab)
+    first, last = ev
+    assert (first.reason, first.rip, first.len, first.resume_rip, first.resumed) == ("CR_ACCESS", 0x1000, 3, 0x1003, True)
+    assert first.qual == 3 | (1 << 8)  # SDM "Exit Qualification for Control-Register Accesses": GPR in 11:8
+    assert (last.reason, last.rip, last.len, last.resumed, last.qual) == ("VMCALL", 0x1003, 3, False, 0)
+
+
+def test_named_values_of_the_interruption_information(tab):
+    ev, = spec.parse(meta("EXCEPTION_NMI at=insn intr={VECTOR=GP,TYPE=HW_EXCEPTION,ERROR_VALID=1,VALID=1} err=0 end"), tab)
+    assert ev.intr_info == 0x80000B0D and ev.intr_err == 0
+
+
+def test_repeat_with_a_parameter_and_the_index(tab):
+    m = meta("VMCALL at=insn len=3 rax=# rdi=2 repeat=count end", params=[{"key": "count", "default": 3}])
+    evs = spec.parse(m, tab)
+    assert [e.gprs["rax"] for e in evs] == [0, 1, 2] and [e.resumed for e in evs] == [True, True, False]
+    assert len(spec.parse(m, tab, {"t.count": 5})) == 5
+
+
+def test_vmfail_heads(tab):
+    a, b = spec.parse(meta("VMFAIL_VALID(VMRESUME_NONLAUNCHED_VMCS) insn=VMRESUME; VMFAIL_INVALID"), tab)
+    assert a == ExpectVmFail("valid", "VMRESUME_NONLAUNCHED_VMCS", insn="VMRESUME")
+    assert b == ExpectVmFail("invalid", None, insn=None)
+
+
+def test_undefined_bits_and_conditional_fields_are_not_compared(tab):
+    ev, = spec.parse(meta("VMPTRLD at=insn qual=0 info={ADDR_SIZE=A64,SEGMENT=DS,INDEX_INVALID=1,~INDEX,~SCALING,"
+                          "BASE=0,BASE_INVALID=0} end"), tab)
+    m = ev.masks["info"]
+    assert m & (0xf << 28) == 0 and m & (0xf << 18) == 0 and m & 3 == 0  # 31:28 undefined; ~INDEX; ~SCALING
+    assert m & (1 << 10)  # "cleared to 0": compared
+
+
+@pytest.mark.parametrize("text, words", [
+    ("NOT_A_REASON at=insn", "not an exit reason"),
+    ("CPUID at=nolabel", "no assembler label label__t__nolabel"),
+    ("CR_ACCESS qual={CR=3,BOGUS=1}", "has no field 'BOGUS'"),
+    ("CR_ACCESS qual={ACCESS_TYPE=SIDEWAYS}", "not a number nor a named value"),
+    ("CR_ACCESS qual={CR=16}", "does not fit bits 3:0"),
+    ("CPUID info={X=1}", "defines no info for CPUID"),
+    ("CPUID color=red", "unknown word 'color'"),
+    ("VMFAIL_VALID(NOPE)", "not a VM-instruction error"),
+    ("VMCALL repeat=count", "neither a number nor a declared parameter"),
+    ("CPUID at=insn at=resume", "at given twice"),
+    ("CPUID; ", "empty item"),
+])
+def test_bad_declarations_are_one_line_errors(tab, text, words):
+    with pytest.raises(spec.SpecError) as exc:
+        spec.parse(meta(text), tab)
+    assert words in str(exc.value) and "\n" not in str(exc.value) and str(exc.value).startswith("scenario t:")
+
+
+def _exit(**kw):
+    base = dict(seq=1, line=1, insn="VMRESUME", reason=28, entry_fail=False, qual=3, len=3, rip=0x1000,
+                resumed=True, intr_info=0, intr_err=0, gprs={})
+    base.update(kw)
+    return ExitRecord(**base)
+
+
+def test_a_qualification_difference_names_the_layout_field(tab):
+    want = spec.parse(meta("CR_ACCESS at=insn len=3 resumed qual={CR=3,GPR=0}"), tab)
+    st = ScenarioTrace(id="t", check=None, begin_line=1)
+    st.events.append(_exit(qual=3 | (1 << 8)))
+    divs = compare.compare_sdm(st, Expectation(want, "x"), tab)
+    assert [(d.field, d.left, d.right) for d in divs] == [("qual", 3, 0x103)]
+    assert "CR_ACCESS: GPR 0 -> 1" in divs[0].note
+
+
+def test_undefined_instruction_information_bits_never_diverge(tab):
+    want = spec.parse(meta("VMCLEAR at=insn len=3 resumed qual=0 info={ADDR_SIZE=A64,SEGMENT=DS,INDEX_INVALID=1,"
+                           "~SCALING,~INDEX}"), tab)
+    st = ScenarioTrace(id="t", check=None, begin_line=1)
+    good = (2 << 7) | (3 << 15) | (1 << 22)
+    st.events.append(_exit(reason=19, qual=0, info=good | (0xf << 28) | (1 << 2)))  # undefined bits set
+    assert compare.compare_sdm(st, Expectation(want, "x"), tab) == []
+    st.events[0] = _exit(reason=19, qual=0, info=good | (1 << 10))  # bit 10 is "cleared to 0"
+    assert [d.field for d in compare.compare_sdm(st, Expectation(want, "x"), tab)] == ["info"]
+
+
+def test_pair_comparison_ignores_only_undefined_bits(tab):
+    a, b = ScenarioTrace(id="t", check=None, begin_line=1), ScenarioTrace(id="t", check=None, begin_line=1)
+    a.events.append(_exit(reason=19, qual=0, info=0x400000))
+    b.events.append(_exit(reason=19, qual=0, info=0x400000 | (0xf << 28)))
+    assert compare.compare_pair(a, b, tab) == []
+    b.events[0] = _exit(reason=19, qual=0, info=0x400000 | (1 << 10))
+    assert [d.field for d in compare.compare_pair(a, b, tab)] == ["info"]
+
+
+def test_every_declared_expectation_in_the_image_parses(tab):
+    from harness import session
+    from harness.tables import DEFAULT_BUILD
+    declared = [s for s in session.load_catalog(DEFAULT_BUILD) if s.get("expect")]
+    assert len(declared) >= 15
+    for s in declared:
+        assert spec.parse(s, tab), s["id"]
+        assert s.get("cite"), f"{s['id']} declares an expectation without its SDM source (.cite)"
+    assert all(isinstance(e, (ExpectExit, ExpectVmFail)) for s in declared for e in spec.parse(s, tab))
