@@ -61,7 +61,8 @@ def spawn(plat, iso: Path, run_dir: Path) -> pexpect.spawn:
     env = dict(os.environ, VMXDIFF_ISO=str(iso), VMXDIFF_SERIAL=str(run_dir / "serial.log"), LC_ALL="C",
                TERM="dumb")
     child = pexpect.spawn(argv[0], argv[1:], cwd=str(REPO), env=env, encoding="utf-8",
-                          codec_errors="replace", timeout=60, echo=False, preexec_fn=base.die_with_parent())
+                          codec_errors="replace", timeout=60, echo=False,
+                          preexec_fn=base.die_with_parent(base.BOCHS_BLOCKED_SIGNALS))
     base.LIVE.add(child.pid)
     return child
 

@@ -93,6 +93,7 @@ class ScenarioTrace:
     diff: dict = field(default_factory=dict)  # sweep case: {encoding: value} that differ from GOLDEN
     msr_load: list = field(default_factory=list)  # [(index, value)] VM-entry MSR-load entries (MSRLOAD)
     predict: Record | None = None  # the image's model prediction (PREDICT)
+    keeps: list = field(default_factory=list)  # [(field, before, after, line)]: KEEP records (must be equal)
     end: Record | None = None
     records: list = field(default_factory=list)
 

@@ -135,7 +135,8 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
         cur = ScenarioTrace(id=sid, check=None if check in (None, "none") else check, begin_line=rec.line)
         trace.scenarios[sid] = cur
         cur.records.append(rec)
-    elif cur is None and t in ("EXIT", "VMFAIL", "VMCS", "VMCSEND", "END", "SETUP", "CASE", "DIFF", "PREDICT"):
+    elif cur is None and t in ("EXIT", "VMFAIL", "VMCS", "VMCSEND", "END", "SETUP", "CASE", "DIFF", "PREDICT",
+                               "KEEP"):
         trace.errors.append(f"line {rec.line}: {t} record outside a scenario")
     elif t == "EXIT":
         v = _ints(rec, ("reason", "entry_fail", "qual", "len", "rip", "resumed", "intr_info", "intr_err")
@@ -172,6 +173,10 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
             cur.msr_load.append((v["index"], v["value"]))
     elif t == "PREDICT":
         cur.predict = rec
+    elif t == "KEEP":
+        v = _ints(rec, ("before", "after"), trace)
+        if v is not None:
+            cur.keeps.append((rec.fields.get("field", "?"), v["before"], v["after"], rec.line))
     elif t == "VMCS":
         v = _ints(rec, ("enc", "value"), trace)
         if v is not None:

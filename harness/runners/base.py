@@ -31,7 +31,16 @@ except (OSError, AttributeError):  # not Linux: no parent-death signal (the kill
     _prctl = None
 
 
-def die_with_parent():
+# Bochs 3.0 (configure's default --enable-show-ips) logs "ips = ..." from its SIGALRM handler
+# (main.cc bx_show_ips_handler -> bx_gui_c::show_ips -> BX_INFO); when the alarm lands while the
+# CPU thread holds the log mutex (e.g. inside a "VMREAD: not supported field" line) Bochs
+# deadlocks in futex_wait.  A signal blocked before exec stays blocked (signal() does not
+# unblock it): the alarm stays pending and the handler never runs.  SIGALRM has no other use in
+# Bochs with "clock: sync=none".
+BOCHS_BLOCKED_SIGNALS = (signal.SIGALRM,)
+
+
+def die_with_parent(block: tuple = ()):
     """A pre-exec hook: the child gets SIGKILL when the process that started it dies.
 
     Linux's PR_SET_PDEATHSIG survives exec (it is cleared only for set-uid or
@@ -43,11 +52,14 @@ def die_with_parent():
     If the parent already died between fork and prctl, the child ends itself.
 
     Use: ``subprocess.Popen(argv, preexec_fn=die_with_parent())`` or
-    ``pexpect.spawn(..., preexec_fn=die_with_parent())``.
+    ``pexpect.spawn(..., preexec_fn=die_with_parent())``.  block: signals the child starts
+    with blocked (BOCHS_BLOCKED_SIGNALS for Bochs).
     """
     parent = os.getpid()
 
     def hook():
+        if block:
+            signal.pthread_sigmask(signal.SIG_BLOCK, block)
         if _prctl is not None:
             _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:
@@ -93,7 +105,8 @@ def kill_all_live() -> None:
 
 
 def run_process(argv: list[str], *, cwd: Path, env: dict, timeout: float, log_path: Path,
-                serial_path: Path, bad_patterns: dict[str, str], grace_s: float = 0.5) -> ProcessOutcome:
+                serial_path: Path, bad_patterns: dict[str, str], grace_s: float = 0.5,
+                block_signals: tuple = ()) -> ProcessOutcome:
     """Run argv until it exits, a bad pattern appears, or timeout seconds pass.
 
     Args:
@@ -108,7 +121,8 @@ def run_process(argv: list[str], *, cwd: Path, env: dict, timeout: float, log_pa
     compiled = [re.compile(p) for p in bad_patterns]
     with open(log_path, "w", encoding="utf-8", errors="replace") as log:
         child = pexpect.spawn(argv[0], argv[1:], cwd=str(cwd), env=env, encoding="utf-8",
-                              codec_errors="replace", timeout=None, echo=False, preexec_fn=die_with_parent())
+                              codec_errors="replace", timeout=None, echo=False,
+                              preexec_fn=die_with_parent(block_signals))
         LIVE.add(child.pid)
         child.logfile_read = log
         try:

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from harness.model import RunResult, RunStatus
-from harness.runners.base import classify, run_process
+from harness.runners.base import BOCHS_BLOCKED_SIGNALS, classify, run_process
 from harness.tables import REPO
 
 # Bochs log lines that end a run.  With reset_on_triple_fault=0 a triple fault
@@ -131,7 +131,7 @@ class BochsPlatform:
         (run_dir / "command.txt").write_text(shell_command(argv, cwd=REPO, env={
             "LC_ALL": "C", "VMXDIFF_ISO": iso, "VMXDIFF_SERIAL": serial}))
         proc = run_process(argv, cwd=REPO, env=env, timeout=timeout, log_path=log, serial_path=serial,
-                           bad_patterns=BAD_PATTERNS)
+                           bad_patterns=BAD_PATTERNS, block_signals=BOCHS_BLOCKED_SIGNALS)
         res = classify(self.name, proc, serial, clean_exit=CLEAN_EXIT)
         res.run_dir = str(run_dir)
         res.log_paths = {"emulator": str(log), "command": str(run_dir / "command.txt")}

@@ -197,7 +197,7 @@ def watch(argv, *, env, log_path: Path, serial_path: Path, timeout: float, name:
            "shutdown": False, "duration_s": 0.0, "first_record_s": None}
     proc = subprocess.Popen(argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True,
-                            preexec_fn=base.die_with_parent() if hasattr(base, "die_with_parent") else None)
+                            preexec_fn=base.die_with_parent(base.BOCHS_BLOCKED_SIGNALS))
     base.LIVE.add(proc.pid)
     buf = b""
     seen_begin = 0

@@ -111,3 +111,18 @@ def test_every_declared_expectation_in_the_image_parses(tab):
         assert spec.parse(s, tab), s["id"]
         assert s.get("cite"), f"{s['id']} declares an expectation without its SDM source (.cite)"
     assert all(isinstance(e, (ExpectExit, ExpectVmFail)) for s in declared for e in spec.parse(s, tab))
+
+
+def test_keep_records_must_be_unchanged(tab):
+    """KEEP records (a field an SDM rule says an operation leaves unmodified) diverge exactly
+    when before != after."""
+    from harness import parser
+    text = "\n".join([
+        "@VT 2 BEGIN seq=1 scenario=t check=none",
+        "@VT 2 KEEP seq=2 field=VM_EXIT_INTR_INFO before=0x80000b0d after=0x80000b0d",
+        "@VT 2 KEEP seq=3 field=VM_EXIT_INSTRUCTION_LEN before=2 after=3",
+        "@VT 2 END seq=4 scenario=t status=DONE reason=none exits=0 vmfails=0",
+    ])
+    st = parser.parse(text).scenarios["t"]
+    divs = compare.compare_sdm(st, Expectation((), "x"), tab)
+    assert [(d.field, d.left, d.right) for d in divs] == [("unmodified:VM_EXIT_INSTRUCTION_LEN", 2, 3)]
