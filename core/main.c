@@ -10,6 +10,10 @@
  *                           registry of cases that crash an emulator)
  *   trace=serial|mem        where the trace goes: COM1 (default) or the
  *                           memory channel of trace_mem.def
+ *   order=forward|reverse   run the selection in name order (default) or
+ *                           backwards (pytest/test_independence.py: a
+ *                           scenario's records must not depend on what ran
+ *                           before it)
  */
 #include "lib.h"
 #include "trace.h"
@@ -143,6 +147,55 @@ static bool selected(const struct scenario *s, const char *sel)
 	return false;
 }
 
+/*
+ * Host state a scenario can change and the next one would see: a VM exit
+ * loads the host's control registers and several MSRs from the host-state
+ * area (a sweep case may put a different valid value there), the VM-entry
+ * MSR-load area writes guest MSRs that outlive the exit, and a guest's
+ * WRMSR may pass through.  The VMCS of the next scenario is built from the
+ * host's current state, so it is saved once at boot and put back after
+ * every scenario (pytest/test_independence.py: same records in any order).
+ */
+static const u32 host_msr_list[] = {
+	0x277 /* IA32_PAT */, 0xc0000080 /* IA32_EFER */, 0x174, 0x175, 0x176 /* SYSENTER_CS/ESP/EIP */,
+	0xc0000100, 0xc0000101, 0xc0000102 /* FS/GS/KERNEL_GS base */,
+	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084 /* STAR, LSTAR, CSTAR, FMASK */,
+	0xc0000103 /* TSC_AUX */, 0x1d9 /* DEBUGCTL */, 0x38f /* PERF_GLOBAL_CTRL */, 0xd90 /* BNDCFGS */,
+	0x6a2 /* S_CET */, 0x6e1 /* PKRS */, 0xda0 /* XSS */,
+};
+static struct {
+	u64 cr0, cr3, cr4;
+	u64 msr[sizeof(host_msr_list) / sizeof(host_msr_list[0])];
+	bool has[sizeof(host_msr_list) / sizeof(host_msr_list[0])];
+} host_saved;
+
+static void host_state_save(void)
+{
+	host_saved.cr0 = read_cr0();
+	host_saved.cr3 = read_cr3();
+	host_saved.cr4 = read_cr4();
+	for (size_t i = 0; i < ARRAY_SIZE(host_msr_list); i++) {
+		struct fault_info f;
+		host_saved.has[i] = rdmsr_safe(host_msr_list[i], &host_saved.msr[i], &f);
+	}
+}
+
+static void host_state_restore(void)
+{
+	if (read_cr0() != host_saved.cr0)
+		write_cr0(host_saved.cr0);
+	if (read_cr4() != host_saved.cr4)
+		write_cr4(host_saved.cr4);
+	if (read_cr3() != host_saved.cr3)
+		write_cr3(host_saved.cr3);
+	for (size_t i = 0; i < ARRAY_SIZE(host_msr_list); i++) {
+		struct fault_info f;
+		u64 now;
+		if (host_saved.has[i] && rdmsr_safe(host_msr_list[i], &now, &f) && now != host_saved.msr[i])
+			wrmsr(host_msr_list[i], host_saved.msr[i]);
+	}
+}
+
 static void run_scenario(const struct scenario *s, bool vmx_ok)
 {
 	static struct vcpu vcpu;
@@ -177,6 +230,7 @@ static void run_scenario(const struct scenario *s, bool vmx_ok)
 		return;
 	}
 	st = s->body ? s->body(&ctx) : scenario_default_body(&ctx);
+	host_state_restore();
 	static const char *const names[] = { "DONE", "SKIP", "ABORT" };
 	trace("END", "scenario=%s status=%s reason=%s exits=%u vmfails=%u", s->name, names[st],
 	      st == SCN_SKIP && ctx.skip_reason ? ctx.skip_reason : "none", vcpu.exits, vcpu.vmfails);
@@ -241,10 +295,18 @@ void kmain(u32 magic, u32 info)
 		trace("FINISH", "status=FATAL");
 		platform_exit(1);
 	}
+	const char *order = cmdline_value("order");
+	bool reverse = order && !strncmp(order, "reverse", 7) && (order[7] == ' ' || !order[7]);
+	if (order && !reverse && !(!strncmp(order, "forward", 7) && (order[7] == ' ' || !order[7]))) {
+		trace("FATAL", "what=bad_order");
+		trace("FINISH", "status=FATAL");
+		platform_exit(1);
+	}
 	const char *sel = cmdline_value("scenarios");
 	skip_list = cmdline_value("skip"); /* scenarios the harness knows crash this emulator */
 	check_selection(sel);
 	bool vmx_ok = vmx_init();
+	host_state_save(); /* after VMXON: CR4.VMXE stays set */
 	u32 count = 0;
 	for (const struct scenario *s = __scenarios_start; vmx_ok && s < __scenarios_end; s++) {
 		if (s->sweep && selected(s, sel)) {
@@ -252,7 +314,9 @@ void kmain(u32 magic, u32 info)
 			break;
 		}
 	}
-	for (const struct scenario *s = __scenarios_start; s < __scenarios_end; s++) {
+	size_t total = (size_t)(__scenarios_end - __scenarios_start);
+	for (size_t i = 0; i < total; i++) {
+		const struct scenario *s = reverse ? __scenarios_end - 1 - i : __scenarios_start + i;
 		if (!selected(s, sel))
 			continue;
 		run_scenario(s, vmx_ok);

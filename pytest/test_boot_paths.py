@@ -45,3 +45,19 @@ def test_trace_channel_switch(channel, tmp_path):
         assert list(res.trace.scenarios) == []
         text = open(res.serial_path, errors="replace").read()
         assert "FATAL seq=1 what=bad_trace_channel" in text, text[-500:]
+
+
+def test_order_key_refuses_an_unknown_value(tmp_path):
+    """order=forward|reverse (pytest/test_independence.py uses reverse); anything else ends the
+    run with FATAL what=bad_order before any scenario."""
+    from harness import iso as isomod
+    from harness import platforms
+    from harness.tables import DEFAULT_BUILD
+    require_platform("bochs30-skylake_x")
+    plat = platforms.get("bochs30-skylake_x")
+    cmd = session.cmdline_for(["exit_cpuid", "exit_hlt"], {}) + " order=backwards"
+    iso = isomod.cached_iso(DEFAULT_BUILD / "vmxdiff.elf32", DEFAULT_BUILD / "iso-cache", cmd)
+    res = plat.run(iso=iso, elf32=DEFAULT_BUILD / "vmxdiff.elf32", cmdline=cmd, run_dir=tmp_path, timeout=60)
+    assert res.trace is not None and res.trace.finish is not None, (res.status, res.reason)
+    assert res.trace.finish.fields["status"] == "FATAL" and list(res.trace.scenarios) == []
+    assert "what=bad_order" in open(res.serial_path, errors="replace").read()
