@@ -37,13 +37,16 @@ all: image
 
 help:
 	@echo "make run      boot PLATFORM=$(PLATFORM) and print a per-scenario summary"
-	@echo "              (SCENARIOS='vmcall*,exit_*' selects; ARGS='vmcall_loop.count=100')"
+	@echo "              (SCENARIOS='vmcall*,exit_*' selects; ARGS='vmcall_loop.count=100'; SHARD=K/N boots"
+	@echo "              part K of N and writes its results for make report to merge)"
 	@echo "make check    build, boot every platform, compare, run all tests (pytest)"
 	@echo "make unit     parser/comparison unit tests only (no emulator; builds tables/catalog)"
-	@echo "make bench    benchmarks: boot time, per-scenario cost, exits/s"
+	@echo "make bench    benchmarks: boot time, per-scenario cost, exits/s, sweep cases/s, trace records/s"
+	@echo "              (ARGS=\"--platforms 'bochs*' --repeat 1\" narrows it)"
 	@echo "make fuzz [SEED=1 N=200 PLATFORM=bochs30-skylake_x]   seeded random VM entries vs the SDM model,"
 	@echo "              mismatches minimised into repro kits"
-	@echo "make report   rebuild reports/index.html from reports/history/*.json"
+	@echo "make report   rebuild reports/index.html from reports/history/*.json, shards merged"
+	@echo "              (ARGS='dir/ a.json' merges those files instead)"
 	@echo "make debug SCENARIO=id [PLATFORM=...]   Bochs debugger at the scenario's entry"
 	@echo "make repro SCENARIO=id [PLATFORM=...]   self-contained bug-report folder + tarball"
 	@echo "make bochs3   build Bochs 3.0 from Debian's trixie source (cached)"
@@ -103,7 +106,7 @@ $(O)/vmxdiff.iso: $(O)/vmxdiff.elf32 harness/iso.py
 	$(Q)$(PY) -m harness.iso $< $@
 
 run: image
-	$(Q)$(PY) -m harness run --platform $(PLATFORM) $(if $(SCENARIOS),--scenarios '$(SCENARIOS)') $(ARGS)
+	$(Q)$(PY) -m harness run --platform $(PLATFORM) $(if $(SCENARIOS),--scenarios '$(SCENARIOS)') $(if $(SHARD),--shard $(SHARD)) $(ARGS)
 
 # The unit tests read the fact tables and the catalog: build them first (a fresh clone has neither).
 unit: $(O)/tables.json $(O)/scenarios.json $(O)/libvmxmodel.so
@@ -122,8 +125,9 @@ N ?= 200
 fuzz: image
 	$(Q)$(PY) -m harness fuzz --seed $(SEED) --n $(N) $(if $(filter command line environment,$(origin PLATFORM)),--platform $(PLATFORM)) $(ARGS)
 
+# ARGS: results/history files or folders to merge instead of reports/history/ (shards of other machines).
 report:
-	$(Q)$(PY) -m harness report
+	$(Q)$(PY) -m harness report $(ARGS)
 
 debug: image
 	$(Q)test -n "$(SCENARIO)" || { echo "error: make debug needs SCENARIO=<id>"; exit 2; }

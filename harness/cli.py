@@ -17,6 +17,13 @@ Exit codes (in the spirit of xtf-runner):
      on stdin: it ran in batch mode and wrote the transcript instead (one
      line on stderr says where; ``--batch FILE`` chooses the file)
 
+Shards (``run --shard K/N``): the selection (default: the whole catalog)
+is cut into N parts by harness/session.py shard_split (sorted ids, non-sweep
+scenarios first, contiguous parts whose sizes differ by at most one); the run
+boots part K and writes results.json and a history entry that record the
+shard.  ``make report`` merges the shards of one set.  A bad K/N is a usage
+error (exit 2).
+
 Parameters (``run``): ``KEY=N`` or ``SCENARIO.KEY=N``.  N is an unsigned
 64-bit number in ASCII: decimal digits, or ``0x`` and hexadecimal digits (the
 image's own number syntax, as in the trace).  Anything else (``-1``, ``²``,
@@ -54,6 +61,25 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str):
         raise CliError(f"{self.prog}: {message} (--help lists the options)")
+
+
+def shard_arg(text: str) -> tuple[int, int]:
+    """argparse type: K/N, shard K of N (1 <= K <= N)."""
+    try:
+        return session.parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+_SET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
+
+
+def shard_set_name(text: str) -> str:
+    """argparse type: a shard-set name (letters, digits, '.', '_', '-'; up to 64)."""
+    if not _SET_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected a name of letters, digits, '.', '_' or '-' (up to 64), "
+                                         f"got {text!r}")
+    return text
 
 
 def seconds(text: str) -> float:
@@ -136,8 +162,23 @@ def cmd_run(args) -> int:
     names = args.platform.split(",")
     for n in names:
         platforms.get(n)  # raises PlatformError for an unknown name
+    if args.shard_set and not args.shard:
+        raise CliError("--shard-set names the set of a sharded run: give --shard K/N too")
+    shard = None
+    if args.shard:
+        k, n = args.shard
+        whole = ids if ids is not None else [s["id"] for s in cat if not s["hidden"]]
+        parts = session.shard_split(whole, cat, n)
+        if not parts[k - 1]:
+            raise CliError(f"shard {k}/{n} is empty: the selection has {len(whole)} scenario(s); use N <= {len(whole)}")
+        ids = parts[k - 1]
+        shard = {"index": k, "count": n, "selection": args.scenarios, "selected": len(whole),
+                 "scenarios": len(ids), "first": ids[0], "last": ids[-1],
+                 "set": args.shard_set or report.shard_set_key(report.git_commit(), tab.hash, whole, params, n)}
+        print(f"shard {k}/{n} of set {shard['set']}: {len(ids)} of {len(whole)} scenarios "
+              f"({ids[0]} .. {ids[-1]})", file=sys.stderr)
     session.install_signal_cleanup()
-    results = session.run_platforms(names, ids, params, timeout=args.timeout)
+    results = session.run_platforms(names, ids, params, timeout=args.timeout, shard=shard, progress=True)
     metas = {s["id"]: s for s in cat}
     picked = ids if ids is not None else [s["id"] for s in cat if not s["hidden"]]
     worst = EXIT_OK
@@ -158,6 +199,10 @@ def cmd_run(args) -> int:
         print(f"   serial: {res.serial_path or '-'}")
         for k, p in res.log_paths.items():
             print(f"   {k}: {p}")
+    if shard is not None:  # the shard's results, for `make report` to merge with the others
+        doc = report.build_results(results, cat, tab, platforms.same_model_pairs(names), params, shard=shard)
+        hist = report.save(doc)
+        print(f"results: shard {shard['index']}/{shard['count']} of set {shard['set']}: {hist}")
     if any(s in (Status.CRASHED, Status.TIMEOUT) for s in statuses):
         worst = EXIT_CRASH
     elif any(s == Status.ERROR for s in statuses):
@@ -359,6 +404,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenarios", help="comma-separated globs (default: whole catalog)")
     p.add_argument("--timeout", type=seconds, default=session.DEFAULT_TIMEOUT,
                    help="seconds per boot (finite, > 0; default %(default)s)")
+    p.add_argument("--shard", type=shard_arg, metavar="K/N",
+                   help="boot only part K of N of the selection (deterministic split); writes results.json "
+                        "and a history entry for `make report` to merge")
+    p.add_argument("--shard-set", type=shard_set_name, metavar="NAME",
+                   help="name of the sharded run the shard belongs to (default: a hash of commit, tables, "
+                        "selection, parameters and N)")
     p.add_argument("params", nargs="*", help="KEY=N or SCENARIO.KEY=N")
     p.set_defaults(fn=cmd_run)
     p = sub.add_parser("parse", help="parse a serial log (no emulator)")

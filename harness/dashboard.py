@@ -20,6 +20,7 @@ import html
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -27,9 +28,9 @@ from urllib.parse import quote
 
 from harness import report
 
-FAILING = frozenset({"FAIL", "ERROR", "CRASHED", "TIMEOUT"})
+FAILING = frozenset({"FAIL", "ERROR", "CRASHED", "TIMEOUT", "CONFLICT"})  # CONFLICT: shards disagree
 PASSING = frozenset({"PASS", "XFAIL"})  # XFAIL: a registered divergence, the expected outcome
-STATUSES = ("PASS", "FAIL", "XFAIL", "SKIP", "ERROR", "CRASHED", "TIMEOUT")
+STATUSES = ("PASS", "FAIL", "XFAIL", "SKIP", "ERROR", "CRASHED", "TIMEOUT", "CONFLICT")
 VMCS_GROUPS = ("control", "exit-info", "guest", "host")
 
 NEW_FAILURE, STILL_FAILING, FIXED, FLAKY = "new failure", "still failing", "fixed", "flaky"
@@ -42,7 +43,8 @@ LABELS = {
 # A platform's run status, shown with the colour of the closest scenario status.
 RUN_STATUS_COLOUR = {"COMPLETE": "PASS", "UNAVAILABLE": "SKIP", "TIMEOUT": "TIMEOUT", "CRASHED": "CRASHED",
                      "COMPLETE_EMULATOR_CRASHED": "CRASHED", "TRIPLE_FAULT": "CRASHED", "PANIC": "CRASHED",
-                     "HOST_FAULT": "ERROR", "CORRUPT": "ERROR", "ERROR": "ERROR"}
+                     "HOST_FAULT": "ERROR", "CORRUPT": "ERROR", "ERROR": "ERROR",
+                     "INCOMPLETE": "CONFLICT"}  # a merged shard set with shards missing: never green
 _SEQ = re.compile(r"\bseq=(\d+)")
 
 
@@ -110,6 +112,10 @@ def normalise(doc: dict, reports: Path) -> dict:
                     for p in _list(doc.get("pairs")) if isinstance(p, dict)]
     out["capability_diffs"] = [c for c in _list(doc.get("capability_diffs")) if isinstance(c, dict)]
     out["coverage"] = _dict(doc.get("coverage"))
+    if isinstance(doc.get("shards"), dict):  # a merged shard set (report.merge)
+        out["shards"] = doc["shards"]
+    if isinstance(doc.get("shard"), dict):
+        out["shard"] = doc["shard"]
     return out
 
 
@@ -134,9 +140,14 @@ def _history(reports: Path) -> list[dict]:
         return sorted(docs, key=lambda d: _text(d.get("date")))
 
 
-def load_runs(reports: Path) -> list[dict]:
-    """The history, oldest first, one document per run id; else results.json alone; else []."""
-    docs = _history(reports)
+def load_runs(reports: Path, docs: list[dict] | None = None) -> list[dict]:
+    """The history (or the given documents), oldest first, one document per run id, the shards
+    of each sharded run merged into one (report.merge_shards); else results.json alone; else []."""
+    docs = _history(reports) if docs is None else list(docs)
+    try:
+        docs = report.merge_shards([d for d in docs if isinstance(d, dict)])
+    except Exception as exc:  # a malformed shard document must not stop the page
+        print(f"report: warning: shards not merged: {type(exc).__name__}: {exc}", file=sys.stderr)
     if not docs:
         latest = _read_json(reports / "results.json")
         if isinstance(latest, dict) and latest.get("schema") == report.SCHEMA:
@@ -592,7 +603,7 @@ def _diagnostics(details: Details) -> str:
 
 CSS = """
 :root{--PASS:#1e8e3e;--FAIL:#d93025;--XFAIL:#e8a100;--SKIP:#9aa0a6;--ERROR:#8b1a1a;--CRASHED:#7b1fa2;
---TIMEOUT:#4a148c;--other:#5f6368;--line:#dadce0;--muted:#5f6368}
+--TIMEOUT:#4a148c;--CONFLICT:#ff1744;--other:#5f6368;--line:#dadce0;--muted:#5f6368}
 *{box-sizing:border-box}[hidden]{display:none!important}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
 color:#202124;background:#f8f9fa}
@@ -654,13 +665,15 @@ table.diag td{vertical-align:top}table.diag details.vmcsdump{margin:0}table.diag
 details.vmcsdump{margin-top:6px}details.vmcsdump summary{cursor:pointer;color:#1a73e8}
 .vmcsgrid{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start;margin-top:6px}
 table.vmcs caption{text-align:left;font-weight:600;padding:2px 0}
+.shardbad{background:#fce8e6;border:2px solid var(--FAIL);color:#a50e0e;padding:8px 12px;margin:8px 0;
+border-radius:4px;font-size:15px}.shardok{color:var(--PASS);font-weight:600}
 """
 _STATUS_CSS = "".join(
     f".badge.st-{s},.box.st-{s}{{background:var(--{s})}}.cell.st-{s},.entry.st-{s}{{border-left-color:var(--{s})}}"
     for s in STATUSES) + ".badge.st-other,.box.st-other{background:var(--other)}" \
     ".cell.st-PASS{background:#eef8f0}.cell.st-FAIL{background:#fdeceb}.cell.st-XFAIL{background:#fdf5df}" \
     ".cell.st-SKIP{background:#f4f5f6}.cell.st-ERROR{background:#f6e3e3}.cell.st-CRASHED{background:#f2e6f7}" \
-    ".cell.st-TIMEOUT{background:#ece4f5}"
+    ".cell.st-TIMEOUT{background:#ece4f5}.cell.st-CONFLICT{background:#ffd6dc}"
 
 JS = """
 (function(){
@@ -715,6 +728,26 @@ def _coverage(doc: dict) -> str:
             f'<details><summary>untestable cases</summary><ul>{un_html}</ul></details></section>')
 
 
+def _shards(doc: dict) -> str:
+    """A merged shard set: which shards were merged, and, loudly, what is missing or disagrees."""
+    sh = _dict(doc.get("shards"))
+    if not sh:
+        return ""
+    count = sh.get("count")
+    members = "".join(f"<li>shard {_e(m.get('index'))}/{_e(m.get('count'))}: run {_e(m.get('run_id'))} on "
+                      f"{_e(m.get('host'))}, {_e(m.get('date'))}, platforms {_e(', '.join(_list(m.get('platforms'))))}"
+                      f"</li>" for m in (_dict(x) for x in _list(sh.get("members"))))
+    problems = [_text(x) for x in _list(sh.get("problems"))]
+    if sh.get("complete") and not problems:
+        state = f'<p class="shardok">complete: all {_e(count)} shards merged</p>'
+    else:
+        state = '<div class="shardbad"><strong>' + ("INCOMPLETE RUN: " if not sh.get("complete") else "") + \
+            f'{_e(problems[0] if problems else "shards missing")}</strong>' + \
+            "".join(f"<div>{_e(x)}</div>" for x in problems[1:]) + "</div>"
+    return f'<section id="shards"><h2>Shards of set {_e(sh.get("set"))}</h2>{state}' \
+           f'<ul class="shardlist">{members}</ul></section>'
+
+
 def render_html(runs: list[dict], last_n: int = 10) -> str:
     """The whole page for normalised documents, oldest first (the last one is shown)."""
     title = "vmx-diff dashboard"
@@ -729,7 +762,11 @@ def render_html(runs: list[dict], last_n: int = 10) -> str:
         details = collect_details(doc)
         failing = sum(r["status"] in FAILING for r in doc["results"])
         title = f"vmx-diff: {failing} failing · {doc['run_id']}"
-        body = _header(doc, len(runs), last_n) + _nav() + "<main>" + _summary(doc, labels) + _platforms(doc) + _coverage(doc) + \
+        sh = _dict(doc.get("shards"))
+        if sh and not sh.get("complete"):
+            title = "INCOMPLETE " + title
+        body = _header(doc, len(runs), last_n) + _nav() + "<main>" + _shards(doc) + _summary(doc, labels) + \
+            _platforms(doc) + _coverage(doc) + \
             _legend() + _matrix(doc, hist, labels, details.cell_ids, last_n) + \
             _cross_platform(doc, details.pair_ids) + _divergences(doc, details, labels) + _diagnostics(details) + \
             "</main>"
@@ -739,9 +776,10 @@ def render_html(runs: list[dict], last_n: int = 10) -> str:
            f"<body>{body}<script>{JS}</script></body></html>\n"
 
 
-def render(reports: Path, last_n: int = 10) -> Path:
-    """Write reports/index.html from the history (or results.json alone) and return its path."""
+def render(reports: Path, last_n: int = 10, docs: list[dict] | None = None) -> Path:
+    """Write reports/index.html from the history (or the given documents, or results.json alone)
+    and return its path."""
     reports = Path(reports)
     path = reports / "index.html"
-    report.atomic_write(path, render_html(load_runs(reports), last_n))
+    report.atomic_write(path, render_html(load_runs(reports, docs), last_n))
     return path

@@ -57,9 +57,9 @@ def missing_verdict(sid: str, name: str, run: RunResult) -> Verdict:
                    f"(set {ALLOW_MISSING_ENV}={run.platform} to accept its absence)")
 
 
-def _apply_known(v: Verdict, platform: str, sid: str) -> Verdict:
+def _apply_known(v: Verdict, platform: str, sid: str, labels: dict | None = None) -> Verdict:
     """Registered divergences: exactly the matching ones become XFAIL."""
-    unexplained, matched, stale = compare.split_known(platform, sid, v.divergences)
+    unexplained, matched, stale = compare.split_known(platform, sid, v.divergences, labels=labels)
     if stale and v.status in (Status.PASS, Status.FAIL):
         v.status = Status.FAIL
         v.reason = ("registered divergence no longer observed; remove it from harness/compare.py "
@@ -103,10 +103,10 @@ def scenario_verdict(run: RunResult, meta: dict, tables: Tables, params: dict | 
         return Verdict(sid, plat, Status.ERROR, str(exc), exits=len(st.exits), line=st.begin_line)
     if exp is None:
         return Verdict(sid, plat, Status.ERROR, "no SDM expectation registered for this scenario")
-    return _judge(run, sid, st, exp, tables, "the SDM")
+    return _judge(run, sid, st, exp, tables, "the SDM", meta.get("labels"))
 
 
-def _judge(run: RunResult, sid: str, st, exp, tables: Tables, source: str) -> Verdict:
+def _judge(run: RunResult, sid: str, st, exp, tables: Tables, source: str, labels: dict | None = None) -> Verdict:
     """The platform's records of one scenario against an expectation; registered divergences."""
     plat = run.platform
     divs = compare.compare_sdm(st, exp, tables)
@@ -117,7 +117,7 @@ def _judge(run: RunResult, sid: str, st, exp, tables: Tables, source: str) -> Ve
     if run.status == RunStatus.CORRUPT:
         v.status, v.reason = Status.ERROR, f"trace corrupt: {run.reason}"
         return v
-    _apply_known(v, plat, sid)
+    _apply_known(v, plat, sid, labels)
     if v.status == Status.FAIL and not v.reason:
         v.reason = f"{len(divs)} divergence(s) from {source} ({exp.cite})"
     return v
@@ -167,8 +167,9 @@ def _excluded_crash(run: RunResult, sid: str, name: str | None = None) -> Verdic
     if sid not in (run.info.get("excluded") or ()):
         return None
     k = compare.crash_for(run.platform, sid)
+    what = "hangs" if k and k.kind == "hang" else "crashes"
     v = Verdict(sid, name or run.platform, Status.XFAIL,
-                f"not booted in the catalog: {run.platform} crashes on it ({k.panic if k else '?'}); "
+                f"not booted in the catalog: {run.platform} {what} on it ({k.panic if k else '?'}); "
                 "pytest/test_emulator_crashes.py boots it alone")
     v.known = k.cite if k else ""
     return v

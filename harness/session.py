@@ -10,6 +10,7 @@ import fnmatch
 import json
 import os
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -70,6 +71,141 @@ def param_keys(catalog: list[dict]) -> dict[str, dict[str, int | None]]:
         rows = s.get("params") or []
         out[s["id"]] = {r["key"]: r.get("default") for r in rows if isinstance(r, dict) and r.get("key")}
     return out
+
+
+# --------------------------------------------------------------------------- shards
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` -> (K, N) with 1 <= K <= N, whole ASCII numbers.
+
+    Raises:
+        ValueError: with a one-line message naming what is wrong.
+    """
+    k, sep, n = text.partition("/")
+    if not sep or not (k.isascii() and k.isdigit() and n.isascii() and n.isdigit()):
+        raise ValueError(f"expected K/N (two whole numbers, shard K of N), got {text!r}")
+    ki, ni = int(k), int(n)
+    if ni < 1:
+        raise ValueError(f"shard count N must be at least 1, got {text!r}")
+    if not 1 <= ki <= ni:
+        raise ValueError(f"shard K must be between 1 and N={ni}, got {text!r}")
+    return ki, ni
+
+
+def shard_split(ids: list[str], catalog: list[dict], count: int) -> list[list[str]]:
+    """The selection cut into ``count`` disjoint parts that together are the selection.
+
+    Deterministic: it depends only on the set of selected ids, the catalog's sweep flags and
+    ``count`` (never on order of the selection, host, time or hash seed).  The non-sweep
+    scenarios, sorted by id, come first, then the sweep cases sorted by id; the list is cut into
+    ``count`` contiguous parts whose sizes differ by at most one (the first ``len % count`` parts
+    take one more).  So the non-sweep scenarios stay together in shard 1 while one part holds them
+    all (N <= selected / non-sweep: 12 for a catalog of 816 with 67 non-sweep scenarios): a platform
+    that does not run the sweep (compare.SWEEP_NOT_RUN) is booted in shard 1 only, and every pair of
+    platforms compares each scenario inside one shard.  Contiguous sorted ids also keep the boot
+    command line short (whole families become one glob, see _patterns).
+    """
+    if count < 1:
+        raise ValueError(f"shard count must be at least 1, got {count}")
+    sweep = {m["id"] for m in catalog if m.get("sweep")}
+    uniq = sorted(set(ids))
+    order = [i for i in uniq if i not in sweep] + [i for i in uniq if i in sweep]
+    size, extra = divmod(len(order), count)
+    parts, at = [], 0
+    for k in range(count):
+        n = size + (1 if k < extra else 0)
+        parts.append(order[at:at + n])
+        at += n
+    return parts
+
+
+# --------------------------------------------------------------------------- progress
+
+PROGRESS_ENV = "VMXDIFF_PROGRESS_S"  # seconds between progress lines (default 5; 0 turns them off)
+_END = b"@VT 2 END "
+_REC = b"@VT "
+
+
+class Progress(threading.Thread):
+    """Progress of one boot from its growing serial file, one line on stderr every few seconds:
+    ``[platform  12.0s] case 312 of 778 (40%), 38.2 cases/s, 2,950 records/s, ETA 12 s``.
+
+    It reads only what the emulator appended since the last look (complete lines), so its cost
+    does not grow with the trace.  Off under VMXDIFF_QUIET or with VMXDIFF_PROGRESS_S=0.
+    """
+
+    def __init__(self, name: str, serial: Path, total: int, every: float = 5.0, stream=None):
+        super().__init__(name=f"vmxdiff-progress-{name}", daemon=True)
+        self.plat, self.serial, self.total, self.every = name, serial, total, every
+        self.stream = stream if stream is not None else sys.stderr
+        self.stop_event = threading.Event()
+        self.start_t = time.monotonic()
+        self.offset, self.tail = 0, b""
+        self.cases = self.records = 0
+        # (time, cases, records) at the first poll that saw a record: rates are measured from there.
+        self.base: tuple[float, int, int] | None = None
+        self.changed_t = self.start_t  # when the case count last rose
+
+    def poll(self) -> None:
+        """Count the END records and all records appended since the last poll."""
+        try:
+            with open(self.serial, "rb") as f:
+                f.seek(self.offset)
+                chunk = f.read()
+        except OSError:
+            return
+        self.offset += len(chunk)
+        data = self.tail + chunk
+        cut = data.rfind(b"\n") + 1
+        done, self.tail = data[:cut], data[cut:]
+        self.records += done.count(_REC)
+        ends = done.count(_END)
+        if ends:
+            self.cases += ends
+            self.changed_t = time.monotonic()
+        if self.records and self.base is None:
+            self.base = (time.monotonic(), self.cases, self.records)
+
+    def line(self) -> str:
+        now = time.monotonic()
+        head = f"[{self.plat:26} {now - self.start_t:6.1f}s]"
+        if self.base is None:
+            return f"{head} booting: no trace record yet"
+        pct = f" ({100 * min(self.cases, self.total) // self.total}%)" if self.total else ""
+        t0, c0, r0 = self.base
+        dt = now - t0
+        if dt < 0.5:  # the first records just arrived: no rate yet
+            return f"{head} case {self.cases} of {self.total}{pct}, trace started"
+        rate = (self.cases - c0) / dt
+        left = max(0, self.total - self.cases)
+        eta = f"ETA {left / rate:.0f} s" if rate > 0 else "ETA ?"
+        idle = now - self.changed_t
+        stall = f"; no case ended for {idle:.0f} s" if idle >= 10 and left else ""
+        return (f"{head} case {self.cases} of {self.total}{pct}, {rate:.1f} cases/s, "
+                f"{(self.records - r0) / dt:,.0f} records/s, {eta}{stall}")
+
+    def run(self) -> None:
+        while not self.stop_event.wait(self.every):
+            self.poll()
+            try:
+                self.stream.write(self.line() + "\n")
+                self.stream.flush()
+            except (OSError, ValueError):
+                return
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+def progress_interval() -> float:
+    """Seconds between progress lines; 0 when they are off (VMXDIFF_QUIET, VMXDIFF_PROGRESS_S=0)."""
+    if os.environ.get("VMXDIFF_QUIET"):
+        return 0.0
+    try:
+        v = float(os.environ.get(PROGRESS_ENV, "5"))
+    except ValueError:
+        return 5.0
+    return v if v > 0 and v == v and v != float("inf") else 0.0
 
 
 def cmdline_for(ids: list[str] | None, params: dict, skip=()) -> str:
@@ -164,13 +300,19 @@ def install_signal_cleanup() -> None:
 
 
 def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_dir: Path | None = None,
-                  timeout: float = DEFAULT_TIMEOUT, jobs: int = 2, build: Path = DEFAULT_BUILD) -> dict:
+                  timeout: float = DEFAULT_TIMEOUT, jobs: int = 2, build: Path = DEFAULT_BUILD,
+                  shard: dict | None = None, progress: bool = False) -> dict:
     """Boot each named platform once with the same selection.
 
     Args:
         names: platform names (harness.platforms).
         ids: scenario ids, or None for the default catalog.
         params: scenario parameters ("vmcall_loop.count": 100, ...).
+        shard: {"index": K, "count": N, ...} when ids is one shard of a larger selection: it is
+            recorded in each result's info, and a platform left with nothing to boot in this
+            shard (its part holds only sweep cases it does not run) is not booted.
+        progress: print progress lines on stderr while each platform runs (the CLI does;
+            pytest and bench do not).
     Returns:
         {platform name: RunResult}; never raises for a platform's failure.
     """
@@ -194,15 +336,33 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
                 cat = [m for m in load_catalog(build) if (m["id"] in ids if ids is not None else not m["hidden"])]
                 not_run = [m["id"] for m in cat if m.get("sweep")]
                 pids = [m["id"] for m in cat if not m.get("sweep")] if not_run else ids
-            if skip or not_run:
-                cmd = cmdline_for(pids, params, skip)
-                piso = isomod.cached_iso(elf32, build / "iso-cache", cmd)
-            res = plat.run(iso=piso, elf32=elf32, cmdline=cmd, run_dir=pdir, timeout=timeout)
+            if shard is not None and not_run and not pids:
+                res = RunResult(platform=name, status=RunStatus.COMPLETE, run_dir=str(pdir),
+                                reason=f"not booted: shard {shard['index']}/{shard['count']} holds only sweep "
+                                       f"cases, which {name} does not run")
+                res.info = dict(plat.info() if hasattr(plat, "info") else {}, not_booted=True)
+            else:
+                if skip or not_run:
+                    cmd = cmdline_for(pids, params, skip)
+                    piso = isomod.cached_iso(elf32, build / "iso-cache", cmd)
+                every = progress_interval() if progress else 0.0
+                watcher = None
+                if every:
+                    n = len(pids) if pids is not None else sum(1 for m in load_catalog(build) if not m["hidden"])
+                    watcher = Progress(name, pdir / "serial.log", max(0, n - len(skip)), every)
+                    watcher.start()
+                try:
+                    res = plat.run(iso=piso, elf32=elf32, cmdline=cmd, run_dir=pdir, timeout=timeout)
+                finally:
+                    if watcher is not None:
+                        watcher.stop()
         except Exception as exc:  # a runner bug must not lose the other platforms' results
             res = RunResult(platform=name, status=RunStatus.ERROR, reason=f"{type(exc).__name__}: {exc}",
                             run_dir=str(pdir))
         res.info = dict(res.info, cmdline=cmd, selected=ids, excluded=skip, sweeps_not_run=not_run,
                         sweeps_not_run_reason=compare.sweep_not_run(name) if not_run else None)
+        if shard is not None:
+            res.info["shard"] = dict(shard)
         return res
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))

@@ -18,7 +18,8 @@ Words:
   end                 the host does not resume the guest after this exit
   resumed             the host resumes the guest (no label to check)
   qual= info= intr= gla= gpa= idt=
-                      a number, @LABEL (its address), ``any`` (not compared), or
+                      a number, @LABEL (its address), N/MASK (only the MASK bits are
+                      compared: the SDM leaves the others undefined), ``any`` (not compared), or
                       {FIELD=V,...} in the layout exit_info.def gives this exit's field
                       (V a number or the field's named value; ~FIELD leaves a field out
                       of the comparison where the SDM makes it conditionally undefined)
@@ -87,8 +88,14 @@ def _layout_value(ctx: _Ctx, layout: str | None, key: str, text: str) -> tuple[i
     if text == "any":
         return None, None
     if not text.startswith("{"):
-        value = ctx.number(text)
-        return value, (t.layout_mask(layout) if layout else None)
+        num, sep, bits = text.partition("/")
+        value = ctx.number(num)
+        mask = t.layout_mask(layout) if layout else (1 << 64) - 1
+        if sep:  # V/MASK: only these bits are defined (e.g. a displacement above the address size)
+            mask &= ctx.number(bits)
+            if value & ~mask:
+                raise ctx.err(f"{key}={text}: value has bits outside the mask")
+        return value, (mask if sep or layout else None)
     if not text.endswith("}"):
         raise ctx.err(f"{key}={text}: unbalanced braces")
     if layout is None:

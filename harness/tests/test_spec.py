@@ -47,6 +47,13 @@ def test_undefined_bits_and_conditional_fields_are_not_compared(tab):
     assert m & (1 << 10)  # "cleared to 0": compared
 
 
+def test_value_with_a_mask_compares_only_those_bits(tab):
+    ev, = spec.parse(meta("VMPTRLD at=insn qual=0xfffffff0/0xffffffff end"), tab)
+    assert ev.qual == 0xfffffff0 and ev.masks["qual"] == 0xffffffff
+    with pytest.raises(spec.SpecError, match="outside the mask"):
+        spec.parse(meta("VMPTRLD qual=0x100000000/0xffffffff"), tab)
+
+
 @pytest.mark.parametrize("text, words", [
     ("NOT_A_REASON at=insn", "not an exit reason"),
     ("CPUID at=nolabel", "no assembler label label__t__nolabel"),
