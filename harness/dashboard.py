@@ -112,6 +112,7 @@ def normalise(doc: dict, reports: Path) -> dict:
                     for p in _list(doc.get("pairs")) if isinstance(p, dict)]
     out["capability_diffs"] = [c for c in _list(doc.get("capability_diffs")) if isinstance(c, dict)]
     out["coverage"] = _dict(doc.get("coverage"))
+    out["exit_reasons"] = _dict(doc.get("exit_reasons"))
     if isinstance(doc.get("shards"), dict):  # a merged shard set (report.merge)
         out["shards"] = doc["shards"]
     if isinstance(doc.get("shard"), dict):
@@ -728,6 +729,43 @@ def _coverage(doc: dict) -> str:
             f'<details><summary>untestable cases</summary><ul>{un_html}</ul></details></section>')
 
 
+def _exit_reasons(doc: dict) -> str:
+    """Per basic exit reason: where a scenario produced it, verdicts, divergences (results.json
+    "exit_reasons")."""
+    ex = _dict(doc.get("exit_reasons"))
+    if not ex:
+        return ""
+    reasons = _dict(ex.get("reasons"))
+    plats = sorted({p for e in reasons.values() for p in _dict(_dict(e).get("platforms"))})
+    head = "".join(f"<th>{_e(p)}</th>" for p in plats)
+    rows = []
+    for name, e in reasons.items():
+        e = _dict(e)
+        per = _dict(e.get("platforms"))
+        if not per:
+            continue
+        cells = []
+        for p in plats:
+            c = _dict(per.get(p))
+            st = _dict(c.get("statuses"))
+            worst = next((x for x in ("FAIL", "ERROR", "CRASHED", "TIMEOUT", "CONFLICT", "XFAIL", "PASS", "SKIP")
+                          if st.get(x)), "")
+            title = ", ".join(f"{k} {v}" for k, v in sorted(st.items()))
+            cells.append(f'<td>{_badge(worst, title) if worst else ""} {_e(c.get("scenarios", ""))}</td>')
+        div = _list(e.get("divergent"))
+        div_html = ", ".join(f"{_e(_dict(d).get('scenario'))} on {_e(_dict(d).get('platform'))}"
+                             f"{' (registered)' if _dict(d).get('known') else ''}" for d in div[:12])
+        more = f" and {len(div) - 12} more" if len(div) > 12 else ""
+        rows.append(f"<tr><td>{_e(name)}</td>{''.join(cells)}<td>{div_html}{_e(more)}</td></tr>")
+    missing = ", ".join(_e(m) for m in _list(ex.get("missing")))
+    per_plat = ", ".join(f"{_e(p)} {_e(n)}" for p, n in sorted(_dict(ex.get("by_platform")).items()))
+    return (f'<section id="exits"><h2>Exit reasons</h2><p>{_e(ex.get("exercised"))} of {_e(ex.get("total"))} '
+            f'basic exit reasons exercised on at least one platform ({per_plat}). Each cell: the worst verdict '
+            f'and the number of scenarios whose trace shows the reason.</p><div class="scroll"><table class="plain">'
+            f'<tr><th>exit reason</th>{head}<th>scenarios with divergences</th></tr>{"".join(rows)}</table></div>'
+            f'<details><summary>not exercised</summary><p>{missing}</p></details></section>')
+
+
 def _shards(doc: dict) -> str:
     """A merged shard set: which shards were merged, and, loudly, what is missing or disagrees."""
     sh = _dict(doc.get("shards"))
@@ -766,7 +804,7 @@ def render_html(runs: list[dict], last_n: int = 10) -> str:
         if sh and not sh.get("complete"):
             title = "INCOMPLETE " + title
         body = _header(doc, len(runs), last_n) + _nav() + "<main>" + _shards(doc) + _summary(doc, labels) + \
-            _platforms(doc) + _coverage(doc) + \
+            _platforms(doc) + _coverage(doc) + _exit_reasons(doc) + \
             _legend() + _matrix(doc, hist, labels, details.cell_ids, last_n) + \
             _cross_platform(doc, details.pair_ids) + _divergences(doc, details, labels) + _diagnostics(details) + \
             "</main>"

@@ -129,6 +129,7 @@ def build_results(runs: dict, catalog: list[dict], tables: Tables, pairs: list[t
             doc["results"].append({
                 "scenario": meta["id"], "platform": name, "status": v.status.value, "reason": v.reason,
                 "known_divergence": v.known or None, "exits": v.exits,
+                "exit_reasons": sorted({tables.exit_name(e.reason) for e in (st.exits if st else [])}),
                 "divergences": [_div(d) for d in v.divergences],
                 "run_duration_s": round(run.duration_s, 3),
                 "trace_line": st.begin_line if st else None,
@@ -159,7 +160,33 @@ def build_results(runs: dict, catalog: list[dict], tables: Tables, pairs: list[t
                                  "reason": v.reason, "known_divergence": v.known or None,
                                  "divergences": [_div(d) for d in v.divergences]})
     doc["coverage"] = coverage(doc, catalog, tables)
+    doc["exit_reasons"] = exit_reason_table(doc["results"], [e["name"] for e in
+                                                             sorted(tables.exit_by_number.values(),
+                                                                    key=lambda e: e["number"])])
     return doc
+
+
+def exit_reason_table(rows: list[dict], reasons: list[str]) -> dict:
+    """Per basic exit reason (exit_reasons.def order): on which platforms a scenario's trace
+    showed it, in how many scenarios, with which verdicts, and the divergences of those
+    scenarios.  Rows of merged shards work the same (each row carries "exit_reasons")."""
+    table = {name: {"platforms": {}, "divergent": []} for name in reasons}
+    for r in rows:
+        for name in r.get("exit_reasons") or ():
+            entry = table.setdefault(name, {"platforms": {}, "divergent": []})
+            per = entry["platforms"].setdefault(r["platform"], {"scenarios": 0, "statuses": {}})
+            per["scenarios"] += 1
+            per["statuses"][r["status"]] = per["statuses"].get(r["status"], 0) + 1
+            if r.get("divergences"):
+                entry["divergent"].append({"scenario": r["scenario"], "platform": r["platform"],
+                                           "status": r["status"], "known": bool(r.get("known_divergence"))})
+    exercised = {n for n, e in table.items() if e["platforms"]}
+    by_platform: dict = {}
+    for n, e in table.items():
+        for plat in e["platforms"]:
+            by_platform[plat] = by_platform.get(plat, 0) + 1
+    return {"reasons": table, "exercised": len(exercised), "total": len(reasons), "by_platform": by_platform,
+            "missing": [n for n in reasons if n not in exercised]}
 
 
 def coverage(doc: dict, catalog: list[dict], tables: Tables) -> dict:
@@ -339,6 +366,9 @@ def merge(docs: list[dict]) -> dict:
                 caps.setdefault((c.get("left"), c.get("right")), c)
     out["capability_diffs"] = list(caps.values())
     out["coverage"] = merged_coverage(out["results"], docs)
+    names = next((list(_dict_or_empty(d.get("exit_reasons")).get("reasons", {})) for d in docs
+                  if isinstance(d.get("exit_reasons"), dict)), [])
+    out["exit_reasons"] = exit_reason_table(out["results"], names)
     indices = sorted({sh.get("index") for sh in shards if isinstance(sh.get("index"), int)})
     missing_any = sorted(set(range(1, (count or 0) + 1)) - set(indices))
     out["shards"] = {
@@ -369,6 +399,10 @@ def merge(docs: list[dict]) -> dict:
     out["shards"]["problems"] = problems
     out["incomplete"] = not out["shards"]["complete"]
     return out
+
+
+def _dict_or_empty(v) -> dict:
+    return v if isinstance(v, dict) else {}
 
 
 def merged_coverage(rows: list[dict], docs: list[dict]) -> dict:
