@@ -61,7 +61,6 @@ static const char *field_name(u32 enc)
 static enum scenario_status side_body(struct scenario_ctx *ctx, bool msr_load)
 {
 	struct vcpu *v = ctx->vcpu;
-	ctx->no_dump = true; /* the KEEP records say what this scenario needs */
 	struct vcpu_exit e = vcpu_run(v);
 	scenario_trace_result(ctx, &e, true);
 	if (e.kind != RESULT_EXIT || e.entry_fail)
@@ -109,8 +108,8 @@ static enum scenario_status side_msr(struct scenario_ctx *ctx) { return side_bod
 	"valid bit not cleared; the guest-state area not modified; no MSRs saved into the VM-exit "        \
 	"MSR-store area); \"MOV\": #GP(selector) for a selector beyond the descriptor-table limit"
 
-SCENARIO(entry_fail_side_guest, .guest = guest_entry_fail_side, .body = side_guest,
+SCENARIO(entry_fail_side_guest, .guest = guest_entry_fail_side, .body = side_guest, .check = CHECK_GUEST_RFLAGS_BIT1,
 	 .expect = SIDE_FIRST "; ENTRY_FAIL(INVALID_STATE) qual=0 end", .cite = SIDE_CITE);
-SCENARIO(entry_fail_side_msr, .guest = guest_entry_fail_side, .body = side_msr,
+SCENARIO(entry_fail_side_msr, .guest = guest_entry_fail_side, .body = side_msr, .check = CHECK_MSR_LOAD_FS_BASE,
 	 .expect = SIDE_FIRST "; ENTRY_FAIL(MSR_LOAD_FAIL) qual=1 end",
 	 .cite = SIDE_CITE "; \"Loading MSRs\" (IA32_FS_BASE may not be loaded; qualification = entry index from 1)");
