@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 from dataclasses import dataclass, field
 
@@ -175,6 +176,30 @@ def _excluded_crash(run: RunResult, sid: str, name: str | None = None) -> Verdic
     return v
 
 
+def _declared_masks(sid: str, tables: Tables) -> list | None:
+    """Per event, the bits the scenario's .expect declares defined ({key: mask}); a pair compares
+    no bit the SDM leaves undefined for that operand form or platform capability."""
+    from harness import session, spec
+    try:
+        meta = _catalog_by_id(str(session.DEFAULT_BUILD)).get(sid)
+    except session.SelectionError:  # no catalog (unit tests on canned traces): the layouts alone decide
+        return None
+    if not meta or not meta.get("expect"):
+        return None
+    try:
+        return [dict(getattr(e, "masks", {}) or {}) for e in spec.parse(meta, tables)]
+    except spec.SpecError:
+        return None
+
+
+@functools.lru_cache(maxsize=2)
+def _catalog_by_id(build: str) -> dict:
+    from pathlib import Path
+
+    from harness import session
+    return {m["id"]: m for m in session.load_catalog(Path(build))}
+
+
 def pair_verdict(a: RunResult, b: RunResult, sid: str, tables: Tables) -> Verdict:
     """Exit-by-exit comparison of one scenario between two platforms."""
     name = f"{a.platform}-vs-{b.platform}"
@@ -196,7 +221,7 @@ def pair_verdict(a: RunResult, b: RunResult, sid: str, tables: Tables) -> Verdic
         if s.status == "SKIP":
             return Verdict(sid, name, Status.SKIP,
                            f"{r.platform} lacks a capability: {s.end.fields.get('reason')}")
-    divs = compare.compare_pair(sa, sb, tables, a.platform, b.platform)
+    divs = compare.compare_pair(sa, sb, tables, a.platform, b.platform, masks=_declared_masks(sid, tables))
     v = Verdict(sid, name, Status.PASS if not divs else Status.FAIL, divergences=divs, exits=len(sa.exits))
     _apply_known(v, name, sid)
     if v.status == Status.FAIL and not v.reason:
