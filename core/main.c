@@ -293,6 +293,10 @@ void kmain(u32 magic, u32 info)
 
 	serial_init();
 	desc_init();
+	/* Caching on (CD = NW = 0) whatever the firmware left: Bochs's BIOS leaves CR0.CD/NW set,
+	 * SeaBIOS under QEMU clears them, and the guests copy the host's CR0, so otherwise every
+	 * CR0 a guest reads would differ between platforms for a reason that is not VMX. */
+	write_cr0(read_cr0() & ~(X86_CR0_CD | X86_CR0_NW));
 	const char *src = find_cmdline(magic, info);
 	size_t n = strlen(src);
 	if (n >= sizeof(cmdline))

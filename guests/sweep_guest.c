@@ -331,7 +331,11 @@ static bool pcide_32bit(struct scenario_ctx *ctx)
 		return false;
 	}
 	clear_ia32e(ctx);
-	set_bits(GUEST_CR4, CR4_PCIDE, 0);
+	/* CR4.PAE cleared as well: with PAE paging (CR0.PG = CR4.PAE = 1, not IA-32e, no EPT) the
+	 * entry would also check the PDPTEs at CR3 (SDM "Checks on Guest Page-Directory-Pointer-Table
+	 * Entries"), and the golden CR3 holds 4-level tables whose entries set PDPTE-reserved bits:
+	 * a second violation (KVM reports it first, exit qualification 2).  32-bit paging has none. */
+	set_bits(GUEST_CR4, CR4_PCIDE, CR4_PAE);
 	return true;
 }
 ENTRY_CASE(ec_GUEST_NOT_IA32E_PCIDE__set, GUEST_NOT_IA32E_PCIDE, VIOLATE, pcide_32bit);

@@ -7,6 +7,8 @@
 #define X86_CR0_PE BIT(0)
 #define X86_CR0_NE BIT(5)
 #define X86_CR0_PG BIT(31)
+#define X86_CR0_NW BIT(29)
+#define X86_CR0_CD BIT(30)
 #define X86_CR4_VMXE BIT(13)
 #define X86_RFLAGS_CF BIT(0)
 #define X86_RFLAGS_ZF BIT(6)

@@ -90,8 +90,23 @@ def test_secondary_reserved_only_with_activate_secondary():
 # ---- CR3 targets, bitmaps ----
 
 def test_cr3_target_count():
+    assert (CAPS["IA32_VMX_MISC"] >> 16) & 0x1ff == 4  # the canned platform supports 4 (as the SDM's "4")
     assert v(CR3_TARGET_COUNT=4) == ()
     assert v(CR3_TARGET_COUNT=5) == ("CTRL_CR3_TARGET_COUNT",)
+
+
+def _misc_cr3(n):
+    return {"IA32_VMX_MISC": (CAPS["IA32_VMX_MISC"] & ~(0x1ff << 16)) | (n << 16)}
+
+
+@pytest.mark.parametrize("supported", [0, 1, 256])
+def test_cr3_target_count_bound_is_vmx_misc(supported):
+    """SDM: "Future processors may support a different number of CR3-target values. Software should
+    read the VMX capability MSR IA32_VMX_MISC to determine the number of values supported" (bits
+    24:16).  KVM's nested VMX reports 0 (IA32_VMX_MISC 0x20000165) and refuses a count of 4."""
+    assert predict(caps=_misc_cr3(supported), CR3_TARGET_COUNT=supported).violated == ()
+    p = predict(caps=_misc_cr3(supported), CR3_TARGET_COUNT=supported + 1)
+    assert p.violated == ("CTRL_CR3_TARGET_COUNT",) and p.outcome == "vmfail_valid" and p.error == 7
 
 
 @pytest.mark.parametrize("field,which", [("IO_BITMAP_A", "A"), ("IO_BITMAP_B", "B")])
