@@ -297,6 +297,11 @@ void kmain(u32 magic, u32 info)
 	 * SeaBIOS under QEMU clears them, and the guests copy the host's CR0, so otherwise every
 	 * CR0 a guest reads would differ between platforms for a reason that is not VMX. */
 	write_cr0(read_cr0() & ~(X86_CR0_CD | X86_CR0_NW));
+	/* Both 8259 PICs masked: the firmware leaves the timer's IRQ 0 unmasked, and a pending
+	 * external interrupt would end any scenario that turns on "external-interrupt exiting"
+	 * (QEMU's PIT ticks in real time, Bochs's with the instruction count). */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
 	const char *src = find_cmdline(magic, info);
 	size_t n = strlen(src);
 	if (n >= sizeof(cmdline))

@@ -114,8 +114,9 @@ SCENARIO(exit_io_bitmap_a_set, .guest = guest_exit_io_bitmap_a_set, .setup = set
 	 .expect = STEP_EXIT("qual={SIZE=BYTE,DIRECTION=IN,OPERAND=IMM,PORT=0x80}"),
 	 .cite = BITMAP_CITE(" (bitmap A, port 80H's bit 1: exit)"));
 
-/* Bitmap A: every bit set except port 80H's -> IN AL,80H does not exit. */
-GUEST(exit_io_bitmap_a_clear, "", "inb $0x80, %al");
+/* Bitmap A: every bit set except port 80H's -> IN AL,80H does not exit.  What port 80H returns
+ * is the device model's (Bochs 0, QEMU 0xff), not VMX: AL is cleared before the VMCALL. */
+GUEST(exit_io_bitmap_a_clear, "", "inb $0x80, %al\nxor %eax, %eax");
 static bool setup_a_clear(struct scenario_ctx *ctx) { return setup_bitmaps(ctx, 0xff, 0x80, false); }
 SCENARIO(exit_io_bitmap_a_clear, .guest = guest_exit_io_bitmap_a_clear, .setup = setup_a_clear,
 	 .expect = NO_EXIT,

@@ -223,7 +223,12 @@ def pair_verdict(a: RunResult, b: RunResult, sid: str, tables: Tables) -> Verdic
                            f"{r.platform} lacks a capability: {s.end.fields.get('reason')}")
     divs = compare.compare_pair(sa, sb, tables, a.platform, b.platform, masks=_declared_masks(sid, tables))
     v = Verdict(sid, name, Status.PASS if not divs else Status.FAIL, divergences=divs, exits=len(sa.exits))
-    _apply_known(v, name, sid)
+    from harness import session
+    try:
+        labels = _catalog_by_id(str(session.DEFAULT_BUILD)).get(sid, {}).get("labels")
+    except session.SelectionError:  # no catalog (unit tests on canned traces): no labels
+        labels = None
+    _apply_known(v, name, sid, labels)
     if v.status == Status.FAIL and not v.reason:
         v.reason = f"{len(divs)} divergence(s) between {a.platform} and {b.platform}"
     return v
