@@ -133,3 +133,14 @@ def test_keep_records_must_be_unchanged(tab):
     st = parser.parse(text).scenarios["t"]
     divs = compare.compare_sdm(st, Expectation((), "x"), tab)
     assert [(d.field, d.left, d.right) for d in divs] == [("unmodified:VM_EXIT_INSTRUCTION_LEN", 2, 3)]
+
+
+def test_intermittent_known_divergence_matches_exactly_but_is_not_stale_when_absent():
+    from harness.model import Divergence
+    k = compare.KnownDivergence("p*", "s", "qual", "0", "*", "cite", intermittent=True)
+    assert k.matches("p1", Divergence("s", 0, "qual", 0, 0x7e7))
+    assert not k.matches("p1", Divergence("s", 0, "info", 0, 0x7e7))
+    unexplained, matched, stale = compare.split_known("p1", "s", [], registry=(k,))
+    assert (unexplained, matched, stale) == ([], [], [])
+    strict = compare.KnownDivergence("p*", "s", "qual", "0", "1", "cite")
+    assert compare.split_known("p1", "s", [], registry=(strict,))[2] == [strict]
