@@ -157,11 +157,10 @@ static bool selected(const struct scenario *s, const char *sel)
  * every scenario (pytest/test_independence.py: same records in any order).
  */
 static const u32 host_msr_list[] = {
-	0x277 /* IA32_PAT */, 0xc0000080 /* IA32_EFER */, 0x174, 0x175, 0x176 /* SYSENTER_CS/ESP/EIP */,
-	0xc0000100, 0xc0000101, 0xc0000102 /* FS/GS/KERNEL_GS base */,
-	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084 /* STAR, LSTAR, CSTAR, FMASK */,
-	0xc0000103 /* TSC_AUX */, 0x1d9 /* DEBUGCTL */, 0x38f /* PERF_GLOBAL_CTRL */, 0xd90 /* BNDCFGS */,
-	0x6a2 /* S_CET */, 0x6e1 /* PKRS */, 0xda0 /* XSS */,
+	MSR_IA32_PAT, MSR_IA32_EFER, MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_IA32_FS_BASE, MSR_IA32_GS_BASE, MSR_IA32_KERNEL_GS_BASE, MSR_IA32_STAR, MSR_IA32_LSTAR,
+	MSR_IA32_CSTAR, MSR_IA32_FMASK, MSR_IA32_TSC_AUX, MSR_IA32_DEBUGCTL, MSR_IA32_PERF_GLOBAL_CTRL,
+	MSR_IA32_BNDCFGS, MSR_IA32_S_CET, MSR_IA32_PKRS, MSR_IA32_XSS,
 };
 static struct {
 	u64 cr0, cr3, cr4;

@@ -63,3 +63,11 @@ void guest_fell_off(void)
 	for (;;)
 		guest_vmcall();
 }
+
+bool scenario_set_ctl(struct scenario_ctx *ctx, u32 field, u64 bits)
+{
+	if (vcpu_set_ctl(ctx->vcpu, field, bits))
+		return true;
+	ctx->skip_reason = "control_not_allowed";
+	return false;
+}

@@ -23,8 +23,6 @@
  */
 #include "scenario.h"
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
 /*
  * One guest per scenario, all in assembly so the assembler (not the image)
@@ -33,35 +31,20 @@
  * harness checks the RIP of the first exit against the first and the RIP of
  * the VMCALL exit against the second: the observed RIP advance.
  */
-#define GUEST(id, prep, instruction)                                 \
-	void guest_##id(void);                                       \
-	asm(".text\n.global guest_" #id "\nguest_" #id ":\n"        \
-	    prep "\n" GUEST_LABEL(id, insn) instruction "\n"        \
-	    GUEST_LABEL(id, resume) "vmcall\n"                       \
-	    "jmp label__" #id "__resume\n")
 
-GUEST(exit_cpuid, "xor %eax, %eax; xor %ecx, %ecx", "cpuid");
-GUEST(exit_hlt, "", "hlt");
-GUEST(exit_invd, "", "invd");
-GUEST(exit_invlpg, "mov $0x1000, %eax", "invlpg (%rax)");
-GUEST(exit_rdtsc, "", "rdtsc");
-GUEST(exit_rdmsr, "mov $" STR(MSR_IA32_SYSENTER_CS) ", %ecx", "rdmsr");
-GUEST(exit_wrmsr, "mov $" STR(MSR_IA32_SYSENTER_CS) ", %ecx; xor %eax, %eax; xor %edx, %edx", "wrmsr");
-GUEST(exit_io_out_imm, "xor %eax, %eax", "outb %al, $0x80");
-GUEST(exit_io_in_dx, "mov $0x80, %edx", "inb %dx, %al");
-GUEST(exit_wbinvd, "", "wbinvd");
-GUEST(exit_ud2, "", "ud2");
+EXIT_GUEST(exit_cpuid, "xor %eax, %eax; xor %ecx, %ecx", "cpuid");
+EXIT_GUEST(exit_hlt, "", "hlt");
+EXIT_GUEST(exit_invd, "", "invd");
+EXIT_GUEST(exit_invlpg, "mov $0x1000, %eax", "invlpg (%rax)");
+EXIT_GUEST(exit_rdtsc, "", "rdtsc");
+EXIT_GUEST(exit_rdmsr, "mov $" STR(MSR_IA32_SYSENTER_CS) ", %ecx", "rdmsr");
+EXIT_GUEST(exit_wrmsr, "mov $" STR(MSR_IA32_SYSENTER_CS) ", %ecx; xor %eax, %eax; xor %edx, %edx", "wrmsr");
+EXIT_GUEST(exit_io_out_imm, "xor %eax, %eax", "outb %al, $0x80");
+EXIT_GUEST(exit_io_in_dx, "mov $0x80, %edx", "inb %dx, %al");
+EXIT_GUEST(exit_wbinvd, "", "wbinvd");
+EXIT_GUEST(exit_ud2, "", "ud2");
 /* MOV CR3 from RAX, encoded as 0f 22 d8 (3 bytes). */
-GUEST(exit_cr3_load, "mov %cr3, %rax", "mov %rax, %cr3");
-
-#define SETUP_CTL(name, field, bits)                          \
-	static bool setup_##name(struct scenario_ctx *ctx)     \
-	{                                                      \
-		if (vcpu_set_ctl(ctx->vcpu, field, bits))       \
-			return true;                           \
-		ctx->skip_reason = "control_not_allowed";      \
-		return false;                                  \
-	}
+EXIT_GUEST(exit_cr3_load, "mov %cr3, %rax", "mov %rax, %cr3");
 
 SETUP_CTL(hlt, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING)
 SETUP_CTL(invlpg, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INVLPG_EXITING)
@@ -70,10 +53,6 @@ SETUP_CTL(cr3_load, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_CR3_LOAD_EXITING)
 SETUP_CTL(io, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_UNCOND_IO_EXITING)
 SETUP_CTL(wbinvd, SECONDARY_VM_EXEC_CONTROL, SECONDARY_WBINVD_EXITING)
 
-/* An instruction exit: at label insn, length as encoded, resumed at label
- * resume, where the guest's VMCALL ends the scenario. */
-#define STEP_EXIT(reason, more) \
-	#reason " at=insn len=insn..resume next=resume " more "; VMCALL at=resume len=3 end"
 #define EXIT_CITE(sections) \
 	"SDM Vol. 3 appendix \"VMX Basic Exit Reasons\"; field \"VM-Exit Instruction Length\"" sections
 

@@ -33,7 +33,7 @@ static u8 apic_virtual_page[4096] ALIGNED(4096);
 static bool setup_access(struct scenario_ctx *ctx)
 {
 	memset(exit_apic_page, 0, sizeof(exit_apic_page));
-	if (!xi_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_VIRTUALIZE_APIC_ACCESSES))
+	if (!scenario_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_VIRTUALIZE_APIC_ACCESSES))
 		return false;
 	vmcs_write(APIC_ACCESS_ADDR, (u64)exit_apic_page);
 	return true;
@@ -43,11 +43,11 @@ static bool setup_access(struct scenario_ctx *ctx)
 static bool setup_virt(struct scenario_ctx *ctx, u64 proc2)
 {
 	memset(apic_virtual_page, 0, sizeof(apic_virtual_page));
-	if (!xi_set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_TPR_SHADOW))
+	if (!scenario_set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_TPR_SHADOW))
 		return false;
 	vmcs_write(VIRTUAL_APIC_PAGE_ADDR, (u64)apic_virtual_page);
 	vmcs_write(TPR_THRESHOLD, 0);
-	if (!setup_access(ctx) || !xi_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, proc2))
+	if (!setup_access(ctx) || !scenario_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, proc2))
 		return false;
 	return true;
 }
@@ -61,7 +61,7 @@ static bool setup_write_trap(struct scenario_ctx *ctx)
  * in service (SVI, VISR), none requested (RVI 0). */
 static bool setup_eoi(struct scenario_ctx *ctx, bool exit_bit)
 {
-	if (!xi_set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_EXITING) ||
+	if (!scenario_set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_EXITING) ||
 	    !setup_virt(ctx, SECONDARY_APIC_REGISTER_VIRT | SECONDARY_VIRTUAL_INTR_DELIVERY))
 		return false;
 	apic_virtual_page[VAPIC_ISR + 0x10 * (APIC_VECTOR / 32) + (APIC_VECTOR % 32) / 8] =
@@ -78,12 +78,12 @@ static bool setup_eoi_noexit(struct scenario_ctx *ctx) { return setup_eoi(ctx, f
 
 /* RBX = the APIC-access page. */
 #define APIC_PREP "lea exit_apic_page(%rip), %rbx"
-XI_GUEST(exit_apic_read, APIC_PREP, "mov 0x30(%rbx), %eax");
-XI_GUEST(exit_apic_write, APIC_PREP, "movl $0x12345, 0x380(%rbx)");
-XI_GUEST(exit_apic_write_trap, APIC_PREP, "movl $0x12345, 0x380(%rbx)");
-XI_GUEST(exit_apic_eoi_trap, APIC_PREP, "movl $0, 0xb0(%rbx)");
-XI_GUEST(exit_apic_eoi_induced, APIC_PREP, "movl $0, 0xb0(%rbx)");
-XI_GUEST(exit_apic_eoi_noexit, APIC_PREP, "movl $0, 0xb0(%rbx)");
+EXIT_GUEST(exit_apic_read, APIC_PREP, "mov 0x30(%rbx), %eax");
+EXIT_GUEST(exit_apic_write, APIC_PREP, "movl $0x12345, 0x380(%rbx)");
+EXIT_GUEST(exit_apic_write_trap, APIC_PREP, "movl $0x12345, 0x380(%rbx)");
+EXIT_GUEST(exit_apic_eoi_trap, APIC_PREP, "movl $0, 0xb0(%rbx)");
+EXIT_GUEST(exit_apic_eoi_induced, APIC_PREP, "movl $0, 0xb0(%rbx)");
+EXIT_GUEST(exit_apic_eoi_noexit, APIC_PREP, "movl $0, 0xb0(%rbx)");
 
 #define CITE_APIC "SDM Vol. 3 \"APIC Virtualization and Virtual Interrupts\"; \"Exit Qualification for VM Exits\""
 

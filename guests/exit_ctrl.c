@@ -30,29 +30,10 @@
 #include "lib.h"
 #include "scenario.h"
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
-#define GUEST(id, prep, instruction)                                 \
-	void guest_##id(void);                                       \
-	asm(".text\n.global guest_" #id "\nguest_" #id ":\n"        \
-	    prep "\n" GUEST_LABEL(id, insn) instruction "\n"        \
-	    GUEST_LABEL(id, resume) "vmcall\n"                       \
-	    "jmp label__" #id "__resume\n")
 
-#define CR0_TS BIT(3)
-#define CR4_PCE BIT(8)
-#define CR4_OSXSAVE BIT(18)
 #define CPUID1_ECX_MONITOR BIT(3)
 #define CPUID1_ECX_XSAVE BIT(26)
-
-static bool set_ctl(struct scenario_ctx *ctx, u32 field, u64 bits)
-{
-	if (vcpu_set_ctl(ctx->vcpu, field, bits))
-		return true;
-	ctx->skip_reason = "control_not_allowed";
-	return false;
-}
 
 static bool cpuid1_ecx(u32 bit)
 {
@@ -61,16 +42,6 @@ static bool cpuid1_ecx(u32 bit)
 	return c & bit;
 }
 
-#define SETUP_CTL(name, field, bits)                          \
-	static bool setup_##name(struct scenario_ctx *ctx)     \
-	{                                                      \
-		return set_ctl(ctx, field, bits);              \
-	}
-
-#define STEP_EXIT(reason, more) \
-	#reason " at=insn len=insn..resume next=resume " more "; VMCALL at=resume len=3 end"
-/* The instruction does not exit: the first exit is the VMCALL after it. */
-#define NO_EXIT(more) "VMCALL at=resume len=3 end " more
 #define EXIT_CITE(sections) \
 	"SDM Vol. 3 appendix \"VMX Basic Exit Reasons\"; field \"VM-Exit Instruction Length\"; " \
 	"\"Instructions That Cause VM Exits Conditionally\"" sections
@@ -80,25 +51,25 @@ static bool cpuid1_ecx(u32 bit)
 
 /* ---- instructions governed by one processor-based control ------------------------------- */
 
-GUEST(exit_ctrl_rdpmc, "xor %ecx, %ecx", "rdpmc");
+EXIT_GUEST(exit_ctrl_rdpmc, "xor %ecx, %ecx", "rdpmc");
 SETUP_CTL(rdpmc, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_RDPMC_EXITING)
 SCENARIO(exit_ctrl_rdpmc, .guest = guest_exit_ctrl_rdpmc, .setup = setup_rdpmc,
 	 .expect = STEP_EXIT(RDPMC, ""), .cite = EXIT_CITE(" (RDPMC: \"RDPMC exiting\" is 1); RDPMC = 0F 33"));
 
-GUEST(exit_ctrl_rdtscp, "", "rdtscp");
+EXIT_GUEST(exit_ctrl_rdtscp, "", "rdtscp");
 static bool setup_rdtscp(struct scenario_ctx *ctx)
 {
-	return set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_RDTSCP) &&
-	       set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_RDTSC_EXITING);
+	return scenario_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_RDTSCP) &&
+	       scenario_set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_RDTSC_EXITING);
 }
 SCENARIO(exit_ctrl_rdtscp, .guest = guest_exit_ctrl_rdtscp, .setup = setup_rdtscp,
 	 .expect = STEP_EXIT(RDTSCP, ""),
 	 .cite = EXIT_CITE(" (RDTSCP: \"RDTSC exiting\" and \"enable RDTSCP\" are 1); RDTSCP = 0F 01 F9"));
 
 /* MOV DR7,RAX: DR 7, direction 0 (to DR), GPR 0 (RAX). */
-GUEST(exit_ctrl_mov_to_dr7, "mov $0x400, %eax", "mov %rax, %dr7");
+EXIT_GUEST(exit_ctrl_mov_to_dr7, "mov $0x400, %eax", "mov %rax, %dr7");
 /* MOV R9,DR6: DR 6, direction 1 (from DR), GPR 9 (R9, REX.B). */
-GUEST(exit_ctrl_mov_from_dr6, "", "mov %dr6, %r9");
+EXIT_GUEST(exit_ctrl_mov_from_dr6, "", "mov %dr6, %r9");
 SETUP_CTL(mov_dr, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MOV_DR_EXITING)
 SCENARIO(exit_ctrl_mov_to_dr7, .guest = guest_exit_ctrl_mov_to_dr7, .setup = setup_mov_dr,
 	 .expect = STEP_EXIT(DR_ACCESS, "qual={DR=7,DIRECTION=TO_DR,GPR=0}"),
@@ -111,9 +82,9 @@ SCENARIO(exit_ctrl_mov_from_dr6, .guest = guest_exit_ctrl_mov_from_dr6, .setup =
 
 /* MWAIT with EAX=ECX=0 and no armed monitor: qualification 0 ("address-range
  * monitoring hardware was not armed"). */
-GUEST(exit_ctrl_mwait, "xor %eax, %eax; xor %ecx, %ecx", "mwait");
+EXIT_GUEST(exit_ctrl_mwait, "xor %eax, %eax; xor %ecx, %ecx", "mwait");
 /* MONITOR RAX=a mapped address, ECX=EDX=0. */
-GUEST(exit_ctrl_monitor, "lea label__exit_ctrl_monitor__insn(%rip), %rax; xor %ecx, %ecx; xor %edx, %edx",
+EXIT_GUEST(exit_ctrl_monitor, "lea label__exit_ctrl_monitor__insn(%rip), %rax; xor %ecx, %ecx; xor %edx, %edx",
       "monitor");
 static bool setup_monitor_mwait(struct scenario_ctx *ctx, u64 bit)
 {
@@ -123,7 +94,7 @@ static bool setup_monitor_mwait(struct scenario_ctx *ctx, u64 bit)
 		ctx->skip_reason = "cpu_lacks_monitor_mwait";
 		return false;
 	}
-	return set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, bit);
+	return scenario_set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, bit);
 }
 static bool setup_mwait(struct scenario_ctx *ctx) { return setup_monitor_mwait(ctx, CPU_BASED_MWAIT_EXITING); }
 static bool setup_monitor(struct scenario_ctx *ctx) { return setup_monitor_mwait(ctx, CPU_BASED_MONITOR_EXITING); }
@@ -137,7 +108,7 @@ SCENARIO(exit_ctrl_monitor, .guest = guest_exit_ctrl_monitor, .setup = setup_mon
 
 /* MONITOR executed by the guest ("MONITOR exiting" 0) arms the monitor:
  * the MWAIT exit's qualification is 1.  The VM exit clears the monitoring. */
-GUEST(exit_ctrl_mwait_armed,
+EXIT_GUEST(exit_ctrl_mwait_armed,
       "lea label__exit_ctrl_mwait_armed__insn(%rip), %rax; xor %ecx, %ecx; xor %edx, %edx; monitor; "
       "xor %eax, %eax; xor %ecx, %ecx", "mwait");
 /* MONITOR arms only on write-back memory (SDM MONITOR: "only write-back memory
@@ -145,7 +116,7 @@ GUEST(exit_ctrl_mwait_armed,
  * the memory-type MSRs that decide the type of the monitored line. */
 static bool setup_mwait_armed(struct scenario_ctx *ctx)
 {
-	static const u32 msrs[] = { 0x2ff /* IA32_MTRR_DEF_TYPE */, 0x277 /* IA32_PAT */,
+	static const u32 msrs[] = { MSR_IA32_MTRR_DEF_TYPE, MSR_IA32_PAT,
 				    0x250 /* IA32_MTRR_FIX64K_00000 */ };
 	for (size_t i = 0; i < ARRAY_SIZE(msrs); i++) {
 		u64 v = 0;
@@ -178,7 +149,7 @@ SCENARIO(exit_ctrl_mwait_cleared, .guest = guest_exit_ctrl_mwait_cleared, .setup
 			   "\"VM Exits\" \"Clearing Address-Range Monitoring\" (VM exits clear any address-range "
 			   "monitoring: the CPUID exit between MONITOR and MWAIT disarmed it)"));
 
-GUEST(exit_ctrl_pause, "", "pause");
+EXIT_GUEST(exit_ctrl_pause, "", "pause");
 SETUP_CTL(pause, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_PAUSE_EXITING)
 SCENARIO(exit_ctrl_pause, .guest = guest_exit_ctrl_pause, .setup = setup_pause,
 	 .expect = STEP_EXIT(PAUSE_INSTRUCTION, ""),
@@ -187,14 +158,14 @@ SCENARIO(exit_ctrl_pause, .guest = guest_exit_ctrl_pause, .setup = setup_pause,
 /* XSETBV exits unconditionally; without CR4.OSXSAVE it is #UD first.  The
  * guest writes back the XCR0 it reads; the write never happens (it exits),
  * and CR4 is the guest's own (host CR4 is reloaded on every exit). */
-GUEST(exit_ctrl_xsetbv, "xor %ecx, %ecx; xgetbv", "xsetbv");
+EXIT_GUEST(exit_ctrl_xsetbv, "xor %ecx, %ecx; xgetbv", "xsetbv");
 static bool setup_xsetbv(struct scenario_ctx *ctx)
 {
-	if (!cpuid1_ecx(CPUID1_ECX_XSAVE) || !(vmx_caps.cr4_fixed1 & CR4_OSXSAVE)) {
+	if (!cpuid1_ecx(CPUID1_ECX_XSAVE) || !(vmx_caps.cr4_fixed1 & X86_CR4_OSXSAVE)) {
 		ctx->skip_reason = "cpu_lacks_xsave";
 		return false;
 	}
-	vmcs_write(GUEST_CR4, vmcs_read(GUEST_CR4) | CR4_OSXSAVE);
+	vmcs_write(GUEST_CR4, vmcs_read(GUEST_CR4) | X86_CR4_OSXSAVE);
 	vmcs_write(CR4_READ_SHADOW, vmcs_read(GUEST_CR4));
 	return true;
 }
@@ -206,7 +177,7 @@ SCENARIO(exit_ctrl_xsetbv, .guest = guest_exit_ctrl_xsetbv, .setup = setup_xsetb
 /* ---- control-register accesses --------------------------------------------------------- */
 
 /* MOV RAX,CR3 with "CR3-store exiting". */
-GUEST(exit_ctrl_cr3_store, "", "mov %cr3, %rax");
+EXIT_GUEST(exit_ctrl_cr3_store, "", "mov %cr3, %rax");
 SETUP_CTL(cr3_store, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_CR3_STORE_EXITING)
 SCENARIO(exit_ctrl_cr3_store, .guest = guest_exit_ctrl_cr3_store, .setup = setup_cr3_store,
 	 .expect = STEP_EXIT(CR_ACCESS, "qual={CR=3,ACCESS_TYPE=MOV_FROM_CR,GPR=0}"),
@@ -220,18 +191,18 @@ SCENARIO(exit_ctrl_cr3_store, .guest = guest_exit_ctrl_cr3_store, .setup = setup
  *         shadow was read) and writes the value back: every masked bit equals
  *         the shadow -> no exit (and masked bits are not modified).
  */
-GUEST(exit_ctrl_cr0_mask_exit, "mov %cr0, %rax; xor $8, %rax", "mov %rax, %cr0");
-GUEST(exit_ctrl_cr0_mask_noexit, "mov %cr0, %rax; mov %rax, %rcx; and $8, %ecx", "mov %rax, %cr0");
+EXIT_GUEST(exit_ctrl_cr0_mask_exit, "mov %cr0, %rax; xor $8, %rax", "mov %rax, %cr0");
+EXIT_GUEST(exit_ctrl_cr0_mask_noexit, "mov %cr0, %rax; mov %rax, %rcx; and $8, %ecx", "mov %rax, %cr0");
 static bool setup_cr0_ts(u64 shadow_ts)
 {
-	u64 cr0 = vmcs_read(GUEST_CR0) & ~CR0_TS;
+	u64 cr0 = vmcs_read(GUEST_CR0) & ~X86_CR0_TS;
 	vmcs_write(GUEST_CR0, cr0);
-	vmcs_write(CR0_GUEST_HOST_MASK, CR0_TS);
+	vmcs_write(CR0_GUEST_HOST_MASK, X86_CR0_TS);
 	vmcs_write(CR0_READ_SHADOW, cr0 | shadow_ts);
 	return true;
 }
 static bool setup_cr0_mask_exit(struct scenario_ctx *ctx) { (void)ctx; return setup_cr0_ts(0); }
-static bool setup_cr0_mask_noexit(struct scenario_ctx *ctx) { (void)ctx; return setup_cr0_ts(CR0_TS); }
+static bool setup_cr0_mask_noexit(struct scenario_ctx *ctx) { (void)ctx; return setup_cr0_ts(X86_CR0_TS); }
 SCENARIO(exit_ctrl_cr0_mask_exit, .guest = guest_exit_ctrl_cr0_mask_exit, .setup = setup_cr0_mask_exit,
 	 .expect = STEP_EXIT(CR_ACCESS, "qual={CR=0,ACCESS_TYPE=MOV_TO_CR,GPR=0}"),
 	 .cite = CR_CITE(" (MOV to CR0: exits if a bit set in the mask differs from the read shadow; "
@@ -242,18 +213,18 @@ SCENARIO(exit_ctrl_cr0_mask_noexit, .guest = guest_exit_ctrl_cr0_mask_noexit, .s
 			 "returns the shadow's value for masked bits: TS = 1 -> RCX = 8)"));
 
 /* CR4.PCE host-owned, the same two sides as CR0.TS (guest CR4.PCE = 0). */
-GUEST(exit_ctrl_cr4_mask_exit, "mov %cr4, %rax; xor $0x100, %rax", "mov %rax, %cr4");
-GUEST(exit_ctrl_cr4_mask_noexit, "mov %cr4, %rax; mov %rax, %rcx; and $0x100, %ecx", "mov %rax, %cr4");
+EXIT_GUEST(exit_ctrl_cr4_mask_exit, "mov %cr4, %rax; xor $0x100, %rax", "mov %rax, %cr4");
+EXIT_GUEST(exit_ctrl_cr4_mask_noexit, "mov %cr4, %rax; mov %rax, %rcx; and $0x100, %ecx", "mov %rax, %cr4");
 static bool setup_cr4_pce(u64 shadow_pce)
 {
-	u64 cr4 = vmcs_read(GUEST_CR4) & ~CR4_PCE;
+	u64 cr4 = vmcs_read(GUEST_CR4) & ~X86_CR4_PCE;
 	vmcs_write(GUEST_CR4, cr4);
-	vmcs_write(CR4_GUEST_HOST_MASK, CR4_PCE);
+	vmcs_write(CR4_GUEST_HOST_MASK, X86_CR4_PCE);
 	vmcs_write(CR4_READ_SHADOW, cr4 | shadow_pce);
 	return true;
 }
 static bool setup_cr4_mask_exit(struct scenario_ctx *ctx) { (void)ctx; return setup_cr4_pce(0); }
-static bool setup_cr4_mask_noexit(struct scenario_ctx *ctx) { (void)ctx; return setup_cr4_pce(CR4_PCE); }
+static bool setup_cr4_mask_noexit(struct scenario_ctx *ctx) { (void)ctx; return setup_cr4_pce(X86_CR4_PCE); }
 SCENARIO(exit_ctrl_cr4_mask_exit, .guest = guest_exit_ctrl_cr4_mask_exit, .setup = setup_cr4_mask_exit,
 	 .expect = STEP_EXIT(CR_ACCESS, "qual={CR=4,ACCESS_TYPE=MOV_TO_CR,GPR=0}"),
 	 .cite = CR_CITE(" (MOV to CR4: mask = PCE, shadow PCE = 0, source PCE = 1); MOV CR4,RAX = 0F 22 E0"));
@@ -263,8 +234,8 @@ SCENARIO(exit_ctrl_cr4_mask_noexit, .guest = guest_exit_ctrl_cr4_mask_noexit, .s
 			 "the shadow's PCE = 1 -> RCX = 0x100)"));
 
 /* CLTS exits iff CR0 mask bit 3 and read-shadow bit 3 are both 1. */
-GUEST(exit_ctrl_clts_exit, "", "clts");
-GUEST(exit_ctrl_clts_noexit, "", "clts");
+EXIT_GUEST(exit_ctrl_clts_exit, "", "clts");
+EXIT_GUEST(exit_ctrl_clts_noexit, "", "clts");
 SCENARIO(exit_ctrl_clts_exit, .guest = guest_exit_ctrl_clts_exit, .setup = setup_cr0_mask_noexit,
 	 .expect = STEP_EXIT(CR_ACCESS, "qual={CR=0,ACCESS_TYPE=CLTS}"),
 	 .cite = CR_CITE(" (CLTS: exits if bit 3 of the CR0 guest/host mask and of the CR0 read shadow are "
@@ -279,9 +250,9 @@ SCENARIO(exit_ctrl_clts_noexit, .guest = guest_exit_ctrl_clts_noexit, .setup = s
  * register / memory, LMSW source data 9 (PE|TS), CR and GPR fields 0.
  * noexit: the source is the guest's own CR0 with TS = 0 (equal to the shadow).
  */
-GUEST(exit_ctrl_lmsw_reg, "mov $9, %eax", "lmsw %ax");
-GUEST(exit_ctrl_lmsw_mem, "pushq $9", "lmsw (%rsp)");
-GUEST(exit_ctrl_lmsw_noexit, "mov %cr0, %rax; and $~8, %eax", "lmsw %ax");
+EXIT_GUEST(exit_ctrl_lmsw_reg, "mov $9, %eax", "lmsw %ax");
+EXIT_GUEST(exit_ctrl_lmsw_mem, "pushq $9", "lmsw (%rsp)");
+EXIT_GUEST(exit_ctrl_lmsw_noexit, "mov %cr0, %rax; and $~8, %eax", "lmsw %ax");
 SCENARIO(exit_ctrl_lmsw_reg, .guest = guest_exit_ctrl_lmsw_reg, .setup = setup_cr0_mask_exit,
 	 .expect = STEP_EXIT(CR_ACCESS, "qual={CR=0,ACCESS_TYPE=LMSW,LMSW_OPERAND=REG,GPR=0,LMSW_SOURCE=9}"),
 	 .cite = CR_CITE(" (LMSW: exits if, for bits 1-3, a mask bit is 1 and the source differs from the "
@@ -294,8 +265,8 @@ SCENARIO(exit_ctrl_lmsw_noexit, .guest = guest_exit_ctrl_lmsw_noexit, .setup = s
 	 .cite = CR_CITE(" (LMSW: source TS = 0 equals the shadow, PE not masked: no exit)"));
 
 /* MOV CR8 with "use TPR shadow" 0: CR8-load / CR8-store exiting. */
-GUEST(exit_ctrl_cr8_load, "xor %eax, %eax", "mov %rax, %cr8");
-GUEST(exit_ctrl_cr8_store, "", "mov %cr8, %rdx");
+EXIT_GUEST(exit_ctrl_cr8_load, "xor %eax, %eax", "mov %rax, %cr8");
+EXIT_GUEST(exit_ctrl_cr8_store, "", "mov %cr8, %rdx");
 SETUP_CTL(cr8_load, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_CR8_LOAD_EXITING)
 SETUP_CTL(cr8_store, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_CR8_STORE_EXITING)
 SCENARIO(exit_ctrl_cr8_load, .guest = guest_exit_ctrl_cr8_load, .setup = setup_cr8_load,
@@ -311,15 +282,15 @@ SCENARIO(exit_ctrl_cr8_store, .guest = guest_exit_ctrl_cr8_store, .setup = setup
  * the first "CR3-target count" values.  hit: value 1 is the current CR3;
  * miss: neither is.  The guest writes back the CR3 it reads.
  */
-GUEST(exit_ctrl_cr3_target_hit, "mov %cr3, %rax", "mov %rax, %cr3");
-GUEST(exit_ctrl_cr3_target_miss, "mov %cr3, %rax", "mov %rax, %cr3");
+EXIT_GUEST(exit_ctrl_cr3_target_hit, "mov %cr3, %rax", "mov %rax, %cr3");
+EXIT_GUEST(exit_ctrl_cr3_target_miss, "mov %cr3, %rax", "mov %rax, %cr3");
 static bool setup_cr3_target(struct scenario_ctx *ctx, bool hit)
 {
 	if (((vmx_caps.misc >> 16) & 0x1ff) < 2) {
 		ctx->skip_reason = "cr3_target_count_below_2";
 		return false;
 	}
-	if (!set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_CR3_LOAD_EXITING))
+	if (!scenario_set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_CR3_LOAD_EXITING))
 		return false;
 	u64 cr3 = vmcs_read(GUEST_CR3);
 	vmcs_write(CR3_TARGET_VALUE0, cr3 ^ 0x1000);

@@ -38,7 +38,7 @@ u8 xi_desc_buf[4096] ALIGNED(4096);
 
 static bool setup_desc(struct scenario_ctx *ctx)
 {
-	if (!xi_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_DESC_TABLE_EXITING))
+	if (!scenario_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_DESC_TABLE_EXITING))
 		return false;
 	memset(xi_desc_buf, 0, sizeof(xi_desc_buf));
 	struct desc_ptr g = { (u16)vmcs_read(GUEST_GDTR_LIMIT), vmcs_read(GUEST_GDTR_BASE) };
@@ -51,18 +51,18 @@ static bool setup_desc(struct scenario_ctx *ctx)
 
 #define BUF "xi_desc_buf"
 
-XI_GUEST(exit_desc_sgdt_a32, "lea " BUF "+0x100(%rip), %rax", "sgdt 0x10(%eax)");
-XI_GUEST(exit_desc_sidt_fs, "lea " BUF "+0x100(%rip), %rbx; mov $2, %ecx", "sidt %fs:0x8(%rbx,%rcx,8)");
-XI_GUEST(exit_desc_lgdt, "lea " BUF "(%rip), %rsi", "lgdt (%rsi)");
-XI_GUEST(exit_desc_lidt_ss, "lea " BUF "+0x60(%rip), %rbp", "lidt -0x20(%rbp)");
-XI_GUEST(exit_desc_sldt_reg, "", "sldt %r13d");
-XI_GUEST(exit_desc_sldt_mem, "lea " BUF "+0x100-0x7ff0(%rip), %r11", "sldt 0x7ff0(%r11)");
-XI_GUEST(exit_desc_str_reg, "", "str %ax");
-XI_GUEST(exit_desc_str_mem, "lea " BUF "+0x100(%rip), %rdi", "str 0x6(%rdi)");
-XI_GUEST(exit_desc_lldt_reg, "xor %ecx, %ecx", "lldt %cx");
-XI_GUEST(exit_desc_lldt_mem, "lea " BUF "+0x1f0(%rip), %rdx; mov $7, %eax", "lldt 2(%rdx,%rax,2)");
-XI_GUEST(exit_desc_ltr_reg, "mov $" XI_STR(GDT_TSS) ", %r10d", "ltr %r10w");
-XI_GUEST(exit_desc_ltr_mem, "lea " BUF "+0x300-0x1000(%rip), %r9; shr $2, %r9", "ltr 0x1000(,%r9,4)");
+EXIT_GUEST(exit_desc_sgdt_a32, "lea " BUF "+0x100(%rip), %rax", "sgdt 0x10(%eax)");
+EXIT_GUEST(exit_desc_sidt_fs, "lea " BUF "+0x100(%rip), %rbx; mov $2, %ecx", "sidt %fs:0x8(%rbx,%rcx,8)");
+EXIT_GUEST(exit_desc_lgdt, "lea " BUF "(%rip), %rsi", "lgdt (%rsi)");
+EXIT_GUEST(exit_desc_lidt_ss, "lea " BUF "+0x60(%rip), %rbp", "lidt -0x20(%rbp)");
+EXIT_GUEST(exit_desc_sldt_reg, "", "sldt %r13d");
+EXIT_GUEST(exit_desc_sldt_mem, "lea " BUF "+0x100-0x7ff0(%rip), %r11", "sldt 0x7ff0(%r11)");
+EXIT_GUEST(exit_desc_str_reg, "", "str %ax");
+EXIT_GUEST(exit_desc_str_mem, "lea " BUF "+0x100(%rip), %rdi", "str 0x6(%rdi)");
+EXIT_GUEST(exit_desc_lldt_reg, "xor %ecx, %ecx", "lldt %cx");
+EXIT_GUEST(exit_desc_lldt_mem, "lea " BUF "+0x1f0(%rip), %rdx; mov $7, %eax", "lldt 2(%rdx,%rax,2)");
+EXIT_GUEST(exit_desc_ltr_reg, "mov $" STR(GDT_TSS) ", %r10d", "ltr %r10w");
+EXIT_GUEST(exit_desc_ltr_mem, "lea " BUF "+0x300-0x1000(%rip), %r9; shr $2, %r9", "ltr 0x1000(,%r9,4)");
 
 #define CITE_DESC(insn, table)                                                              \
 	XI_CITE_BASE "; \"Instructions That Cause VM Exits Conditionally\" (descriptor-table "    \
@@ -79,35 +79,35 @@ XI_GUEST(exit_desc_ltr_mem, "lea " BUF "+0x300-0x1000(%rip), %r9; shr $2, %r9", 
 	SCENARIO(id, .guest = guest_##id, .setup = setup_desc, .requires = REQ_SECONDARY, __VA_ARGS__)
 
 DESC(exit_desc_sgdt_a32,
-     .expect = XI_STEP(GDTR_IDTR, "qual=0x10 info={" GI(SGDT) XI_MEM(A32, DS, XI_BASE(0), XI_NOINDEX) "}"),
+     .expect = STEP_EXIT(GDTR_IDTR, "qual=0x10 info={" GI(SGDT) XI_MEM(A32, DS, XI_BASE(0), XI_NOINDEX) "}"),
      .cite = CITE_GI("SGDT m = 0F 01 /0; address-size prefix 67H (bits 63:32 of the qualification "
 		     "undefined; the displacement is positive)"));
 DESC(exit_desc_sidt_fs,
-     .expect = XI_STEP(GDTR_IDTR, "qual=0x8 info={" GI(SIDT) XI_MEM(A64, FS, XI_BASE(3), XI_INDEX(1, 3)) "}"),
+     .expect = STEP_EXIT(GDTR_IDTR, "qual=0x8 info={" GI(SIDT) XI_MEM(A64, FS, XI_BASE(3), XI_INDEX(1, 3)) "}"),
      .cite = CITE_GI("SIDT m = 0F 01 /1; FS override 64H"));
 DESC(exit_desc_lgdt,
-     .expect = XI_STEP(GDTR_IDTR, "qual=0 info={" GI(LGDT) XI_MEM(A64, DS, XI_BASE(6), XI_NOINDEX) "}"),
+     .expect = STEP_EXIT(GDTR_IDTR, "qual=0 info={" GI(LGDT) XI_MEM(A64, DS, XI_BASE(6), XI_NOINDEX) "}"),
      .cite = CITE_GI("LGDT m16&64 = 0F 01 /2"));
 DESC(exit_desc_lidt_ss,
-     .expect = XI_STEP(GDTR_IDTR, "qual=0xffffffffffffffe0 info={" GI(LIDT) XI_MEM(A64, SS, XI_BASE(5), XI_NOINDEX) "}"),
+     .expect = STEP_EXIT(GDTR_IDTR, "qual=0xffffffffffffffe0 info={" GI(LIDT) XI_MEM(A64, SS, XI_BASE(5), XI_NOINDEX) "}"),
      .cite = CITE_GI("LIDT m16&64 = 0F 01 /3; default segment SS for base RBP; disp8 -0x20 sign-extended"));
-DESC(exit_desc_sldt_reg, .expect = XI_STEP(LDTR_TR, "qual=0 info={" LT_REG(SLDT, 13) "}"),
+DESC(exit_desc_sldt_reg, .expect = STEP_EXIT(LDTR_TR, "qual=0 info={" LT_REG(SLDT, 13) "}"),
      .cite = CITE_LT("SLDT r32 = 0F 00 /0 (REX.B)"));
 DESC(exit_desc_sldt_mem,
-     .expect = XI_STEP(LDTR_TR, "qual=0x7ff0 info={" LT_MEM(SLDT) XI_MEM(A64, DS, XI_BASE(11), XI_NOINDEX) "}"),
+     .expect = STEP_EXIT(LDTR_TR, "qual=0x7ff0 info={" LT_MEM(SLDT) XI_MEM(A64, DS, XI_BASE(11), XI_NOINDEX) "}"),
      .cite = CITE_LT("SLDT m16 = 0F 00 /0; base R11, disp32"));
-DESC(exit_desc_str_reg, .expect = XI_STEP(LDTR_TR, "qual=0 info={" LT_REG(STR, 0) "}"),
+DESC(exit_desc_str_reg, .expect = STEP_EXIT(LDTR_TR, "qual=0 info={" LT_REG(STR, 0) "}"),
      .cite = CITE_LT("STR r16 = 66 0F 00 /1"));
 DESC(exit_desc_str_mem,
-     .expect = XI_STEP(LDTR_TR, "qual=6 info={" LT_MEM(STR) XI_MEM(A64, DS, XI_BASE(7), XI_NOINDEX) "}"),
+     .expect = STEP_EXIT(LDTR_TR, "qual=6 info={" LT_MEM(STR) XI_MEM(A64, DS, XI_BASE(7), XI_NOINDEX) "}"),
      .cite = CITE_LT("STR m16 = 0F 00 /1"));
-DESC(exit_desc_lldt_reg, .expect = XI_STEP(LDTR_TR, "qual=0 info={" LT_REG(LLDT, 1) "}"),
+DESC(exit_desc_lldt_reg, .expect = STEP_EXIT(LDTR_TR, "qual=0 info={" LT_REG(LLDT, 1) "}"),
      .cite = CITE_LT("LLDT r16 = 0F 00 /2"));
 DESC(exit_desc_lldt_mem,
-     .expect = XI_STEP(LDTR_TR, "qual=2 info={" LT_MEM(LLDT) XI_MEM(A64, DS, XI_BASE(2), XI_INDEX(0, 1)) "}"),
+     .expect = STEP_EXIT(LDTR_TR, "qual=2 info={" LT_MEM(LLDT) XI_MEM(A64, DS, XI_BASE(2), XI_INDEX(0, 1)) "}"),
      .cite = CITE_LT("LLDT m16 = 0F 00 /2"));
-DESC(exit_desc_ltr_reg, .expect = XI_STEP(LDTR_TR, "qual=0 info={" LT_REG(LTR, 10) "}"),
+DESC(exit_desc_ltr_reg, .expect = STEP_EXIT(LDTR_TR, "qual=0 info={" LT_REG(LTR, 10) "}"),
      .cite = CITE_LT("LTR r16 = 0F 00 /3 (REX.B)"));
 DESC(exit_desc_ltr_mem,
-     .expect = XI_STEP(LDTR_TR, "qual=0x1000 info={" LT_MEM(LTR) XI_MEM(A64, DS, XI_NOBASE, XI_INDEX(9, 2)) "}"),
+     .expect = STEP_EXIT(LDTR_TR, "qual=0x1000 info={" LT_MEM(LTR) XI_MEM(A64, DS, XI_NOBASE, XI_INDEX(9, 2)) "}"),
      .cite = CITE_LT("LTR m16 = 0F 00 /3; SIB with no base (disp32) and index R9*4"));

@@ -334,13 +334,13 @@ static bool setup_mis_wonly(struct scenario_ctx *ctx)
 
 /* ---- guests ---- */
 
-XI_GUEST(exit_ept_read, "", "mov label__exit_ept_read__target(%rip), %rax");
-XI_GUEST(exit_ept_read_xonly, "", "mov label__exit_ept_read_xonly__target(%rip), %rax");
-XI_GUEST(exit_ept_write, "", "movl $1, label__exit_ept_write__target(%rip)");
-XI_GUEST(exit_ept_write_ad, "", "movl $1, label__exit_ept_write_ad__target(%rip)");
-XI_GUEST(exit_ept_write_adv, "", "movl $1, label__exit_ept_write_adv__target(%rip)");
-XI_GUEST(exit_ept_fetch, "", "jmp label__exit_ept_fetch__target");
-#define WINDOW_READ(id, addr) XI_GUEST(id, "movabs $" addr ", %rbx", "mov (%rbx), %eax")
+EXIT_GUEST(exit_ept_read, "", "mov label__exit_ept_read__target(%rip), %rax");
+EXIT_GUEST(exit_ept_read_xonly, "", "mov label__exit_ept_read_xonly__target(%rip), %rax");
+EXIT_GUEST(exit_ept_write, "", "movl $1, label__exit_ept_write__target(%rip)");
+EXIT_GUEST(exit_ept_write_ad, "", "movl $1, label__exit_ept_write_ad__target(%rip)");
+EXIT_GUEST(exit_ept_write_adv, "", "movl $1, label__exit_ept_write_adv__target(%rip)");
+EXIT_GUEST(exit_ept_fetch, "", "jmp label__exit_ept_fetch__target");
+#define WINDOW_READ(id, addr) EXIT_GUEST(id, "movabs $" addr ", %rbx", "mov (%rbx), %eax")
 WINDOW_READ(exit_ept_walk, "0x40000123");
 WINDOW_READ(exit_ept_walk_ad, "0x40000123");
 WINDOW_READ(exit_ept_walk_ro, "0x40000123");

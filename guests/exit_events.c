@@ -20,24 +20,11 @@
 #include "scenario.h"
 #include "desc.h"
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
-#define GUEST(id, prep, instruction)                                 \
-	void guest_##id(void);                                       \
-	asm(".text\n.global guest_" #id "\nguest_" #id ":\n"        \
-	    prep "\n" GUEST_LABEL(id, insn) instruction "\n"        \
-	    GUEST_LABEL(id, resume) "vmcall\n"                       \
-	    "jmp label__" #id "__resume\n")
 
 #define RFLAGS_TF BIT(8)
 #define RFLAGS_IF BIT(9)
-#define INTR_TYPE(info) (((info) >> 8) & 7)
-#define INTR_TYPE_SW_INTERRUPT 4
-#define INTR_TYPE_PRIV_SW_EXCEPTION 5
-#define INTR_TYPE_SW_EXCEPTION 6
 #define GUEST_INTR_BLOCKING_NMI BIT(3)
-#define VECTOR_PF 14
 #define APIC_TPR 0x80
 
 static void clear_ctl(u64 *slot, u32 field, u64 bits)
@@ -80,11 +67,11 @@ static enum scenario_status event_body(struct scenario_ctx *ctx)
 		bool resume = false;
 		if (e.kind == RESULT_EXIT && !e.entry_fail && e.reason != EXIT_REASON_VMCALL &&
 		    v->exits < EVENT_MAX_EXITS) {
-			u32 type = INTR_TYPE(e.intr_info);
+			u32 type = INFO_GET(INTR_INFO, TYPE, e.intr_info);
 			if (exit_len_defined(e.reason) ||
 			    (e.reason == EXIT_REASON_EXCEPTION_NMI && (e.intr_info & BIT(31)) &&
-			     (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_PRIV_SW_EXCEPTION ||
-			      type == INTR_TYPE_SW_EXCEPTION))) {
+			     (type == INFO_INTR_INFO_TYPE_SW_INTERRUPT || type == INFO_INTR_INFO_TYPE_PRIV_SW_EXCEPTION ||
+			      type == INFO_INTR_INFO_TYPE_SW_EXCEPTION))) {
 				vcpu_skip_instruction(v, &e);
 				resume = true;
 			} else {
@@ -97,14 +84,6 @@ static enum scenario_status event_body(struct scenario_ctx *ctx)
 	}
 }
 
-static bool set_ctl(struct scenario_ctx *ctx, u32 field, u64 bits)
-{
-	if (vcpu_set_ctl(ctx->vcpu, field, bits))
-		return true;
-	ctx->skip_reason = "control_not_allowed";
-	return false;
-}
-
 #define EVENT_SCENARIO(id, ...) SCENARIO(id, .guest = guest_##id, .body = event_body, __VA_ARGS__)
 /* An exit before the guest's first instruction (a VMCALL at label insn),
  * then, disarmed and resumed, the VMCALL itself. */
@@ -115,14 +94,14 @@ static bool set_ctl(struct scenario_ctx *ctx, u32 field, u64 bits)
 /* ---- interrupt window ------------------------------------------------------------------ */
 
 /* RFLAGS.IF = 1, no blocking: exit before the first instruction. */
-GUEST(exit_ev_intr_window, "", "vmcall");
+EXIT_GUEST(exit_ev_intr_window, "", "vmcall");
 /* IF = 0 at entry; STI sets it but blocks interrupts for one instruction
  * (the NOP at insn): the window opens at the VMCALL after it. */
-GUEST(exit_ev_intr_window_sti, "sti", "nop");
+EXIT_GUEST(exit_ev_intr_window_sti, "sti", "nop");
 static bool setup_intr_window(struct scenario_ctx *ctx, u64 rflags)
 {
-	if (!set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_EXITING) ||
-	    !set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING))
+	if (!scenario_set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_EXITING) ||
+	    !scenario_set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING))
 		return false;
 	vmcs_write(GUEST_RFLAGS, rflags);
 	return true;
@@ -142,17 +121,17 @@ EVENT_SCENARIO(exit_ev_intr_window_sti, .setup = setup_intr_window_sti, .expect 
 
 /* "NMI exiting" and "virtual NMIs" 1, no virtual-NMI blocking: exit before
  * the first instruction. */
-GUEST(exit_ev_nmi_window, "", "vmcall");
+EXIT_GUEST(exit_ev_nmi_window, "", "vmcall");
 /* Virtual-NMI blocking at entry (interruptibility bit 3): no window until
  * IRET removes the blocking; the exit is at the IRET's target. */
-GUEST(exit_ev_nmi_window_iret,
+EXIT_GUEST(exit_ev_nmi_window_iret,
       "mov %rsp, %rax; pushq $" STR(GDT_DATA) "; pushq %rax; pushfq; pushq $" STR(GDT_CODE64) "; "
       "lea label__exit_ev_nmi_window_iret__resume(%rip), %rax; pushq %rax",
       "iretq");
 static bool setup_nmi_window(struct scenario_ctx *ctx, u32 blocking)
 {
-	if (!set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_NMI_EXITING | PIN_BASED_VIRTUAL_NMIS) ||
-	    !set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_NMI_WINDOW_EXITING))
+	if (!scenario_set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_NMI_EXITING | PIN_BASED_VIRTUAL_NMIS) ||
+	    !scenario_set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_NMI_WINDOW_EXITING))
 		return false;
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, blocking);
 	return true;
@@ -173,10 +152,10 @@ EVENT_SCENARIO(exit_ev_nmi_window_iret, .setup = setup_nmi_window_blocked, .expe
 
 /* ---- VMX-preemption timer -------------------------------------------------------------- */
 
-GUEST(exit_ev_preempt_timer, "", "vmcall");
+EXIT_GUEST(exit_ev_preempt_timer, "", "vmcall");
 static bool setup_preempt_timer(struct scenario_ctx *ctx)
 {
-	if (!set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_PREEMPTION_TIMER))
+	if (!scenario_set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_PREEMPTION_TIMER))
 		return false;
 	vmcs_write(VMX_PREEMPTION_TIMER_VALUE, 0);
 	return true;
@@ -187,10 +166,10 @@ EVENT_SCENARIO(exit_ev_preempt_timer, .setup = setup_preempt_timer, .expect = AT
 
 /* ---- monitor trap flag ----------------------------------------------------------------- */
 
-GUEST(exit_ev_mtf, "", "nop");
+EXIT_GUEST(exit_ev_mtf, "", "nop");
 static bool setup_mtf(struct scenario_ctx *ctx)
 {
-	return set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MONITOR_TRAP_FLAG);
+	return scenario_set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MONITOR_TRAP_FLAG);
 }
 EVENT_SCENARIO(exit_ev_mtf, .setup = setup_mtf, .expect = AFTER_INSN(MONITOR_TRAP_FLAG),
 	       .cite = "SDM Vol. 3 \"Monitor Trap Flag\" (an MTF VM exit after the first guest instruction "
@@ -204,18 +183,18 @@ static u8 apic_access_page[4096] ALIGNED(4096);
 
 /* At entry: "use TPR shadow" 1, "virtualize APIC accesses" 1 (otherwise a
  * threshold above VTPR[7:4] fails the entry checks), VTPR = 10H, threshold 2. */
-GUEST(exit_ev_tpr_entry, "", "vmcall");
+EXIT_GUEST(exit_ev_tpr_entry, "", "vmcall");
 /* MOV to CR8 with "use TPR shadow" 1 writes VTPR: 20H (class 2) below
  * threshold 3 exits after the MOV; 40H (class 4) does not. */
-GUEST(exit_ev_tpr_cr8, "mov $2, %eax", "mov %rax, %cr8");
-GUEST(exit_ev_tpr_cr8_noexit, "mov $4, %eax", "mov %rax, %cr8");
+EXIT_GUEST(exit_ev_tpr_cr8, "mov $2, %eax", "mov %rax, %cr8");
+EXIT_GUEST(exit_ev_tpr_cr8_noexit, "mov $4, %eax", "mov %rax, %cr8");
 static bool setup_tpr(struct scenario_ctx *ctx, u8 vtpr, u32 threshold, bool apic_access)
 {
 	memset(virtual_apic_page, 0, sizeof(virtual_apic_page));
 	virtual_apic_page[APIC_TPR] = vtpr;
-	if (apic_access && !set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_VIRTUALIZE_APIC_ACCESSES))
+	if (apic_access && !scenario_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_VIRTUALIZE_APIC_ACCESSES))
 		return false;
-	if (!set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_TPR_SHADOW))
+	if (!scenario_set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_TPR_SHADOW))
 		return false;
 	vmcs_write(VIRTUAL_APIC_PAGE_ADDR, (u64)virtual_apic_page);
 	if (apic_access)
@@ -240,7 +219,7 @@ EVENT_SCENARIO(exit_ev_tpr_cr8_noexit, .setup = setup_tpr_cr8, .expect = "VMCALL
 
 /* Exception bitmap 0 and a guest IDT of limit 0: #UD cannot be delivered
  * (#GP), nor can that (#DF), nor the double fault: triple fault. */
-GUEST(exit_ev_triple_fault, "", "ud2");
+EXIT_GUEST(exit_ev_triple_fault, "", "ud2");
 static bool setup_triple_fault(struct scenario_ctx *ctx)
 {
 	(void)ctx;
@@ -263,14 +242,14 @@ EVENT_SCENARIO(exit_ev_triple_fault, .setup = setup_triple_fault, .expect = "TRI
 	"exception bitmap causes a VM exit); \"Exception Bitmap\"; \"Information for VM Exits Due to " \
 	"Vectored Events\"" sections
 
-GUEST(exit_ev_exc_de, "xor %ecx, %ecx; mov $1, %eax; xor %edx, %edx", "div %ecx");
+EXIT_GUEST(exit_ev_exc_de, "xor %ecx, %ecx; mov $1, %eax; xor %edx, %edx", "div %ecx");
 EVENT_SCENARIO(exit_ev_exc_de,
 	       .expect = "EXCEPTION_NMI at=insn intr={VECTOR=DE,TYPE=HW_EXCEPTION,ERROR_VALID=0,VALID=1} end",
 	       .cite = EXC_CITE("; DIV by 0: #DE, a fault (RIP of the DIV), no error code"));
 
 /* INT1 (ICEBP, F1): a privileged software exception; the VM-exit instruction
  * length is defined (1): the body steps over it. */
-GUEST(exit_ev_exc_db_int1, "", ".byte 0xf1");
+EXIT_GUEST(exit_ev_exc_db_int1, "", ".byte 0xf1");
 EVENT_SCENARIO(exit_ev_exc_db_int1,
 	       .expect = "EXCEPTION_NMI at=insn next=resume qual=0 "
 			 "intr={VECTOR=DB,TYPE=PRIV_SW_EXCEPTION,ERROR_VALID=0,VALID=1}; "
@@ -282,7 +261,7 @@ EVENT_SCENARIO(exit_ev_exc_db_int1,
 
 /* Single step: POPF sets TF; the #DB trap follows the next instruction (NOP
  * at insn): RIP = resume, qualification BS (bit 14). */
-GUEST(exit_ev_exc_db_step, "pushfq; orq $" STR(RFLAGS_TF) ", (%rsp); popfq", "nop");
+EXIT_GUEST(exit_ev_exc_db_step, "pushfq; orq $" STR(RFLAGS_TF) ", (%rsp); popfq", "nop");
 EVENT_SCENARIO(exit_ev_exc_db_step,
 	       .expect = "EXCEPTION_NMI at=resume qual=0x4000 "
 			 "intr={VECTOR=DB,TYPE=HW_EXCEPTION,ERROR_VALID=0,VALID=1} end",
@@ -290,7 +269,7 @@ EVENT_SCENARIO(exit_ev_exc_db_step,
 				"single-step #DB is a trap after the instruction following the POPF that set TF"));
 
 /* INT3: a software exception (type 6), length 1: the body steps over it. */
-GUEST(exit_ev_exc_bp, "", "int3");
+EXIT_GUEST(exit_ev_exc_bp, "", "int3");
 EVENT_SCENARIO(exit_ev_exc_bp,
 	       .expect = "EXCEPTION_NMI at=insn next=resume intr={VECTOR=BP,TYPE=SW_EXCEPTION,ERROR_VALID=0,VALID=1}; "
 			 "VMCALL at=resume len=3 end",
@@ -298,21 +277,21 @@ EVENT_SCENARIO(exit_ev_exc_bp,
 				"Length\" (defined for software exceptions: 1); INT3 = CC"));
 
 /* INTO is invalid in 64-bit mode: #UD (there is no #OF from INTO here). */
-GUEST(exit_ev_exc_into, "", ".byte 0xce");
+EXIT_GUEST(exit_ev_exc_into, "", ".byte 0xce");
 EVENT_SCENARIO(exit_ev_exc_into,
 	       .expect = "EXCEPTION_NMI at=insn intr={VECTOR=UD,TYPE=HW_EXCEPTION,ERROR_VALID=0,VALID=1} end",
 	       .cite = EXC_CITE("; SDM Vol. 2 INTO: \"Invalid\" in 64-bit mode, #UD; INTO = CE"));
 
 /* #GP with an error code: loading DS with a selector beyond the GDT limit:
  * #GP(selector) = FFF8H. */
-GUEST(exit_ev_exc_gp_sel, "mov $0xfff8, %eax", "mov %eax, %ds");
+EXIT_GUEST(exit_ev_exc_gp_sel, "mov $0xfff8, %eax", "mov %eax, %ds");
 EVENT_SCENARIO(exit_ev_exc_gp_sel,
 	       .expect = "EXCEPTION_NMI at=insn intr={VECTOR=GP,TYPE=HW_EXCEPTION,ERROR_VALID=1,VALID=1} "
 			 "err=0xfff8 end",
 	       .cite = EXC_CITE("; field \"VM-Exit Interruption Error Code\"; SDM Vol. 2 MOV Sreg: #GP(selector) "
 				"if the selector index is outside the descriptor table limit"));
 /* #GP(0): a load from a non-canonical address. */
-GUEST(exit_ev_exc_gp_noncanon, "movabs $0x8000000000000000, %rax", "mov (%rax), %rax");
+EXIT_GUEST(exit_ev_exc_gp_noncanon, "movabs $0x8000000000000000, %rax", "mov (%rax), %rax");
 EVENT_SCENARIO(exit_ev_exc_gp_noncanon,
 	       .expect = "EXCEPTION_NMI at=insn intr={VECTOR=GP,TYPE=HW_EXCEPTION,ERROR_VALID=1,VALID=1} "
 			 "err=0 end",
@@ -321,7 +300,7 @@ EVENT_SCENARIO(exit_ev_exc_gp_noncanon,
 
 /* #NM: an x87 instruction with CR0.TS = 1 (the guest's CR0 only; the host's
  * CR0 is reloaded on exit). */
-GUEST(exit_ev_exc_nm, "", "fnop");
+EXIT_GUEST(exit_ev_exc_nm, "", "fnop");
 static bool setup_nm(struct scenario_ctx *ctx)
 {
 	(void)ctx;
@@ -336,7 +315,7 @@ EVENT_SCENARIO(exit_ev_exc_nm, .setup = setup_nm,
 
 /* #SS(0): a push through a non-canonical RSP (the guest's own RSP; the
  * scenario ends at the exit). */
-GUEST(exit_ev_exc_ss, "movabs $0x8000000000000000, %rsp", "push %rax");
+EXIT_GUEST(exit_ev_exc_ss, "movabs $0x8000000000000000, %rsp", "push %rax");
 EVENT_SCENARIO(exit_ev_exc_ss,
 	       .expect = "EXCEPTION_NMI at=insn intr={VECTOR=SS,TYPE=HW_EXCEPTION,ERROR_VALID=1,VALID=1} err=0 end",
 	       .cite = EXC_CITE("; SDM Vol. 3 \"Interrupt 12 - Stack Fault Exception (#SS)\" (a non-canonical "
@@ -366,20 +345,20 @@ PF_GUEST(exit_ev_exc_pf_inv_exit, "movq $0, (%rax)");
 PF_GUEST(exit_ev_exc_pf_inv_noexit, "mov (%rax), %rdx");
 
 /* The guest IDT: vectors 0-14, only #PF present (a 64-bit interrupt gate). */
-static u64 guest_idt[2 * (VECTOR_PF + 1)] ALIGNED(16);
+static u64 guest_idt[2 * (INFO_INTR_INFO_VECTOR_PF + 1)] ALIGNED(16);
 
 static bool setup_pf(struct scenario_ctx *ctx, bool bit14, u32 mask, u32 match, void (*handler)(void))
 {
 	(void)ctx;
 	u64 h = (u64)handler;
 	memset(guest_idt, 0, sizeof(guest_idt));
-	guest_idt[2 * VECTOR_PF] = (h & 0xffff) | ((u64)GDT_CODE64 << 16) | (0x8eULL << 40) |
+	guest_idt[2 * INFO_INTR_INFO_VECTOR_PF] = (h & 0xffff) | ((u64)GDT_CODE64 << 16) | (0x8eULL << 40) |
 				   ((h >> 16) & 0xffff) << 48;
-	guest_idt[2 * VECTOR_PF + 1] = h >> 32;
+	guest_idt[2 * INFO_INTR_INFO_VECTOR_PF + 1] = h >> 32;
 	vmcs_write(GUEST_IDTR_BASE, (u64)guest_idt);
 	vmcs_write(GUEST_IDTR_LIMIT, sizeof(guest_idt) - 1);
 	u64 bitmap = vmcs_read(EXCEPTION_BITMAP);
-	vmcs_write(EXCEPTION_BITMAP, bit14 ? bitmap | BIT(VECTOR_PF) : bitmap & ~BIT(VECTOR_PF));
+	vmcs_write(EXCEPTION_BITMAP, bit14 ? bitmap | BIT(INFO_INTR_INFO_VECTOR_PF) : bitmap & ~BIT(INFO_INTR_INFO_VECTOR_PF));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, mask);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, match);
 	return true;
@@ -426,13 +405,12 @@ EVENT_SCENARIO(exit_ev_exc_pf_inv_noexit, .setup = setup_exit_ev_exc_pf_inv_noex
 static u64 ac_pml4[512] ALIGNED(4096);
 static u64 ac_pdpt[512] ALIGNED(4096);
 static u64 ac_pd[512] ALIGNED(4096);
-#define CR0_AM BIT(18)
 #define RFLAGS_AC BIT(18)
 #define PTE_P_RW_US 0x7ULL
 #define PDE_PS BIT(7)
 
-GUEST(exit_ev_exc_ac, "", "mov 1(%rsp), %eax");
-GUEST(exit_ev_exc_ac_off, "", "mov 1(%rsp), %eax");
+EXIT_GUEST(exit_ev_exc_ac, "", "mov 1(%rsp), %eax");
+EXIT_GUEST(exit_ev_exc_ac_off, "", "mov 1(%rsp), %eax");
 static bool setup_user_guest(bool am)
 {
 	for (u64 i = 0; i < 512; i++)
@@ -443,7 +421,7 @@ static bool setup_user_guest(bool am)
 	ac_pml4[0] = (u64)ac_pdpt | PTE_P_RW_US;
 	vmcs_write(GUEST_CR3, (u64)ac_pml4);
 	u64 cr0 = vmcs_read(GUEST_CR0);
-	vmcs_write(GUEST_CR0, am ? cr0 | CR0_AM : cr0 & ~CR0_AM);
+	vmcs_write(GUEST_CR0, am ? cr0 | X86_CR0_AM : cr0 & ~X86_CR0_AM);
 	vmcs_write(CR0_READ_SHADOW, vmcs_read(GUEST_CR0));
 	vmcs_write(GUEST_RFLAGS, 0x2 | RFLAGS_AC);
 	/* CPL 3: CS and SS with RPL 3 and DPL 3 (64-bit code, writable data). */

@@ -10,26 +10,8 @@
 
 #include "scenario.h"
 
-#define XI_STR_(x) #x
-#define XI_STR(x) XI_STR_(x)
 
-/*
- * One guest per scenario, in assembly: prep, then the exiting instruction at
- * label__<id>__insn, then the VMCALL ("done") at label__<id>__resume.  The
- * default body steps over the instruction by the VM-exit instruction length,
- * so the VMCALL exit's RIP is the observed RIP advance.
- */
-#define XI_GUEST(id, prep, instruction)                                \
-	void guest_##id(void);                                         \
-	asm(".text\n.global guest_" #id "\nguest_" #id ":\n"          \
-	    prep "\n" GUEST_LABEL(id, insn) instruction "\n"          \
-	    GUEST_LABEL(id, resume) "vmcall\n"                         \
-	    "jmp label__" #id "__resume\n")
 
-/* An instruction exit at label insn, length as encoded, resumed at label
- * resume, where the guest's VMCALL ends the scenario. */
-#define XI_STEP(reason, more) \
-	#reason " at=insn len=insn..resume next=resume " more "; VMCALL at=resume len=3 end"
 
 #define XI_CITE_BASE                                                                        \
 	"SDM Vol. 3 appendix \"VMX Basic Exit Reasons\"; field \"VM-Exit Instruction Length\"; " \
@@ -53,14 +35,5 @@
  * memory sub-field is "Undefined for register instructions (bit 10 is set)". */
 #define XI_REGFORM "MEM_REG=REG,~SCALING,~ADDR_SIZE,~SEGMENT,~INDEX,~INDEX_INVALID,~BASE,~BASE_INVALID"
 
-/* Set control bits; skip ("control_not_allowed") where the capability MSRs
- * do not allow them (vcpu_set_ctl checks allowed-0/allowed-1). */
-static inline bool xi_set_ctl(struct scenario_ctx *ctx, u32 field, u64 bits)
-{
-	if (vcpu_set_ctl(ctx->vcpu, field, bits))
-		return true;
-	ctx->skip_reason = "control_not_allowed";
-	return false;
-}
 
 #endif

@@ -15,16 +15,8 @@
 #include "lib.h"
 #include "scenario.h"
 
-#define GUEST(id, prep, instruction)                                 \
-	void guest_##id(void);                                       \
-	asm(".text\n.global guest_" #id "\nguest_" #id ":\n"        \
-	    prep "\n" GUEST_LABEL(id, insn) instruction "\n"        \
-	    GUEST_LABEL(id, resume) "vmcall\n"                       \
-	    "jmp label__" #id "__resume\n")
 
-#define STEP_EXIT(more) \
-	"IO_INSTRUCTION at=insn len=insn..resume next=resume " more "; VMCALL at=resume len=3 end"
-#define NO_EXIT "VMCALL at=resume len=3 end"
+#define IO_STEP(more) STEP_EXIT(IO_INSTRUCTION, more)
 #define IO_CITE(sections) \
 	"SDM Vol. 3 \"Instructions That Cause VM Exits Conditionally\" (IN, INS/INSB/INSW/INSD, OUT, " \
 	"OUTS/OUTSB/OUTSW/OUTSD); \"Exit Qualification for I/O Instructions\"; field \"VM-Exit Instruction " \
@@ -67,86 +59,86 @@ static bool setup_bitmaps(struct scenario_ctx *ctx, u8 fill, int port, bool bit)
 
 /* ---- unconditional I/O exiting: the forms ---------------------------------------------- */
 
-GUEST(exit_io_in_imm8, "", "inb $0x80, %al");
-GUEST(exit_io_out_imm16, "xor %eax, %eax", "outw %ax, $0x80");
-GUEST(exit_io_out_imm32, "xor %eax, %eax", "outl %eax, $0x80");
-GUEST(exit_io_in_dx16, "mov $0x80, %edx", "inw %dx, %ax");
-GUEST(exit_io_out_dx32, "mov $0x80, %edx; xor %eax, %eax", "outl %eax, %dx");
-GUEST(exit_io_insb, "mov $0x80, %edx; lea io_buffer(%rip), %rdi", "insb %dx, (%rdi)");
-GUEST(exit_io_outsw, "mov $0x80, %edx; lea io_buffer(%rip), %rsi", "outsw (%rsi), %dx");
-GUEST(exit_io_rep_insl, "mov $0x80, %edx; lea io_buffer(%rip), %rdi; mov $2, %ecx", "rep insl %dx, (%rdi)");
-GUEST(exit_io_rep_outsb, "mov $0x80, %edx; lea io_buffer(%rip), %rsi; mov $2, %ecx", "rep outsb (%rsi), %dx");
+EXIT_GUEST(exit_io_in_imm8, "", "inb $0x80, %al");
+EXIT_GUEST(exit_io_out_imm16, "xor %eax, %eax", "outw %ax, $0x80");
+EXIT_GUEST(exit_io_out_imm32, "xor %eax, %eax", "outl %eax, $0x80");
+EXIT_GUEST(exit_io_in_dx16, "mov $0x80, %edx", "inw %dx, %ax");
+EXIT_GUEST(exit_io_out_dx32, "mov $0x80, %edx; xor %eax, %eax", "outl %eax, %dx");
+EXIT_GUEST(exit_io_insb, "mov $0x80, %edx; lea io_buffer(%rip), %rdi", "insb %dx, (%rdi)");
+EXIT_GUEST(exit_io_outsw, "mov $0x80, %edx; lea io_buffer(%rip), %rsi", "outsw (%rsi), %dx");
+EXIT_GUEST(exit_io_rep_insl, "mov $0x80, %edx; lea io_buffer(%rip), %rdi; mov $2, %ecx", "rep insl %dx, (%rdi)");
+EXIT_GUEST(exit_io_rep_outsb, "mov $0x80, %edx; lea io_buffer(%rip), %rsi; mov $2, %ecx", "rep outsb (%rsi), %dx");
 
 SCENARIO(exit_io_in_imm8, .guest = guest_exit_io_in_imm8, .setup = setup_uncond,
-	 .expect = STEP_EXIT("qual={SIZE=BYTE,DIRECTION=IN,OPERAND=IMM,PORT=0x80}"),
+	 .expect = IO_STEP("qual={SIZE=BYTE,DIRECTION=IN,OPERAND=IMM,PORT=0x80}"),
 	 .cite = IO_CITE("; IN AL,imm8 = E4 ib"));
 SCENARIO(exit_io_out_imm16, .guest = guest_exit_io_out_imm16, .setup = setup_uncond,
-	 .expect = STEP_EXIT("qual={SIZE=WORD,DIRECTION=OUT,OPERAND=IMM,PORT=0x80}"),
+	 .expect = IO_STEP("qual={SIZE=WORD,DIRECTION=OUT,OPERAND=IMM,PORT=0x80}"),
 	 .cite = IO_CITE(" (size of access 1 = 2-byte); OUT imm8,AX = 66 E7 ib"));
 SCENARIO(exit_io_out_imm32, .guest = guest_exit_io_out_imm32, .setup = setup_uncond,
-	 .expect = STEP_EXIT("qual={SIZE=DWORD,DIRECTION=OUT,OPERAND=IMM,PORT=0x80}"),
+	 .expect = IO_STEP("qual={SIZE=DWORD,DIRECTION=OUT,OPERAND=IMM,PORT=0x80}"),
 	 .cite = IO_CITE(" (size of access 3 = 4-byte); OUT imm8,EAX = E7 ib"));
 SCENARIO(exit_io_in_dx16, .guest = guest_exit_io_in_dx16, .setup = setup_uncond,
-	 .expect = STEP_EXIT("qual={SIZE=WORD,DIRECTION=IN,OPERAND=DX,PORT=0x80}"),
+	 .expect = IO_STEP("qual={SIZE=WORD,DIRECTION=IN,OPERAND=DX,PORT=0x80}"),
 	 .cite = IO_CITE("; IN AX,DX = 66 ED"));
 SCENARIO(exit_io_out_dx32, .guest = guest_exit_io_out_dx32, .setup = setup_uncond,
-	 .expect = STEP_EXIT("qual={SIZE=DWORD,DIRECTION=OUT,OPERAND=DX,PORT=0x80}"),
+	 .expect = IO_STEP("qual={SIZE=DWORD,DIRECTION=OUT,OPERAND=DX,PORT=0x80}"),
 	 .cite = IO_CITE("; OUT DX,EAX = EF"));
 SCENARIO(exit_io_insb, .guest = guest_exit_io_insb, .setup = setup_uncond,
-	 .expect = STEP_EXIT("qual={SIZE=BYTE,DIRECTION=IN,STRING=1,REP=0,OPERAND=DX,PORT=0x80}"),
+	 .expect = IO_STEP("qual={SIZE=BYTE,DIRECTION=IN,STRING=1,REP=0,OPERAND=DX,PORT=0x80}"),
 	 .cite = IO_CITE(" (string instruction 1, REP prefixed 0); INSB = 6C"));
 SCENARIO(exit_io_outsw, .guest = guest_exit_io_outsw, .setup = setup_uncond,
-	 .expect = STEP_EXIT("qual={SIZE=WORD,DIRECTION=OUT,STRING=1,REP=0,OPERAND=DX,PORT=0x80}"),
+	 .expect = IO_STEP("qual={SIZE=WORD,DIRECTION=OUT,STRING=1,REP=0,OPERAND=DX,PORT=0x80}"),
 	 .cite = IO_CITE(" (string instruction 1); OUTSW = 66 6F"));
 SCENARIO(exit_io_rep_insl, .guest = guest_exit_io_rep_insl, .setup = setup_uncond,
-	 .expect = STEP_EXIT("qual={SIZE=DWORD,DIRECTION=IN,STRING=1,REP=1,OPERAND=DX,PORT=0x80}"),
+	 .expect = IO_STEP("qual={SIZE=DWORD,DIRECTION=IN,STRING=1,REP=1,OPERAND=DX,PORT=0x80}"),
 	 .cite = IO_CITE(" (string 1, REP prefixed 1; RCX = 2); REP INSD = F3 6D"));
 SCENARIO(exit_io_rep_outsb, .guest = guest_exit_io_rep_outsb, .setup = setup_uncond,
-	 .expect = STEP_EXIT("qual={SIZE=BYTE,DIRECTION=OUT,STRING=1,REP=1,OPERAND=DX,PORT=0x80}"),
+	 .expect = IO_STEP("qual={SIZE=BYTE,DIRECTION=OUT,STRING=1,REP=1,OPERAND=DX,PORT=0x80}"),
 	 .cite = IO_CITE(" (string 1, REP prefixed 1; RCX = 2); REP OUTSB = F3 6E"));
 
 /* ---- I/O bitmaps ------------------------------------------------------------------------ */
 
 /* Bitmap A: only port 80H's bit set -> IN AL,80H exits. */
-GUEST(exit_io_bitmap_a_set, "", "inb $0x80, %al");
+EXIT_GUEST(exit_io_bitmap_a_set, "", "inb $0x80, %al");
 static bool setup_a_set(struct scenario_ctx *ctx) { return setup_bitmaps(ctx, 0x00, 0x80, true); }
 SCENARIO(exit_io_bitmap_a_set, .guest = guest_exit_io_bitmap_a_set, .setup = setup_a_set,
-	 .expect = STEP_EXIT("qual={SIZE=BYTE,DIRECTION=IN,OPERAND=IMM,PORT=0x80}"),
+	 .expect = IO_STEP("qual={SIZE=BYTE,DIRECTION=IN,OPERAND=IMM,PORT=0x80}"),
 	 .cite = BITMAP_CITE(" (bitmap A, port 80H's bit 1: exit)"));
 
 /* Bitmap A: every bit set except port 80H's -> IN AL,80H does not exit.  What port 80H returns
  * is the device model's (Bochs 0, QEMU 0xff), not VMX: AL is cleared before the VMCALL. */
-GUEST(exit_io_bitmap_a_clear, "", "inb $0x80, %al\nxor %eax, %eax");
+EXIT_GUEST(exit_io_bitmap_a_clear, "", "inb $0x80, %al\nxor %eax, %eax");
 static bool setup_a_clear(struct scenario_ctx *ctx) { return setup_bitmaps(ctx, 0xff, 0x80, false); }
 SCENARIO(exit_io_bitmap_a_clear, .guest = guest_exit_io_bitmap_a_clear, .setup = setup_a_clear,
-	 .expect = NO_EXIT,
+	 .expect = NO_EXIT(""),
 	 .cite = BITMAP_CITE(" (bitmap A, port 80H's bit 0, every other bit 1: no exit)"));
 
 /* Bitmap B: port 8080H's bit set -> exit; every bit but 8080H's set -> no exit. */
-GUEST(exit_io_bitmap_b_set, "mov $0x8080, %edx", "inb %dx, %al");
-GUEST(exit_io_bitmap_b_clear, "mov $0x8080, %edx", "inb %dx, %al");
+EXIT_GUEST(exit_io_bitmap_b_set, "mov $0x8080, %edx", "inb %dx, %al");
+EXIT_GUEST(exit_io_bitmap_b_clear, "mov $0x8080, %edx", "inb %dx, %al");
 static bool setup_b_set(struct scenario_ctx *ctx) { return setup_bitmaps(ctx, 0x00, 0x8080, true); }
 static bool setup_b_clear(struct scenario_ctx *ctx) { return setup_bitmaps(ctx, 0xff, 0x8080, false); }
 SCENARIO(exit_io_bitmap_b_set, .guest = guest_exit_io_bitmap_b_set, .setup = setup_b_set,
-	 .expect = STEP_EXIT("qual={SIZE=BYTE,DIRECTION=IN,OPERAND=DX,PORT=0x8080}"),
+	 .expect = IO_STEP("qual={SIZE=BYTE,DIRECTION=IN,OPERAND=DX,PORT=0x8080}"),
 	 .cite = BITMAP_CITE(" (bitmap B holds ports 8000H-FFFFH; port 8080H's bit 1: exit)"));
 SCENARIO(exit_io_bitmap_b_clear, .guest = guest_exit_io_bitmap_b_clear, .setup = setup_b_clear,
-	 .expect = NO_EXIT,
+	 .expect = NO_EXIT(""),
 	 .cite = BITMAP_CITE(" (bitmap B, port 8080H's bit 0, every other bit 1: no exit)"));
 
 /* A 2-byte IN at 7FFFH touches 7FFFH (bitmap A, bit 0) and 8000H (bitmap B,
  * bit 1): "any bit ... corresponding to a port it accesses is 1" -> exit. */
-GUEST(exit_io_bitmap_span, "mov $0x7fff, %edx", "inw %dx, %ax");
+EXIT_GUEST(exit_io_bitmap_span, "mov $0x7fff, %edx", "inw %dx, %ax");
 static bool setup_span(struct scenario_ctx *ctx) { return setup_bitmaps(ctx, 0x00, 0x8000, true); }
 SCENARIO(exit_io_bitmap_span, .guest = guest_exit_io_bitmap_span, .setup = setup_span,
-	 .expect = STEP_EXIT("qual={SIZE=WORD,DIRECTION=IN,OPERAND=DX,PORT=0x7fff}"),
+	 .expect = IO_STEP("qual={SIZE=WORD,DIRECTION=IN,OPERAND=DX,PORT=0x7fff}"),
 	 .cite = BITMAP_CITE(" (an access exits if the bit of any port it accesses is 1: IN AX,DX at 7FFFH "
 			     "reads 7FFFH (bit 0) and 8000H (bit 1))"));
 
 /* A 2-byte IN at FFFFH wraps to 0000H: exits with every bitmap bit 0. */
-GUEST(exit_io_bitmap_wrap, "mov $0xffff, %edx", "inw %dx, %ax");
+EXIT_GUEST(exit_io_bitmap_wrap, "mov $0xffff, %edx", "inw %dx, %ax");
 static bool setup_wrap(struct scenario_ctx *ctx) { return setup_bitmaps(ctx, 0x00, -1, false); }
 SCENARIO(exit_io_bitmap_wrap, .guest = guest_exit_io_bitmap_wrap, .setup = setup_wrap,
-	 .expect = STEP_EXIT("qual={SIZE=WORD,DIRECTION=IN,OPERAND=DX,PORT=0xffff}"),
+	 .expect = IO_STEP("qual={SIZE=WORD,DIRECTION=IN,OPERAND=DX,PORT=0xffff}"),
 	 .cite = BITMAP_CITE(" (an I/O operation that wraps around the 16-bit I/O-port space, accessing ports "
 			     "FFFFH and 0000H, causes a VM exit; every bit 0)"));

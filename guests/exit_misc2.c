@@ -31,8 +31,6 @@
 #include "lib.h"
 #include "model.h"
 
-#define MSR_IA32_XSS 0xda0
-#define X86_CR4_OSXSAVE BIT(18)
 
 /* ---- VMFUNC (SDM "VM Functions", "EPTP Switching", "VMFUNC") ---- */
 
@@ -40,7 +38,7 @@ static u64 m2_eptp_list[512] ALIGNED(4096);
 
 static bool setup_vmfunc(struct scenario_ctx *ctx)
 {
-	if (!xi_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_VMFUNC))
+	if (!scenario_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_VMFUNC))
 		return false;
 	vmcs_write(VM_FUNCTION_CONTROL, 0);
 	return true;
@@ -61,11 +59,11 @@ static bool setup_eptp_switching(struct scenario_ctx *ctx)
 	return true;
 }
 
-XI_GUEST(exit_m2_vmfunc_disabled, "xor %eax, %eax; xor %ecx, %ecx", "vmfunc");
-XI_GUEST(exit_m2_vmfunc_eax64, "mov $64, %eax; xor %ecx, %ecx", "vmfunc");
-XI_GUEST(exit_m2_vmfunc_index, "xor %eax, %eax; mov $512, %ecx", "vmfunc");
-XI_GUEST(exit_m2_vmfunc_bad_eptp, "xor %eax, %eax; mov $1, %ecx", "vmfunc");
-XI_GUEST(exit_m2_vmfunc_switch, "xor %eax, %eax; xor %ecx, %ecx", "vmfunc");
+EXIT_GUEST(exit_m2_vmfunc_disabled, "xor %eax, %eax; xor %ecx, %ecx", "vmfunc");
+EXIT_GUEST(exit_m2_vmfunc_eax64, "mov $64, %eax; xor %ecx, %ecx", "vmfunc");
+EXIT_GUEST(exit_m2_vmfunc_index, "xor %eax, %eax; mov $512, %ecx", "vmfunc");
+EXIT_GUEST(exit_m2_vmfunc_bad_eptp, "xor %eax, %eax; mov $1, %ecx", "vmfunc");
+EXIT_GUEST(exit_m2_vmfunc_switch, "xor %eax, %eax; xor %ecx, %ecx", "vmfunc");
 
 #define CITE_VMFUNC                                                                         \
 	"SDM Vol. 3 \"VM Functions\" (\"If EAX is greater than 63 ... #UD; if the VM-function "   \
@@ -74,14 +72,14 @@ XI_GUEST(exit_m2_vmfunc_switch, "xor %eax, %eax; xor %ecx, %ecx", "vmfunc");
 	"Length\"; VMFUNC = NP 0F 01 D4"
 
 SCENARIO(exit_m2_vmfunc_disabled, .guest = guest_exit_m2_vmfunc_disabled, .setup = setup_vmfunc,
-	 .expect = XI_STEP(VMFUNC, ""), .cite = CITE_VMFUNC);
+	 .expect = STEP_EXIT(VMFUNC, ""), .cite = CITE_VMFUNC);
 SCENARIO(exit_m2_vmfunc_eax64, .guest = guest_exit_m2_vmfunc_eax64, .setup = setup_vmfunc,
 	 .expect = "EXCEPTION_NMI at=insn intr={VECTOR=UD,TYPE=HW_EXCEPTION,VALID=1} end",
 	 .cite = CITE_VMFUNC "; \"VMFUNC\" exceptions: #UD \"If EAX >= 64\"");
 SCENARIO(exit_m2_vmfunc_index, .guest = guest_exit_m2_vmfunc_index, .setup = setup_eptp_switching,
-	 .expect = XI_STEP(VMFUNC, ""), .cite = CITE_VMFUNC);
+	 .expect = STEP_EXIT(VMFUNC, ""), .cite = CITE_VMFUNC);
 SCENARIO(exit_m2_vmfunc_bad_eptp, .guest = guest_exit_m2_vmfunc_bad_eptp, .setup = setup_eptp_switching,
-	 .expect = XI_STEP(VMFUNC, ""),
+	 .expect = STEP_EXIT(VMFUNC, ""),
 	 .cite = CITE_VMFUNC "; the EPTP-list entry 1 is 0: memory type UC with page-walk length 1, "
 		 "not a valid EPTP (\"Checks on VM-Execution Control Fields\" EPTP rules)");
 SCENARIO(exit_m2_vmfunc_switch, .guest = guest_exit_m2_vmfunc_switch, .setup = setup_eptp_switching,
@@ -112,7 +110,7 @@ static bool setup_xss(struct scenario_ctx *ctx)
 		ctx->skip_reason = "xss_component_not_supported";
 		return false;
 	}
-	if (!xi_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_XSAVES))
+	if (!scenario_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_XSAVES))
 		return false;
 	u64 comp = xss_mask & -xss_mask; /* the lowest supported supervisor component */
 	memset(m2_xsave_area, 0, sizeof(m2_xsave_area));
@@ -142,7 +140,7 @@ static bool setup_xss_zero(struct scenario_ctx *ctx)
 		ctx->skip_reason = "insn_not_supported";
 		return false;
 	}
-	if (!xi_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_XSAVES))
+	if (!scenario_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_XSAVES))
 		return false;
 	memset(m2_xsave_area, 0, sizeof(m2_xsave_area));
 	m2_saved_xss = rdmsr(MSR_IA32_XSS);
@@ -163,9 +161,9 @@ static enum scenario_status body_xss(struct scenario_ctx *ctx)
 }
 
 /* EDX:EAX come from the setup (the saved guest registers). */
-XI_GUEST(exit_m2_xsaves, "mov m2_xsave_ptr(%rip), %rbx", "xsaves 0x40(%rbx)");
-XI_GUEST(exit_m2_xsaves_noxss, "mov m2_xsave_ptr(%rip), %rbx", "xsaves 0x40(%rbx)");
-XI_GUEST(exit_m2_xrstors, "mov m2_xsave_ptr(%rip), %rbx", "xrstors 0x40(%rbx)");
+EXIT_GUEST(exit_m2_xsaves, "mov m2_xsave_ptr(%rip), %rbx", "xsaves 0x40(%rbx)");
+EXIT_GUEST(exit_m2_xsaves_noxss, "mov m2_xsave_ptr(%rip), %rbx", "xsaves 0x40(%rbx)");
+EXIT_GUEST(exit_m2_xrstors, "mov m2_xsave_ptr(%rip), %rbx", "xrstors 0x40(%rbx)");
 
 #define CITE_XSS(insn)                                                                      \
 	XI_CITE_BASE "; \"Instructions That Cause VM Exits Conditionally\" (XRSTORS, XSAVES: "     \
@@ -174,10 +172,10 @@ XI_GUEST(exit_m2_xrstors, "mov m2_xsave_ptr(%rip), %rbx", "xrstors 0x40(%rbx)");
 	"for VMCLEAR, VMPTRLD, VMPTRST, VMXON, XRSTORS, and XSAVES\"; " insn
 
 SCENARIO(exit_m2_xsaves, .guest = guest_exit_m2_xsaves, .setup = setup_xss, .body = body_xss,
-	 .expect = XI_STEP(XSAVES, "qual=0x40 info={" XI_MEM(A64, DS, XI_BASE(3), XI_NOINDEX) "}"),
+	 .expect = STEP_EXIT(XSAVES, "qual=0x40 info={" XI_MEM(A64, DS, XI_BASE(3), XI_NOINDEX) "}"),
 	 .cite = CITE_XSS("XSAVES m = NP 0F C7 /5 (with REX.W: XSAVES64; disp8 0x40)"));
 SCENARIO(exit_m2_xrstors, .guest = guest_exit_m2_xrstors, .setup = setup_xss, .body = body_xss,
-	 .expect = XI_STEP(XRSTORS, "qual=0x40 info={" XI_MEM(A64, DS, XI_BASE(3), XI_NOINDEX) "}"),
+	 .expect = STEP_EXIT(XRSTORS, "qual=0x40 info={" XI_MEM(A64, DS, XI_BASE(3), XI_NOINDEX) "}"),
 	 .cite = CITE_XSS("XRSTORS m = NP 0F C7 /3 (disp8 0x40)"));
 
 SCENARIO(exit_m2_xsaves_noxss, .guest = guest_exit_m2_xsaves_noxss, .setup = setup_xss_zero, .body = body_xss,
@@ -192,7 +190,7 @@ u8 m2_pml_pages[3][4096] ALIGNED(4096);
 
 static bool setup_pml(struct scenario_ctx *ctx)
 {
-	if (!xi_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_PML))
+	if (!scenario_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_PML))
 		return false;
 	if (!ept_enable(ctx, true))
 		return false;
@@ -215,8 +213,8 @@ static enum scenario_status body_pml(struct scenario_ctx *ctx)
 	return st;
 }
 
-XI_GUEST(exit_m2_pml_full, "movl $1, m2_pml_pages(%rip)", "movl $1, m2_pml_pages+4096(%rip)");
-XI_GUEST(exit_m2_pml_full_read,
+EXIT_GUEST(exit_m2_pml_full, "movl $1, m2_pml_pages(%rip)", "movl $1, m2_pml_pages+4096(%rip)");
+EXIT_GUEST(exit_m2_pml_full_read,
 	 "movl $1, m2_pml_pages(%rip)\n" GUEST_LABEL(exit_m2_pml_full_read, read) "mov m2_pml_pages+8192(%rip), %eax",
 	 "movl $1, m2_pml_pages+4096(%rip)");
 

@@ -18,25 +18,12 @@
 #include "lib.h"
 #include "scenario.h"
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
-#define GUEST(id, prep, instruction)                                 \
-	void guest_##id(void);                                       \
-	asm(".text\n.global guest_" #id "\nguest_" #id ":\n"        \
-	    prep "\n" GUEST_LABEL(id, insn) instruction "\n"        \
-	    GUEST_LABEL(id, resume) "vmcall\n"                       \
-	    "jmp label__" #id "__resume\n")
 
-#define STEP_EXIT(reason, more) \
-	#reason " at=insn len=insn..resume next=resume " more "; VMCALL at=resume len=3 end"
-#define NO_EXIT(more) "VMCALL at=resume len=3 end " more
 #define MSR_CITE(sections) \
 	"SDM Vol. 3 \"Instructions That Cause VM Exits Conditionally\" (RDMSR, WRMSR: the MSR bitmaps); " \
 	"\"MSR-Bitmap Address\"; field \"VM-Exit Instruction Length\"; RDMSR = 0F 32, WRMSR = 0F 30" sections
 
-#define MSR_SYSENTER_CS 0x174
-#define MSR_FS_BASE 0xc0000100
 #define GUEST_SYSENTER_CS_VALUE 0x1234
 #define GUEST_FS_BASE_VALUE 0x12345000
 
@@ -70,20 +57,20 @@ static bool setup_bitmap(struct scenario_ctx *ctx, u8 fill, int part, u32 msr, b
 
 /* fill: the whole bitmap's bytes; then the MSR's bit in part is set to bit. */
 #define MSR_CASE(id, fill, part, msr, bit, prep, insn)                                      \
-	GUEST(id, prep, insn);                                                               \
+	EXIT_GUEST(id, prep, insn);                                                               \
 	static bool setup_##id(struct scenario_ctx *ctx)                                     \
 	{                                                                                    \
 		return setup_bitmap(ctx, fill, part, msr, bit);                              \
 	}
 
-MSR_CASE(exit_msr_rd_low_set, 0x00, RD_LOW, MSR_SYSENTER_CS, true, RDMSR_PREP(MSR_SYSENTER_CS), "rdmsr")
-MSR_CASE(exit_msr_rd_low_clear, 0xff, RD_LOW, MSR_SYSENTER_CS, false, RDMSR_PREP(MSR_SYSENTER_CS), "rdmsr")
-MSR_CASE(exit_msr_rd_high_set, 0x00, RD_HIGH, MSR_FS_BASE, true, RDMSR_PREP(MSR_FS_BASE), "rdmsr")
-MSR_CASE(exit_msr_rd_high_clear, 0xff, RD_HIGH, MSR_FS_BASE, false, RDMSR_PREP(MSR_FS_BASE), "rdmsr")
-MSR_CASE(exit_msr_wr_low_set, 0x00, WR_LOW, MSR_SYSENTER_CS, true, WRMSR_PREP(MSR_SYSENTER_CS, 0x10), "wrmsr")
-MSR_CASE(exit_msr_wr_low_clear, 0xff, WR_LOW, MSR_SYSENTER_CS, false, WRMSR_PREP(MSR_SYSENTER_CS, 0x10), "wrmsr")
-MSR_CASE(exit_msr_wr_high_set, 0x00, WR_HIGH, MSR_FS_BASE, true, WRMSR_PREP(MSR_FS_BASE, 0x2000), "wrmsr")
-MSR_CASE(exit_msr_wr_high_clear, 0xff, WR_HIGH, MSR_FS_BASE, false, WRMSR_PREP(MSR_FS_BASE, 0x2000), "wrmsr")
+MSR_CASE(exit_msr_rd_low_set, 0x00, RD_LOW, MSR_IA32_SYSENTER_CS, true, RDMSR_PREP(MSR_IA32_SYSENTER_CS), "rdmsr")
+MSR_CASE(exit_msr_rd_low_clear, 0xff, RD_LOW, MSR_IA32_SYSENTER_CS, false, RDMSR_PREP(MSR_IA32_SYSENTER_CS), "rdmsr")
+MSR_CASE(exit_msr_rd_high_set, 0x00, RD_HIGH, MSR_IA32_FS_BASE, true, RDMSR_PREP(MSR_IA32_FS_BASE), "rdmsr")
+MSR_CASE(exit_msr_rd_high_clear, 0xff, RD_HIGH, MSR_IA32_FS_BASE, false, RDMSR_PREP(MSR_IA32_FS_BASE), "rdmsr")
+MSR_CASE(exit_msr_wr_low_set, 0x00, WR_LOW, MSR_IA32_SYSENTER_CS, true, WRMSR_PREP(MSR_IA32_SYSENTER_CS, 0x10), "wrmsr")
+MSR_CASE(exit_msr_wr_low_clear, 0xff, WR_LOW, MSR_IA32_SYSENTER_CS, false, WRMSR_PREP(MSR_IA32_SYSENTER_CS, 0x10), "wrmsr")
+MSR_CASE(exit_msr_wr_high_set, 0x00, WR_HIGH, MSR_IA32_FS_BASE, true, WRMSR_PREP(MSR_IA32_FS_BASE, 0x2000), "wrmsr")
+MSR_CASE(exit_msr_wr_high_clear, 0xff, WR_HIGH, MSR_IA32_FS_BASE, false, WRMSR_PREP(MSR_IA32_FS_BASE, 0x2000), "wrmsr")
 /* ECX outside both ranges (40000000H): exits with every bitmap bit 0. */
 MSR_CASE(exit_msr_rd_out_of_range, 0x00, -1, 0, false, RDMSR_PREP(0x40000000), "rdmsr")
 MSR_CASE(exit_msr_wr_out_of_range, 0x00, -1, 0, false, WRMSR_PREP(0xc0002000, 0), "wrmsr")

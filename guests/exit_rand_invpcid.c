@@ -21,8 +21,8 @@ u8 xi_invpcid_buf[4096] ALIGNED(4096);
 
 static bool setup_invpcid(struct scenario_ctx *ctx)
 {
-	if (!xi_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_INVPCID) ||
-	    !xi_set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INVLPG_EXITING))
+	if (!scenario_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_ENABLE_INVPCID) ||
+	    !scenario_set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INVLPG_EXITING))
 		return false;
 	memset(xi_invpcid_buf, 0, sizeof(xi_invpcid_buf));
 	return true;
@@ -39,24 +39,24 @@ static bool setup_invpcid_gs(struct scenario_ctx *ctx)
 
 static bool setup_rdrand(struct scenario_ctx *ctx)
 {
-	return xi_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_RDRAND_EXITING);
+	return scenario_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_RDRAND_EXITING);
 }
 
 static bool setup_rdseed(struct scenario_ctx *ctx)
 {
-	return xi_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_RDSEED_EXITING);
+	return scenario_set_ctl(ctx, SECONDARY_VM_EXEC_CONTROL, SECONDARY_RDSEED_EXITING);
 }
 
 /* Type 2: all-context invalidation, including global translations (valid whatever CR4.PCIDE). */
-XI_GUEST(exit_invpcid, "lea xi_invpcid_buf(%rip), %rax; mov $2, %edx", "invpcid 0x8(%rax), %rdx");
-XI_GUEST(exit_invpcid_sib_gs, "mov $0x10, %esi; mov $4, %r14d; mov $2, %r9d",
+EXIT_GUEST(exit_invpcid, "lea xi_invpcid_buf(%rip), %rax; mov $2, %edx", "invpcid 0x8(%rax), %rdx");
+EXIT_GUEST(exit_invpcid_sib_gs, "mov $0x10, %esi; mov $4, %r14d; mov $2, %r9d",
 	 "invpcid %gs:0x200(%rsi,%r14,4), %r9");
-XI_GUEST(exit_rdrand16, "", "rdrand %ax");
-XI_GUEST(exit_rdrand32, "", "rdrand %r11d");
-XI_GUEST(exit_rdrand64, "", "rdrand %rcx");
-XI_GUEST(exit_rdseed16, "", "rdseed %si");
-XI_GUEST(exit_rdseed32, "", "rdseed %edx");
-XI_GUEST(exit_rdseed64, "", "rdseed %r15");
+EXIT_GUEST(exit_rdrand16, "", "rdrand %ax");
+EXIT_GUEST(exit_rdrand32, "", "rdrand %r11d");
+EXIT_GUEST(exit_rdrand64, "", "rdrand %rcx");
+EXIT_GUEST(exit_rdseed16, "", "rdseed %si");
+EXIT_GUEST(exit_rdseed32, "", "rdseed %edx");
+EXIT_GUEST(exit_rdseed64, "", "rdseed %r15");
 
 #define CITE_INVPCID(insn)                                                                   \
 	XI_CITE_BASE "; \"Instructions That Cause VM Exits Conditionally\" (INVPCID: \"INVLPG "    \
@@ -68,16 +68,16 @@ XI_GUEST(exit_rdseed64, "", "rdseed %r15");
 	"VM-Exit Instruction-Information Field as Used for RDRAND, RDSEED, TPAUSE, and UMWAIT\""
 
 SCENARIO(exit_invpcid, .guest = guest_exit_invpcid, .setup = setup_invpcid, .requires = REQ_SECONDARY,
-	 .expect = XI_STEP(INVPCID, "qual=0x8 info={REG2=2," XI_MEM(A64, DS, XI_BASE(0), XI_NOINDEX) "}"),
+	 .expect = STEP_EXIT(INVPCID, "qual=0x8 info={REG2=2," XI_MEM(A64, DS, XI_BASE(0), XI_NOINDEX) "}"),
 	 .cite = CITE_INVPCID("INVPCID r64, m128 = 66 0F 38 82 /r"));
 SCENARIO(exit_invpcid_sib_gs, .guest = guest_exit_invpcid_sib_gs, .setup = setup_invpcid_gs,
 	 .requires = REQ_SECONDARY,
-	 .expect = XI_STEP(INVPCID, "qual=0x200 info={REG2=9," XI_MEM(A64, GS, XI_BASE(6), XI_INDEX(14, 2)) "}"),
+	 .expect = STEP_EXIT(INVPCID, "qual=0x200 info={REG2=9," XI_MEM(A64, GS, XI_BASE(6), XI_INDEX(14, 2)) "}"),
 	 .cite = CITE_INVPCID("INVPCID r64, m128 = 66 0F 38 82 /r; GS override 65H; REX.R, REX.X"));
 
 #define RAND(id, reason, setup_fn, dest, size, insn, ctl)                                    \
 	SCENARIO(id, .guest = guest_##id, .setup = setup_fn, .requires = REQ_SECONDARY,         \
-		 .expect = XI_STEP(reason, "info={DEST=" #dest ",OPERAND_SIZE=" #size "}"),      \
+		 .expect = STEP_EXIT(reason, "info={DEST=" #dest ",OPERAND_SIZE=" #size "}"),      \
 		 .cite = CITE_RAND(insn, ctl))
 
 RAND(exit_rdrand16, RDRAND, setup_rdrand, 0, O16, "RDRAND r16 = 66 0F C7 /6", "\"RDRAND exiting\"");

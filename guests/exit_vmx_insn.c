@@ -80,31 +80,31 @@ static bool setup_invvpid(struct scenario_ctx *ctx)
 
 #define SCR "xi_vmx_scratch"
 
-XI_GUEST(exit_vmx_vmclear_disp8, "lea " SCR "(%rip), %rax", "vmclear 0x10(%rax)");
-XI_GUEST(exit_vmx_vmclear_sib_ss, "lea " SCR "(%rip), %rbp; mov $2, %r9", "vmclear 0x7f(%rbp,%r9,8)");
-XI_GUEST(exit_vmx_vmptrld_sib, "lea " SCR "(%rip), %rax; mov $2, %ebx", "vmptrld (%rax,%rbx,4)");
-XI_GUEST(exit_vmx_vmptrld_fs, "lea " SCR "+0x100(%rip), %r12; xor %r13d, %r13d",
+EXIT_GUEST(exit_vmx_vmclear_disp8, "lea " SCR "(%rip), %rax", "vmclear 0x10(%rax)");
+EXIT_GUEST(exit_vmx_vmclear_sib_ss, "lea " SCR "(%rip), %rbp; mov $2, %r9", "vmclear 0x7f(%rbp,%r9,8)");
+EXIT_GUEST(exit_vmx_vmptrld_sib, "lea " SCR "(%rip), %rax; mov $2, %ebx", "vmptrld (%rax,%rbx,4)");
+EXIT_GUEST(exit_vmx_vmptrld_fs, "lea " SCR "+0x100(%rip), %r12; xor %r13d, %r13d",
 	 "vmptrld %fs:-0x100(%r12,%r13,8)");
-XI_GUEST(exit_vmx_vmptrld_rsp, "", "vmptrld -0x10(%rsp)");
-XI_GUEST(exit_vmx_vmptrld_rip, "", "vmptrld label__exit_vmx_vmptrld_rip__data(%rip)");
-XI_GUEST(exit_vmx_vmptrst_gs, "", "vmptrst %gs:0x18");
-XI_GUEST(exit_vmx_vmxon_a32, "lea " SCR "(%rip), %rax", "vmxon 0x20(%eax)");
-XI_GUEST(exit_vmx_vmxon_r13, "lea " SCR "(%rip), %r13", "vmxon (%r13)");
-XI_GUEST(exit_vmx_vmlaunch, "", "vmlaunch");
-XI_GUEST(exit_vmx_vmresume, "", "vmresume");
-XI_GUEST(exit_vmx_vmxoff, "", "vmxoff");
+EXIT_GUEST(exit_vmx_vmptrld_rsp, "", "vmptrld -0x10(%rsp)");
+EXIT_GUEST(exit_vmx_vmptrld_rip, "", "vmptrld label__exit_vmx_vmptrld_rip__data(%rip)");
+EXIT_GUEST(exit_vmx_vmptrst_gs, "", "vmptrst %gs:0x18");
+EXIT_GUEST(exit_vmx_vmxon_a32, "lea " SCR "(%rip), %rax", "vmxon 0x20(%eax)");
+EXIT_GUEST(exit_vmx_vmxon_r13, "lea " SCR "(%rip), %r13", "vmxon (%r13)");
+EXIT_GUEST(exit_vmx_vmlaunch, "", "vmlaunch");
+EXIT_GUEST(exit_vmx_vmresume, "", "vmresume");
+EXIT_GUEST(exit_vmx_vmxoff, "", "vmxoff");
 /* 0x681e: the GUEST_RIP field encoding (any value: the instruction exits).
  * AT&T order: VMREAD field-encoding register (ModRM.reg), destination (ModRM.rm). */
-XI_GUEST(exit_vmx_vmread_reg, "mov $0x681e, %r9d", "vmread %r9, %r14");
-XI_GUEST(exit_vmx_vmread_mem, "lea " SCR "(%rip), %rcx; mov $4, %esi; mov $0x681e, %edx",
+EXIT_GUEST(exit_vmx_vmread_reg, "mov $0x681e, %r9d", "vmread %r9, %r14");
+EXIT_GUEST(exit_vmx_vmread_mem, "lea " SCR "(%rip), %rcx; mov $4, %esi; mov $0x681e, %edx",
 	 "vmread %rdx, 0x30(%rcx,%rsi,2)");
 /* AT&T order: VMWRITE source (ModRM.rm), field-encoding register (ModRM.reg). */
-XI_GUEST(exit_vmx_vmwrite_reg, "mov $0x681e, %edi; xor %esi, %esi", "vmwrite %rsi, %rdi");
-XI_GUEST(exit_vmx_vmwrite_mem, "lea " SCR "-0x12345(%rip), %r8; mov $0x681e, %r10d",
+EXIT_GUEST(exit_vmx_vmwrite_reg, "mov $0x681e, %edi; xor %esi, %esi", "vmwrite %rsi, %rdi");
+EXIT_GUEST(exit_vmx_vmwrite_mem, "lea " SCR "-0x12345(%rip), %r8; mov $0x681e, %r10d",
 	 "vmwrite 0x12345(%r8), %r10");
 /* INVEPT/INVVPID type 2 (single-context / all-context per SDM): any valid type. */
-XI_GUEST(exit_vmx_invept, "lea " SCR "(%rip), %rax; mov $2, %ecx", "invept 0x40(%rax), %rcx");
-XI_GUEST(exit_vmx_invvpid, "lea " SCR "(%rip), %rdx; mov $8, %r11d; mov $2, %r15d",
+EXIT_GUEST(exit_vmx_invept, "lea " SCR "(%rip), %rax; mov $2, %ecx", "invept 0x40(%rax), %rcx");
+EXIT_GUEST(exit_vmx_invvpid, "lea " SCR "(%rip), %rdx; mov $8, %r11d; mov $2, %r15d",
 	 "invvpid (%rdx,%r11,1), %r15");
 
 /* The RIP-relative operand: an 8-byte VMCS pointer (all ones), labelled so the
@@ -122,59 +122,59 @@ asm(".pushsection .data\n.balign 8\n" GUEST_LABEL(exit_vmx_vmptrld_rip, data) ".
 #define CITE_INV(insn) VMX_CITE(insn, "INVEPT, INVPCID, and INVVPID")
 
 SCENARIO(exit_vmx_vmclear_disp8, .guest = guest_exit_vmx_vmclear_disp8, .setup = setup_scratch,
-	 .expect = XI_STEP(VMCLEAR, "qual=0x10 info={" XI_MEM(A64, DS, XI_BASE(0), XI_NOINDEX) "}"),
+	 .expect = STEP_EXIT(VMCLEAR, "qual=0x10 info={" XI_MEM(A64, DS, XI_BASE(0), XI_NOINDEX) "}"),
 	 .cite = CITE_MEM("VMCLEAR m64 = 66 0F C7 /6"));
 SCENARIO(exit_vmx_vmclear_sib_ss, .guest = guest_exit_vmx_vmclear_sib_ss, .setup = setup_scratch,
-	 .expect = XI_STEP(VMCLEAR, "qual=0x7f info={" XI_MEM(A64, SS, XI_BASE(5), XI_INDEX(9, 3)) "}"),
+	 .expect = STEP_EXIT(VMCLEAR, "qual=0x7f info={" XI_MEM(A64, SS, XI_BASE(5), XI_INDEX(9, 3)) "}"),
 	 .cite = CITE_MEM("VMCLEAR m64 = 66 0F C7 /6; default segment SS for base RBP"));
 SCENARIO(exit_vmx_vmptrld_sib, .guest = guest_exit_vmx_vmptrld_sib, .setup = setup_scratch,
-	 .expect = XI_STEP(VMPTRLD, "qual=0 info={" XI_MEM(A64, DS, XI_BASE(0), XI_INDEX(3, 2)) "}"),
+	 .expect = STEP_EXIT(VMPTRLD, "qual=0 info={" XI_MEM(A64, DS, XI_BASE(0), XI_INDEX(3, 2)) "}"),
 	 .cite = CITE_MEM("VMPTRLD m64 = 0F C7 /6"));
 SCENARIO(exit_vmx_vmptrld_fs, .guest = guest_exit_vmx_vmptrld_fs, .setup = setup_scratch,
-	 .expect = XI_STEP(VMPTRLD, "qual=0xffffffffffffff00 info={" XI_MEM(A64, FS, XI_BASE(12), XI_INDEX(13, 3)) "}"),
+	 .expect = STEP_EXIT(VMPTRLD, "qual=0xffffffffffffff00 info={" XI_MEM(A64, FS, XI_BASE(12), XI_INDEX(13, 3)) "}"),
 	 .cite = CITE_MEM("VMPTRLD m64 = 0F C7 /6; FS override 64H; disp32 -0x100 sign-extended"));
 SCENARIO(exit_vmx_vmptrld_rsp, .guest = guest_exit_vmx_vmptrld_rsp, .setup = setup_scratch,
-	 .expect = XI_STEP(VMPTRLD, "qual=0xfffffffffffffff0 info={" XI_MEM(A64, SS, XI_BASE(4), XI_NOINDEX) "}"),
+	 .expect = STEP_EXIT(VMPTRLD, "qual=0xfffffffffffffff0 info={" XI_MEM(A64, SS, XI_BASE(4), XI_NOINDEX) "}"),
 	 .cite = CITE_MEM("VMPTRLD m64 = 0F C7 /6; default segment SS for base RSP; disp8 -0x10 sign-extended"));
 /* RIP-relative: no base register among RAX..R15, so bit 27 (base invalid) is the only
  * encoding the table allows, and BaseReg is then undefined. */
 SCENARIO(exit_vmx_vmptrld_rip, .guest = guest_exit_vmx_vmptrld_rip, .setup = setup_scratch,
-	 .expect = XI_STEP(VMPTRLD, "qual=@data info={" XI_MEM(A64, DS, XI_NOBASE, XI_NOINDEX) "}"),
+	 .expect = STEP_EXIT(VMPTRLD, "qual=@data info={" XI_MEM(A64, DS, XI_NOBASE, XI_NOINDEX) "}"),
 	 .cite = CITE_MEM("VMPTRLD m64 = 0F C7 /6, RIP-relative (ModRM mod=00 rm=101): qualification = "
 			  "displacement + RIP of the next instruction"));
 SCENARIO(exit_vmx_vmptrst_gs, .guest = guest_exit_vmx_vmptrst_gs, .setup = setup_gs_base,
-	 .expect = XI_STEP(VMPTRST, "qual=0x18 info={" XI_MEM(A64, GS, XI_NOBASE, XI_NOINDEX) "}"),
+	 .expect = STEP_EXIT(VMPTRST, "qual=0x18 info={" XI_MEM(A64, GS, XI_NOBASE, XI_NOINDEX) "}"),
 	 .cite = CITE_MEM("VMPTRST m64 = 0F C7 /7; GS override 65H; SIB with no base and no index: disp32"));
 /* Address size 32: bits 63:32 of the qualification are undefined (SDM: "bits of this field
  * beyond the instruction's address size are undefined"); the displacement is positive so
  * its sign extension is 0 there. */
 SCENARIO(exit_vmx_vmxon_a32, .guest = guest_exit_vmx_vmxon_a32, .setup = setup_scratch,
-	 .expect = XI_STEP(VMXON, "qual=0x20 info={" XI_MEM(A32, DS, XI_BASE(0), XI_NOINDEX) "}"),
+	 .expect = STEP_EXIT(VMXON, "qual=0x20 info={" XI_MEM(A32, DS, XI_BASE(0), XI_NOINDEX) "}"),
 	 .cite = CITE_MEM("VMXON m64 = F3 0F C7 /6; address-size prefix 67H"));
 SCENARIO(exit_vmx_vmxon_r13, .guest = guest_exit_vmx_vmxon_r13, .setup = setup_scratch,
-	 .expect = XI_STEP(VMXON, "qual=0 info={" XI_MEM(A64, DS, XI_BASE(13), XI_NOINDEX) "}"),
+	 .expect = STEP_EXIT(VMXON, "qual=0 info={" XI_MEM(A64, DS, XI_BASE(13), XI_NOINDEX) "}"),
 	 .cite = CITE_MEM("VMXON m64 = F3 0F C7 /6; base R13 (encoded with disp8 = 0)"));
-SCENARIO(exit_vmx_vmlaunch, .guest = guest_exit_vmx_vmlaunch, .expect = XI_STEP(VMLAUNCH, ""),
+SCENARIO(exit_vmx_vmlaunch, .guest = guest_exit_vmx_vmlaunch, .expect = STEP_EXIT(VMLAUNCH, ""),
 	 .cite = XI_CITE_BASE "; \"Instructions That Cause VM Exits Unconditionally\"; VMLAUNCH = 0F 01 C2");
-SCENARIO(exit_vmx_vmresume, .guest = guest_exit_vmx_vmresume, .expect = XI_STEP(VMRESUME, ""),
+SCENARIO(exit_vmx_vmresume, .guest = guest_exit_vmx_vmresume, .expect = STEP_EXIT(VMRESUME, ""),
 	 .cite = XI_CITE_BASE "; \"Instructions That Cause VM Exits Unconditionally\"; VMRESUME = 0F 01 C3");
-SCENARIO(exit_vmx_vmxoff, .guest = guest_exit_vmx_vmxoff, .expect = XI_STEP(VMXOFF, ""),
+SCENARIO(exit_vmx_vmxoff, .guest = guest_exit_vmx_vmxoff, .expect = STEP_EXIT(VMXOFF, ""),
 	 .cite = XI_CITE_BASE "; \"Instructions That Cause VM Exits Unconditionally\"; VMXOFF = 0F 01 C4");
 SCENARIO(exit_vmx_vmread_reg, .guest = guest_exit_vmx_vmread_reg,
-	 .expect = XI_STEP(VMREAD, "qual=0 info={" XI_REGFORM ",REG1=14,REG2=9}"),
+	 .expect = STEP_EXIT(VMREAD, "qual=0 info={" XI_REGFORM ",REG1=14,REG2=9}"),
 	 .cite = CITE_RW("VMREAD r64, r64 = 0F 78 /r (REX.R, REX.B)"));
 SCENARIO(exit_vmx_vmread_mem, .guest = guest_exit_vmx_vmread_mem, .setup = setup_scratch,
-	 .expect = XI_STEP(VMREAD, "qual=0x30 info={MEM_REG=MEM,~REG1,REG2=2," XI_MEM(A64, DS, XI_BASE(1), XI_INDEX(6, 1)) "}"),
+	 .expect = STEP_EXIT(VMREAD, "qual=0x30 info={MEM_REG=MEM,~REG1,REG2=2," XI_MEM(A64, DS, XI_BASE(1), XI_INDEX(6, 1)) "}"),
 	 .cite = CITE_RW("VMREAD m64, r64 = 0F 78 /r"));
 SCENARIO(exit_vmx_vmwrite_reg, .guest = guest_exit_vmx_vmwrite_reg,
-	 .expect = XI_STEP(VMWRITE, "qual=0 info={" XI_REGFORM ",REG1=6,REG2=7}"),
+	 .expect = STEP_EXIT(VMWRITE, "qual=0 info={" XI_REGFORM ",REG1=6,REG2=7}"),
 	 .cite = CITE_RW("VMWRITE r64, r64 = 0F 79 /r"));
 SCENARIO(exit_vmx_vmwrite_mem, .guest = guest_exit_vmx_vmwrite_mem, .setup = setup_scratch,
-	 .expect = XI_STEP(VMWRITE, "qual=0x12345 info={MEM_REG=MEM,~REG1,REG2=10," XI_MEM(A64, DS, XI_BASE(8), XI_NOINDEX) "}"),
+	 .expect = STEP_EXIT(VMWRITE, "qual=0x12345 info={MEM_REG=MEM,~REG1,REG2=10," XI_MEM(A64, DS, XI_BASE(8), XI_NOINDEX) "}"),
 	 .cite = CITE_RW("VMWRITE r64, m64 = 0F 79 /r (REX.R, REX.B), disp32"));
 SCENARIO(exit_vmx_invept, .guest = guest_exit_vmx_invept, .setup = setup_invept,
-	 .expect = XI_STEP(INVEPT, "qual=0x40 info={REG2=1," XI_MEM(A64, DS, XI_BASE(0), XI_NOINDEX) "}"),
+	 .expect = STEP_EXIT(INVEPT, "qual=0x40 info={REG2=1," XI_MEM(A64, DS, XI_BASE(0), XI_NOINDEX) "}"),
 	 .cite = CITE_INV("INVEPT r64, m128 = 66 0F 38 80 /r; \"INVEPT\" exceptions (#UD without EPT/INVEPT)"));
 SCENARIO(exit_vmx_invvpid, .guest = guest_exit_vmx_invvpid, .setup = setup_invvpid,
-	 .expect = XI_STEP(INVVPID, "qual=0 info={REG2=15," XI_MEM(A64, DS, XI_BASE(2), XI_INDEX(11, 0)) "}"),
+	 .expect = STEP_EXIT(INVVPID, "qual=0 info={REG2=15," XI_MEM(A64, DS, XI_BASE(2), XI_INDEX(11, 0)) "}"),
 	 .cite = CITE_INV("INVVPID r64, m128 = 66 0F 38 81 /r; \"INVVPID\" exceptions (#UD without VPID/INVVPID)"));

@@ -99,7 +99,6 @@ static u64 ept_cap(void);
 #define EPT_CAP_WB BIT(14)
 #define EPT_CAP_2M BIT(16)
 #define EPT_CAP_AD BIT(21)
-#define MSR_IA32_EFER 0xc0000080u
 
 /*
  * A must-be-0 bit that names a control brings that control's own rules

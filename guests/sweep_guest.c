@@ -28,7 +28,6 @@
 #define EFER_SCE BIT(0)
 #define EFER_LME BIT(8)
 #define EFER_LMA BIT(10)
-#define MSR_IA32_EFER 0xc0000080
 #define INTR_STI BIT(0)
 #define INTR_MOVSS BIT(1)
 #define INTR_SMI BIT(2)

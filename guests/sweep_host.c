@@ -12,8 +12,6 @@
 #include "scenario.h"
 #include "desc.h"
 
-#define HSW_MSR_IA32_PAT 0x277
-#define HSW_MSR_IA32_EFER 0xc0000080
 #define HSW_EFER_LME BIT(8)
 #define HSW_EFER_LMA BIT(10)
 #define HSW_CR4_PAE BIT(5)
@@ -219,7 +217,7 @@ static bool pat_byte(struct scenario_ctx *ctx, u32 byte, int type)
 {
 	if (!set_exit_ctl(ctx, VM_EXIT_LOAD_PAT, "missing_load_pat"))
 		return false;
-	u64 pat = rdmsr(HSW_MSR_IA32_PAT);
+	u64 pat = rdmsr(MSR_IA32_PAT);
 	if (type >= 0)
 		pat = (pat & ~(0xffULL << (8 * byte))) | ((u64)type << (8 * byte));
 	vmcs_write(HOST_IA32_PAT, pat);
@@ -251,7 +249,7 @@ static bool efer_value(struct scenario_ctx *ctx, u64 set, u64 clear)
 {
 	if (!set_exit_ctl(ctx, VM_EXIT_LOAD_EFER, "missing_load_efer"))
 		return false;
-	vmcs_write(HOST_IA32_EFER, (rdmsr(HSW_MSR_IA32_EFER) | set) & ~clear);
+	vmcs_write(HOST_IA32_EFER, (rdmsr(MSR_IA32_EFER) | set) & ~clear);
 	return true;
 }
 static bool efer_bit9(struct scenario_ctx *ctx) { return efer_value(ctx, BIT(9), 0); }

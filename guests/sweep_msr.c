@@ -10,9 +10,6 @@
  */
 #include "scenario.h"
 
-#define MSW_MSR_SYSENTER_CS 0x174
-#define MSW_MSR_PAT 0x277
-#define MSW_MSR_EFER 0xc0000080
 
 static struct {
 	u32 index, reserved;
@@ -21,7 +18,7 @@ static struct {
 
 static bool load2(u32 index, u32 reserved, u64 value)
 {
-	msr_area[0].index = MSW_MSR_SYSENTER_CS; /* loadable */
+	msr_area[0].index = MSR_IA32_SYSENTER_CS; /* loadable */
 	msr_area[0].reserved = 0;
 	msr_area[0].value = 0;
 	msr_area[1].index = index;
@@ -47,14 +44,14 @@ static bool la_values(struct scenario_ctx *ctx, u64 *noncanon, u64 *canon_high)
 static bool fs_base_second(struct scenario_ctx *ctx)
 {
 	(void)ctx;
-	return load2(0xc0000100, 0, 0); /* IA32_FS_BASE: not loadable this way */
+	return load2(MSR_IA32_FS_BASE, 0, 0); /* not loadable this way */
 }
 ENTRY_CASE(ec_MSR_LOAD_FS_BASE__entry2, MSR_LOAD_FS_BASE, VIOLATE, fs_base_second);
 
 static bool gs_base_second(struct scenario_ctx *ctx)
 {
 	(void)ctx;
-	return load2(0xc0000101, 0, 0); /* IA32_GS_BASE */
+	return load2(MSR_IA32_GS_BASE, 0, 0);
 }
 ENTRY_CASE(ec_MSR_LOAD_FS_BASE__gs_base, MSR_LOAD_FS_BASE, VIOLATE, gs_base_second);
 
@@ -62,7 +59,7 @@ ENTRY_CASE(ec_MSR_LOAD_FS_BASE__gs_base, MSR_LOAD_FS_BASE, VIOLATE, gs_base_seco
 static bool sysenter_cs_second(struct scenario_ctx *ctx)
 {
 	(void)ctx;
-	return load2(MSW_MSR_SYSENTER_CS, 0, 0);
+	return load2(MSR_IA32_SYSENTER_CS, 0, 0);
 }
 ENTRY_CASE(ec_MSR_LOAD_FS_BASE__sysenter_cs, MSR_LOAD_FS_BASE, SATISFY, sysenter_cs_second);
 ENTRY_CASE(ec_MSR_LOAD_X2APIC__sysenter_cs, MSR_LOAD_X2APIC, SATISFY, sysenter_cs_second);
@@ -74,14 +71,14 @@ ENTRY_CASE(ec_MSR_LOAD_INDEX_HIGH_BITS__0, MSR_LOAD_INDEX_HIGH_BITS, SATISFY, sy
 static bool index_hi_bit32(struct scenario_ctx *ctx)
 {
 	(void)ctx;
-	return load2(MSW_MSR_SYSENTER_CS, 1, 0);
+	return load2(MSR_IA32_SYSENTER_CS, 1, 0);
 }
 ENTRY_CASE(ec_MSR_LOAD_INDEX_HIGH_BITS__bit32, MSR_LOAD_INDEX_HIGH_BITS, VIOLATE, index_hi_bit32);
 
 static bool index_hi_bit63(struct scenario_ctx *ctx)
 {
 	(void)ctx;
-	return load2(MSW_MSR_SYSENTER_CS, 0x80000000u, 0);
+	return load2(MSR_IA32_SYSENTER_CS, 0x80000000u, 0);
 }
 ENTRY_CASE(ec_MSR_LOAD_INDEX_HIGH_BITS__bit63, MSR_LOAD_INDEX_HIGH_BITS, VIOLATE, index_hi_bit63);
 
@@ -138,10 +135,10 @@ ENTRY_CASE(ec_MSR_LOAD_UCODE__bios_sign_id, MSR_LOAD_UCODE, VIOLATE, ucode_sign)
 static bool pat_byte3(struct scenario_ctx *ctx, u64 type)
 {
 	(void)ctx;
-	u64 pat = rdmsr(MSW_MSR_PAT);
+	u64 pat = rdmsr(MSR_IA32_PAT);
 	if (type <= 0xff)
 		pat = (pat & ~(0xffULL << 24)) | (type << 24);
-	return load2(MSW_MSR_PAT, 0, pat);
+	return load2(MSR_IA32_PAT, 0, pat);
 }
 static bool pat_type2(struct scenario_ctx *ctx) { return pat_byte3(ctx, 2); }
 static bool pat_type8(struct scenario_ctx *ctx) { return pat_byte3(ctx, 8); }
@@ -153,14 +150,14 @@ ENTRY_CASE(ec_MSR_LOAD_PAT__current, MSR_LOAD_PAT, SATISFY, pat_current);
 static bool efer_bit9(struct scenario_ctx *ctx)
 {
 	(void)ctx;
-	return load2(MSW_MSR_EFER, 0, rdmsr(MSW_MSR_EFER) | BIT(9));
+	return load2(MSR_IA32_EFER, 0, rdmsr(MSR_IA32_EFER) | BIT(9));
 }
 ENTRY_CASE(ec_MSR_LOAD_EFER_RESERVED__bit9, MSR_LOAD_EFER_RESERVED, VIOLATE, efer_bit9);
 
 static bool efer_current(struct scenario_ctx *ctx)
 {
 	(void)ctx;
-	return load2(MSW_MSR_EFER, 0, rdmsr(MSW_MSR_EFER));
+	return load2(MSR_IA32_EFER, 0, rdmsr(MSR_IA32_EFER));
 }
 ENTRY_CASE(ec_MSR_LOAD_EFER_RESERVED__current, MSR_LOAD_EFER_RESERVED, SATISFY, efer_current);
 
@@ -177,7 +174,7 @@ ENTRY_CASE(ec_MSR_LOAD_EFER_RESERVED__current, MSR_LOAD_EFER_RESERVED, SATISFY, 
 	}                                                                                 \
 	ENTRY_CASE(ec_##CHECK##__bit_n_minus_1, CHECK, VIOLATE, CHECK##_bad);            \
 	ENTRY_CASE(ec_##CHECK##__canonical_high, CHECK, SATISFY, CHECK##_good)
-MSR_CANON_CASES(MSR_LOAD_SYSENTER_ESP_CANONICAL, 0x175);
-MSR_CANON_CASES(MSR_LOAD_SYSENTER_EIP_CANONICAL, 0x176);
+MSR_CANON_CASES(MSR_LOAD_SYSENTER_ESP_CANONICAL, MSR_IA32_SYSENTER_ESP);
+MSR_CANON_CASES(MSR_LOAD_SYSENTER_EIP_CANONICAL, MSR_IA32_SYSENTER_EIP);
 MSR_CANON_CASES(MSR_LOAD_LSTAR_CANONICAL, 0xc0000082);
-MSR_CANON_CASES(MSR_LOAD_KERNEL_GS_BASE_CANONICAL, 0xc0000102);
+MSR_CANON_CASES(MSR_LOAD_KERNEL_GS_BASE_CANONICAL, MSR_IA32_KERNEL_GS_BASE);

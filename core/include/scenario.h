@@ -117,6 +117,32 @@ void scenario_trace_result(struct scenario_ctx *ctx, const struct vcpu_exit *e, 
 #define GUEST_LABEL(scenario, what) \
 	".global label__" #scenario "__" #what "\nlabel__" #scenario "__" #what ":\n"
 
+/*
+ * Exit scenarios (guests/exit*.c): one guest per scenario in assembly: prep,
+ * the exiting instruction at label__<id>__insn, the VMCALL ("done") at
+ * label__<id>__resume.  The default body steps over an instruction exit by
+ * its length, so the VMCALL exit's RIP is the observed RIP advance.
+ */
+#define EXIT_GUEST(id, prep, instruction)                            \
+	void guest_##id(void);                                       \
+	asm(".text\n.global guest_" #id "\nguest_" #id ":\n"        \
+	    prep "\n" GUEST_LABEL(id, insn) instruction "\n"        \
+	    GUEST_LABEL(id, resume) "vmcall\n"                       \
+	    "jmp label__" #id "__resume\n")
+/* .expect of such a guest: the instruction exits (length as encoded) and is
+ * stepped over; or it does not exit and the VMCALL is the first exit. */
+#define STEP_EXIT(reason, more) \
+	#reason " at=insn len=insn..resume next=resume " more "; VMCALL at=resume len=3 end"
+#define NO_EXIT(more) "VMCALL at=resume len=3 end " more
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Set control bits in the scenario's VMCS; false (skip reason
+ * "control_not_allowed") where the capability MSRs do not allow them. */
+bool scenario_set_ctl(struct scenario_ctx *ctx, u32 field, u64 bits);
+#define SETUP_CTL(name, field, bits)                                                    \
+	static bool setup_##name(struct scenario_ctx *ctx) { return scenario_set_ctl(ctx, field, bits); }
+
 /* Guest side: VMCALL, the guest's way to say "done". */
 static inline void guest_vmcall(void) { asm volatile("vmcall" ::: "memory"); }
 

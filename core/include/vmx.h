@@ -98,6 +98,8 @@ enum exit_info_layout_bits {
 #undef EXIT_INFO_KEY
 };
 #define INFO_SET(l, f, v) ((u64)(v) << INFO_##l##_##f##_LO)
+#define INFO_GET(l, f, x) \
+	(((u64)(x) >> INFO_##l##_##f##_LO) & ((2ULL << (INFO_##l##_##f##_HI - INFO_##l##_##f##_LO)) - 1))
 #define VMX_BASIC_TRUE_CTLS BIT(55)
 #define VMX_ENTRY_FAILURE BIT(31)
 

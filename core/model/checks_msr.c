@@ -11,18 +11,6 @@
  */
 #include "model.h"
 
-#define MM_MSR_SYSENTER_ESP 0x175u
-#define MM_MSR_SYSENTER_EIP 0x176u
-#define MM_MSR_BIOS_UPDT_TRIG 0x79u
-#define MM_MSR_BIOS_SIGN_ID 0x8bu
-#define MM_MSR_SMM_MONITOR_CTL 0x9bu
-#define MM_MSR_SMBASE 0x9eu
-#define MM_MSR_PAT 0x277u
-#define MM_MSR_EFER 0xc0000080u
-#define MM_MSR_LSTAR 0xc0000082u
-#define MM_MSR_FS_BASE 0xc0000100u
-#define MM_MSR_GS_BASE 0xc0000101u
-#define MM_MSR_KERNEL_GS_BASE 0xc0000102u
 
 /* Intel 64 IA32_EFER: SCE (0), LME (8), LMA (10), NXE (11). */
 #define MM_EFER_DEFINED (BIT(0) | BIT(8) | BIT(10) | BIT(11))
@@ -46,27 +34,27 @@ static bool check_entry(struct model *m, const struct model_msr_entry *e, u32 n)
 
 	if (e->reserved != 0)
 		model_violate(m, CHECK_MSR_LOAD_INDEX_HIGH_BITS, n);
-	if (idx == MM_MSR_FS_BASE || idx == MM_MSR_GS_BASE)
+	if (idx == MSR_IA32_FS_BASE || idx == MSR_IA32_GS_BASE)
 		model_violate(m, CHECK_MSR_LOAD_FS_BASE, n);
 	if ((idx >> 8) == 0x8)
 		model_violate(m, CHECK_MSR_LOAD_X2APIC, n);
-	if (idx == MM_MSR_SMM_MONITOR_CTL)
+	if (idx == MSR_IA32_SMM_MONITOR_CTL)
 		model_violate(m, CHECK_MSR_LOAD_SMM_MONITOR_CTL, n);
-	if (idx == MM_MSR_SMBASE)
+	if (idx == MSR_IA32_SMBASE)
 		model_violate(m, CHECK_MSR_LOAD_SMBASE, n);
-	if (idx == MM_MSR_BIOS_UPDT_TRIG || idx == MM_MSR_BIOS_SIGN_ID)
+	if (idx == MSR_IA32_BIOS_UPDT_TRIG || idx == MSR_IA32_BIOS_SIGN_ID)
 		model_violate(m, CHECK_MSR_LOAD_UCODE, n);
-	if (idx == MM_MSR_PAT && !pat_ok(v))
+	if (idx == MSR_IA32_PAT && !pat_ok(v))
 		model_violate(m, CHECK_MSR_LOAD_PAT, n);
-	if (idx == MM_MSR_EFER && (v & ~(u64)MM_EFER_DEFINED))
+	if (idx == MSR_IA32_EFER && (v & ~(u64)MM_EFER_DEFINED))
 		model_violate(m, CHECK_MSR_LOAD_EFER_RESERVED, n);
-	if (idx == MM_MSR_SYSENTER_ESP && !model_canonical(m, v))
+	if (idx == MSR_IA32_SYSENTER_ESP && !model_canonical(m, v))
 		model_violate(m, CHECK_MSR_LOAD_SYSENTER_ESP_CANONICAL, n);
-	if (idx == MM_MSR_SYSENTER_EIP && !model_canonical(m, v))
+	if (idx == MSR_IA32_SYSENTER_EIP && !model_canonical(m, v))
 		model_violate(m, CHECK_MSR_LOAD_SYSENTER_EIP_CANONICAL, n);
-	if (idx == MM_MSR_LSTAR && !model_canonical(m, v))
+	if (idx == MSR_IA32_LSTAR && !model_canonical(m, v))
 		model_violate(m, CHECK_MSR_LOAD_LSTAR_CANONICAL, n);
-	if (idx == MM_MSR_KERNEL_GS_BASE && !model_canonical(m, v))
+	if (idx == MSR_IA32_KERNEL_GS_BASE && !model_canonical(m, v))
 		model_violate(m, CHECK_MSR_LOAD_KERNEL_GS_BASE_CANONICAL, n);
 	return m->out->n_violated != before;
 }
