@@ -15,8 +15,8 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
-from harness.expect import INTR_INFO_ERROR_VALID, Expectation, ExpectExit, ExpectVmFail
-from harness.model import Divergence, ExitRecord, ScenarioTrace, VmFailRecord, _fmt
+from harness.expect import INTR_INFO_ERROR_VALID, Expectation, ExpectExit, ExpectFault, ExpectVmFail
+from harness.model import Divergence, ExitRecord, InsnFaultRecord, ScenarioTrace, VmFailRecord, _fmt
 from harness.tables import Tables
 
 EXACT, IGNORE, LEN_RULE, ERR_RULE, LAYOUT_RULE = "EXACT", "IGNORE", "LEN_RULE", "ERR_RULE", "LAYOUT_RULE"
@@ -42,6 +42,9 @@ EXIT_FIELD_POLICY = {
     "idt_err": EXACT,
 }
 VMFAIL_FIELD_POLICY = {"insn": EXACT, "kind": EXACT, "err": EXACT}
+# INSNFAULT: the image's exception stubs push 0 for vectors without an error code, so the error
+# code is compared exactly too.
+FAULT_FIELD_POLICY = {"insn": EXACT, "vector": EXACT, "error_code": EXACT}
 
 
 @dataclass(frozen=True)
@@ -696,6 +699,8 @@ def _layout_note(tables: Tables, reason: int, key: str, want: int, got: int) -> 
 
 
 def _kind(ev) -> str:
+    if isinstance(ev, (InsnFaultRecord, ExpectFault)):
+        return "FAULT"
     return "EXIT" if isinstance(ev, (ExitRecord, ExpectExit)) else "VMFAIL"
 
 
@@ -714,6 +719,12 @@ def compare_sdm(st: ScenarioTrace, exp: Expectation, tables: Tables) -> list[Div
     for i, (want, got) in enumerate(zip(exp.events, st.events)):
         if _kind(want) != _kind(got):
             out.append(Divergence(sid, i, "event", _kind(want), _describe(got, tables), line=got.line))
+            continue
+        if isinstance(want, ExpectFault):
+            for name, w, g in (("insn", want.insn, got.insn), ("vector", want.vector, got.vector),
+                               ("error_code", want.error_code, got.error_code)):
+                if w is not None and w != g:
+                    out.append(Divergence(sid, i, name, w, g, line=got.line))
             continue
         if isinstance(want, ExpectVmFail):
             if want.insn and want.insn != got.insn:
@@ -784,8 +795,9 @@ def compare_pair(a: ScenarioTrace, b: ScenarioTrace, tables: Tables,
             out.append(Divergence(sid, i, "event", _describe(x, tables), _describe(y, tables), a_name, b_name,
                                   line=y.line))
             continue
-        if isinstance(x, VmFailRecord):
-            for f, policy in VMFAIL_FIELD_POLICY.items():
+        if isinstance(x, (VmFailRecord, InsnFaultRecord)):
+            policies = VMFAIL_FIELD_POLICY if isinstance(x, VmFailRecord) else FAULT_FIELD_POLICY
+            for f, policy in policies.items():
                 if policy == EXACT and getattr(x, f) != getattr(y, f):
                     out.append(Divergence(sid, i, f, getattr(x, f), getattr(y, f), a_name, b_name, line=y.line))
             continue
@@ -829,6 +841,8 @@ def _describe(ev, tables: Tables) -> str:
         return f"EXIT {tables.exit_name(ev.reason)}{fail} qual={ev.qual:#x}"
     if isinstance(ev, VmFailRecord):
         return f"VMFAIL {ev.insn} {ev.kind}" + (f" err={ev.err}" if ev.err is not None else "")
+    if isinstance(ev, InsnFaultRecord):
+        return f"FAULT {ev.insn} vector={ev.vector} error_code={ev.error_code:#x}"
     return repr(ev)
 
 
