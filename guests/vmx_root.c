@@ -810,6 +810,22 @@ ROOT_SCENARIO(vmx_root_vmcall, "VMFAIL_VALID(VMCALL_IN_VMX_ROOT) insn=VMCALL; ",
 	return run_guest(ctx);
 }
 
+/* The same with a launched current VMCS: still error 1 (the "launch state is not clear" test,
+ * error 19, belongs to the dual-monitor activation branch, after it). */
+ROOT_SCENARIO(vmx_root_vmcall_launched, "VMCALL len=3 end; VMFAIL_VALID(VMCALL_IN_VMX_ROOT) insn=VMCALL; ",
+	      C_VMCALL ": \"ELSIF in SMM or the logical processor does not support the dual-monitor treatment of SMIs "
+	      "and SMM or the valid bit in the IA32_SMM_MONITOR_CTL MSR is clear THEN VMfail(VMCALL executed in VMX "
+	      "root operation)\" comes before \"launch state of current VMCS is not clear\" (error 19); the current "
+	      "VMCS is launched (one VM exit first)")
+{
+	struct vcpu_exit e = vcpu_run(ctx->vcpu);
+	scenario_trace_result(ctx, &e, false);
+	if (e.kind != RESULT_EXIT || e.entry_fail)
+		return SCN_ABORT;
+	note(ctx, "VMCALL", do_vmcall());
+	return run_guest(ctx);
+}
+
 ROOT_SCENARIO(vmx_root_vmcall_no_vmcs, "VMFAIL_INVALID insn=VMCALL; ",
 	      C_VMCALL "; \"Conventions\": VMfail is VMfailInvalid when the current-VMCS pointer is not valid")
 {
@@ -879,7 +895,7 @@ ROOT_SCENARIO(vmx_root_invept_type3, "VMFAIL_VALID(INVALID_INVEPT_INVVPID) insn=
 }
 
 ROOT_SCENARIO(vmx_root_invept_type_bit32, "VMFAIL_VALID(INVALID_INVEPT_INVVPID) insn=INVEPT; ",
-	      C_INVEPT_TYPE "; type 100000002H (the register operand has 64 bits in 64-bit mode)",
+	      C_INVEPT_TYPE "; type 100000002H (\"in 64-bit mode, the register operand has 64 bits\")",
 	      .setup = setup_invept)
 {
 	note(ctx, "INVEPT", do_invept(BIT(32) | 2, ept_eptp(false)));
@@ -976,6 +992,14 @@ ROOT_SCENARIO(vmx_root_invvpid_type4, INVVPID_FAILS,
 	      "-> VMfail: type 4", .setup = setup_invvpid)
 {
 	note(ctx, "INVVPID", do_invvpid(4, 1, 0));
+	return run_guest(ctx);
+}
+
+ROOT_SCENARIO(vmx_root_invvpid_type_bit32, INVVPID_FAILS,
+	      C_INVVPID_OP "; type 100000002H (\"in 64-bit mode, the register operand has 64 bits\")",
+	      .setup = setup_invvpid)
+{
+	note(ctx, "INVVPID", do_invvpid(BIT(32) | 2, 1, 0));
 	return run_guest(ctx);
 }
 
