@@ -98,7 +98,16 @@ static struct vmx_outcome note(struct scenario_ctx *ctx, const char *insn, struc
 static struct vmx_outcome do_vmxoff(void) { return RUN("vmxoff", "i"(0)); }
 static struct vmx_outcome do_vmlaunch(void) { return RUN("vmlaunch", "i"(0)); }
 static struct vmx_outcome do_vmresume(void) { return RUN("vmresume", "i"(0)); }
-static struct vmx_outcome do_vmcall(void) { return RUN("vmcall", "i"(0)); }
+/* RAX = 0 and declared changed: KVM takes VMCALL for its hypercall (RAX = number, result in RAX). */
+static struct vmx_outcome do_vmcall(void)
+{
+	struct fault_info f;
+	u64 fl, rax = 0;
+	fault_arm(&f);
+	asm volatile(VMX_INSN("vmcall") : [fl] "=r"(fl), "+a"(rax) : : "cc", "memory");
+	fault_disarm();
+	return vmx_outcome_of(fl, &f);
+}
 static struct vmx_outcome do_vmfunc(void) { return RUN("vmfunc", "a"(0), "c"(0)); }
 static struct vmx_outcome do_vmptrst(u64 addr) { return RUN("vmptrst (%[a])", [a] "r"(addr)); }
 static struct vmx_outcome do_vmread(u64 enc)

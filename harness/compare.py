@@ -612,6 +612,27 @@ _ROOT_VMCALL_19 = ('SDM "VMCALL-Call to VM Monitor" operation, in VMX root opera
                    'on to the launch-state test: error 19. (With a clear VMCS they panic: EMULATOR_CRASHES '
                    'vmx_root_vmcall.)')
 
+_ROOT_KVM_VMCALL = ('SDM "VMCALL-Call to VM Monitor" operation: "IF not in VMX operation THEN #UD; ELSIF in VMX '
+                    'non-root operation THEN VM exit; ... ELSIF in SMM or the logical processor does not support the '
+                    'dual-monitor treatment of SMIs and SMM or the valid bit in the IA32_SMM_MONITOR_CTL MSR is clear '
+                    'THEN VMfail (VMCALL executed in VMX root operation)": outside VMX operation #UD, in VMX root '
+                    'operation VMfailValid(1), or VMfailInvalid without a current VMCS. Under qemu-kvm612-on-bochs30 '
+                    'the image runs in VMX non-root operation of Bochs (L0), whose VMCALL exits unconditionally to '
+                    'KVM (L1); KVM\'s exit handler for VMCALL is its paravirtual hypercall (vmx.c '
+                    'kvm_vmx_exit_handlers[EXIT_REASON_VMCALL] = kvm_emulate_hypercall; Documentation/virt/kvm/x86/'
+                    'hypercalls.rst), taken whatever the guest\'s emulated VMX state (nested.c is not consulted): '
+                    'RAX = 0 is no hypercall, RAX := -KVM_ENOSYS, the instruction is skipped, RFLAGS unchanged: no '
+                    '#UD, no VMfail. A deliberate KVM interface, a divergence from the SDM all the same.')
+_ROOT_KVM_TYPE64 = (' Pair bochs30-skylake_x vs qemu-kvm612-on-bochs30: Bochs 3.0 is the side that deviates; KVM '
+                    '(L1, nested.c handle_invept/handle_invvpid) reads the 64-bit register and fails types >= 32 '
+                    'with error 28, as the SDM says.')
+
+
+def _root_pair(sid: str, n_left: str, n_right: str, left: str, right: str, cite: str, layer: str) -> tuple:
+    pair = "bochs30-skylake_x-vs-qemu-kvm612-on-bochs30"
+    return (KnownDivergence(pair, sid, "event_count", n_left, n_right, cite, layer=layer),
+            KnownDivergence(pair, sid, "event", left, right, cite, layer=layer))
+
 
 def _root_missing_event(platform: str, sid: str, expected: str, cite: str, layer: str) -> tuple:
     """The expected VMFAIL/FAULT is absent: the instruction succeeded and the guest's VMCALL exit came first."""
@@ -632,6 +653,26 @@ KNOWN_DIVERGENCES += (
         insn="INVVPID-Invalidate Translations Based on VPID", feat="VPIDs", bit=37, name="INVVPID"), "bochs"),
     KnownDivergence("bochs*", "vmx_root_vmcall_launched", "vm_instruction_error", "1 (VMCALL_IN_VMX_ROOT)",
                     "19 (VMCALL_NONCLEAR_VMCS)", _ROOT_VMCALL_19, layer="bochs"),
+    *_root_missing_event("qemu-kvm612-on-bochs30", "vmx_root_vmcall", "VMFAIL", _ROOT_KVM_VMCALL, "kvm"),
+    *_root_missing_event("qemu-kvm612-on-bochs30", "vmx_root_vmcall_no_vmcs", "VMFAIL", _ROOT_KVM_VMCALL, "kvm"),
+    *_root_missing_event("qemu-kvm612-on-bochs30", "vmx_root_outside_vmcall", "FAULT", _ROOT_KVM_VMCALL, "kvm"),
+    KnownDivergence("qemu-kvm612-on-bochs30", "vmx_root_vmcall_launched", "event_count", "3", "2", _ROOT_KVM_VMCALL,
+                    layer="kvm"),
+    KnownDivergence("qemu-kvm612-on-bochs30", "vmx_root_vmcall_launched", "event", "VMFAIL", "EXIT VMCALL qual=0x0",
+                    _ROOT_KVM_VMCALL, layer="kvm"),
+    # Pairs: the same model under Bochs 3.0 alone and as L0 of KVM; each entry says which side deviates.
+    *_root_pair("vmx_root_invept_type_bit32", "1", "2", "EXIT VMCALL qual=0x0", "VMFAIL INVEPT valid err=28",
+                _ROOT_TYPE64.format(insn="INVEPT-Invalidate Translations Derived from EPT", insn_type="INVEPT_TYPE",
+                                    name="INVEPT", what="all-context") + _ROOT_KVM_TYPE64, "bochs"),
+    *_root_pair("vmx_root_invvpid_type_bit32", "1", "2", "EXIT VMCALL qual=0x0", "VMFAIL INVVPID valid err=28",
+                _ROOT_TYPE64.format(insn="INVVPID-Invalidate Translations Based on VPID", insn_type="INVVPID_TYPE",
+                                    name="INVVPID", what="all-context") + _ROOT_KVM_TYPE64, "bochs"),
+    *_root_pair("vmx_root_outside_vmcall", "2", "1", "FAULT VMCALL vector=6 error_code=0x0", "EXIT VMCALL qual=0x0",
+                _ROOT_KVM_VMCALL + " Bochs 3.0 alone raises #UD as the SDM says.", "kvm"),
+    *_root_pair("vmx_root_vmcall_no_vmcs", "2", "1", "VMFAIL VMCALL invalid", "EXIT VMCALL qual=0x0",
+                _ROOT_KVM_VMCALL + " Bochs 3.0 alone gives VMfailInvalid as the SDM says.", "kvm"),
+    *_root_pair("vmx_root_vmcall_launched", "3", "2", "VMFAIL VMCALL valid err=19", "EXIT VMCALL qual=0x0",
+                _ROOT_KVM_VMCALL + " Both sides deviate: " + _ROOT_VMCALL_19, "kvm"),
 )
 
 @dataclass(frozen=True)
