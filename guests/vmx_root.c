@@ -25,11 +25,12 @@
  *    clear outside SMX): the MSR is write-once; the firmware or vmx_init()
  *    locks it with bit 2 set before any scenario runs, and it stays locked
  *    until reset.
- *  - VMXON's physical-address-width rule on its passing side: an address
- *    with bit N-1 set (N = CPUID.80000008H:EAX[7:0]) names no RAM, so the
- *    revision identifier read from it is not the processor's and VMXON
- *    gives VMfailInvalid for that reason instead (the same outcome); the
- *    passing side is shown with VMCLEAR, which reads nothing.
+ *  - The passing side of the physical-address-width rule for VMXON and
+ *    VMPTRLD: an address with bit N-1 set (N = CPUID.80000008H:EAX[7:0])
+ *    names no RAM, so the revision identifier they read there is not the
+ *    processor's and they fail for that reason instead (VMXON: the same
+ *    VMfailInvalid); the passing side is shown with VMCLEAR, which reads
+ *    nothing.
  *  - Errors 6 (VMRESUME after VMXOFF: the VMLAUNCH/VMRESUME pseudo-code
  *    never produces it), 16-25 (dual-monitor treatment of SMIs and SMM).
  */
@@ -98,13 +99,15 @@ static struct vmx_outcome note(struct scenario_ctx *ctx, const char *insn, struc
 static struct vmx_outcome do_vmxoff(void) { return RUN("vmxoff", "i"(0)); }
 static struct vmx_outcome do_vmlaunch(void) { return RUN("vmlaunch", "i"(0)); }
 static struct vmx_outcome do_vmresume(void) { return RUN("vmresume", "i"(0)); }
-/* RAX = 0 and declared changed: KVM takes VMCALL for its hypercall (RAX = number, result in RAX). */
+/* RAX = 0 and declared changed: KVM takes VMCALL for its hypercall (RAX = number, result in RAX) and
+ * leaves RFLAGS as they were, so they are set first to CF = ZF = 0 (TEST of a nonzero RSP): a VMCALL
+ * that writes no flags then reads as VMsucceed, never as a VMfail by accident. */
 static struct vmx_outcome do_vmcall(void)
 {
 	struct fault_info f;
 	u64 fl, rax = 0;
 	fault_arm(&f);
-	asm volatile(VMX_INSN("vmcall") : [fl] "=r"(fl), "+a"(rax) : : "cc", "memory");
+	asm volatile("test %%rsp, %%rsp\n" VMX_INSN("vmcall") : [fl] "=r"(fl), "+a"(rax) : : "cc", "memory");
 	fault_disarm();
 	return vmx_outcome_of(fl, &f);
 }
@@ -321,6 +324,49 @@ ROOT_SCENARIO(vmx_root_vmxon_cr0_ne_clear, "FAULT(GP) err=0 insn=VMXON; ",
 	reenter_vmx(ctx);
 	return run_guest(ctx);
 }
+
+/*
+ * A CR4 bit that IA32_VMX_CR4_FIXED1 reports 0 ("must be 0 in VMX operation") but MOV to CR4 accepts
+ * outside VMX operation.  Candidates: bits whose effect on the image at CPL 0 is nil (TSD, DE, PCE,
+ * OSXMMEXCPT, UMIP, SMXE, FSGSBASE, OSXSAVE, PKE with PKRU = 0); the first one the platform lets MOV
+ * set is used.  Where FIXED1 allows every bit MOV accepts (IA32_VMX_CR0_FIXED1 likewise: its 1-bits
+ * cover all of CR0[31:0], and CR0[63:32] are reserved) the scenario is skipped.
+ */
+static bool mov_cr4_safe(u64 v)
+{
+	struct fault_info f;
+	fault_arm(&f);
+	asm volatile("1: mov %0, %%cr4\n2:\n.pushsection .extable, \"a\"\n.balign 8\n.quad 1b, 2b\n.popsection"
+		     : : "r"(v) : "memory");
+	fault_disarm();
+	return f.vector < 0;
+}
+
+static enum scenario_status body_cr4_fixed1(struct scenario_ctx *ctx)
+{
+	static const u8 candidates[] = { 2, 3, 8, 10, 11, 14, 16, 18, 22 };
+	leave_vmx(ctx);
+	int bit = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(candidates) && bit < 0; i++) {
+		u64 b = BIT(candidates[i]);
+		if (!(saved_cr4 & b) && !(vmx_caps.cr4_fixed1 & b) && mov_cr4_safe(saved_cr4 | b))
+			bit = candidates[i];
+	}
+	if (bit < 0) {
+		reenter_vmx(ctx);
+		ctx->skip_reason = "no_cr4_bit_outside_fixed1_that_mov_accepts";
+		return SCN_SKIP;
+	}
+	scenario_setup("field=CR4 value=%#lx cr4_fixed1=%#lx bit=%d", (u64)(saved_cr4 | BIT(bit)),
+		       vmx_caps.cr4_fixed1, bit);
+	note(ctx, "VMXON", vmx_on(vmx_vmxon_pointer()));
+	reenter_vmx(ctx);
+	return run_guest(ctx);
+}
+SCENARIO(vmx_root_vmxon_cr4_fixed1, .guest = root_guest, .body = body_cr4_fixed1,
+	 .expect = "FAULT(GP) err=0 insn=VMXON; " LAST,
+	 .cite = C_VMXON ": \"the values of CR0 and CR4 are not supported in VMX operation\" -> #GP(0); "
+		 "\"Restrictions on VMX Operation\": a bit clear in IA32_VMX_CR4_FIXED1 must be 0 (SETUP record: the bit)");
 
 /* After VMXON the current-VMCS pointer is FFFFFFFF_FFFFFFFFH: VMREAD gives VMfailInvalid. */
 ROOT_SCENARIO(vmx_root_vmxon_no_current_vmcs, "VMFAIL_INVALID insn=VMREAD; ",
