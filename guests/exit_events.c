@@ -67,11 +67,7 @@ static enum scenario_status event_body(struct scenario_ctx *ctx)
 		bool resume = false;
 		if (e.kind == RESULT_EXIT && !e.entry_fail && e.reason != EXIT_REASON_VMCALL &&
 		    v->exits < EVENT_MAX_EXITS) {
-			u32 type = INFO_GET(INTR_INFO, TYPE, e.intr_info);
-			if (exit_len_defined(e.reason) ||
-			    (e.reason == EXIT_REASON_EXCEPTION_NMI && (e.intr_info & BIT(31)) &&
-			     (type == INFO_INTR_INFO_TYPE_SW_INTERRUPT || type == INFO_INTR_INFO_TYPE_PRIV_SW_EXCEPTION ||
-			      type == INFO_INTR_INFO_TYPE_SW_EXCEPTION))) {
+			if (exit_len_defined(&e)) {
 				vcpu_skip_instruction(v, &e);
 				resume = true;
 			} else {
