@@ -2,7 +2,8 @@
 
 One per-field policy table says how each field is compared:
 EXACT, IGNORE (SDM leaves it undefined), LEN_RULE (exact only for exits
-whose instruction length the SDM defines: tables.len_defined()) or ERR_RULE
+whose instruction length the SDM defines: tables.len_defined(), by exit reason and,
+for exception exits, interruption type) or ERR_RULE
 (the interruption error code, exact only where it is valid) or LAYOUT_RULE
 (exact on the bits core/include/exit_info.def's layout for the exit does not
 call undefined).  Known, cited
@@ -27,7 +28,7 @@ EXIT_FIELD_POLICY = {
     "reason": EXACT,
     "entry_fail": EXACT,
     "qual": EXACT,
-    "len": LEN_RULE,  # SDM field "VM-Exit Instruction Length": undefined for other exits
+    "len": LEN_RULE,  # SDM field "VM-Exit Instruction Length": undefined for other exits (and events)
     "rip": EXACT,
     "resumed": EXACT,
     "intr_info": EXACT,
@@ -747,7 +748,11 @@ def compare_sdm(st: ScenarioTrace, exp: Expectation, tables: Tables) -> list[Div
                                   note=_layout_note(tables, got.reason, key, w & m, g & m)))
         if want.intr_err is not None and got.intr_info & INTR_INFO_ERROR_VALID:
             checks.append(("intr_err", want.intr_err, got.intr_err))
-        if want.len is not None and tables.len_defined(want_reason):
+        # The length's definition depends on the event for exception exits (exit_info.def
+        # EXIT_LEN_EVENT): the declared interruption / IDT-vectoring information, else the exit's.
+        if want.len is not None and tables.len_defined(
+                want_reason, got.intr_info if want.intr_info is None else want.intr_info,
+                got.idt_info if want.idt_info is None else want.idt_info):
             checks.append(("len", want.len, got.len))
         if want.resumed is not None:
             checks.append(("resumed", want.resumed, got.resumed))
@@ -793,7 +798,9 @@ def compare_pair(a: ScenarioTrace, b: ScenarioTrace, tables: Tables,
         for f, policy in EXIT_FIELD_POLICY.items():
             if policy == IGNORE:
                 continue
-            if policy == LEN_RULE and not (x.reason == y.reason and tables.len_defined(x.reason)):
+            if policy == LEN_RULE and not (x.reason == y.reason and
+                                           tables.len_defined(x.reason, x.intr_info, x.idt_info) and
+                                           tables.len_defined(y.reason, y.intr_info, y.idt_info)):
                 continue
             if policy == ERR_RULE and not (x.intr_info & y.intr_info & INTR_INFO_ERROR_VALID):
                 continue
