@@ -6,10 +6,19 @@
  * VM-entry interruption-information field is not cleared"; "The guest-state
  * area is not modified"; "No MSRs are saved into the VM-exit MSR-store area".
  *
- * A prior exit gives the VM-exit information fields distinctive values: the
- * guest loads DS with selector 0xfff8, beyond its GDT limit, which raises
- * #GP(0xfff8) (SDM "MOV": "If segment selector index is outside descriptor
- * table limits, #GP(selector)"), trapped by the exception bitmap.  The host
+ * A prior exit gives the VM-exit information fields distinctive values,
+ * the IDT-vectoring fields included: the guest loads DS with selector 0xfff8,
+ * beyond its GDT limit, which raises #GP(0xfff8) (SDM "MOV": "If segment
+ * selector index is outside descriptor table limits, #GP(selector)"), not
+ * intercepted (exception-bitmap bit 13 is 0); the guest IDT is placed so that
+ * gate 13 lies at linear 0x40000000, which is not mapped (boot.S maps the
+ * first GiB), so delivering the #GP raises #PF (read, not present: error code
+ * 0), intercepted.  A page fault during a contributory exception is handled
+ * serially (SDM "Conditions for Generating a Double Fault"), so the exit is
+ * #PF with qualification 0x40000000 and IDT-vectoring information = the #GP
+ * (hardware exception, error code valid) with IDT-vectoring error code
+ * 0xfff8 (SDM "Information for VM Exits That Occur During Event Delivery").
+ * The host
  * then arms an event injection (#UD, hardware exception), a VM-exit
  * MSR-store area with a marker value, and one failure, and resumes:
  *   entry_fail_side_guest  RFLAGS bit 1 clear: exit 33, qualification 0
@@ -20,6 +29,17 @@
  * before == after for each (harness/compare.py).
  */
 #include "scenario.h"
+
+/* Gate 13 of the guest IDT at the first unmapped linear address. */
+#define SIDE_UNMAPPED 0x40000000ULL
+static bool side_setup(struct scenario_ctx *ctx)
+{
+	(void)ctx;
+	vmcs_write(GUEST_IDTR_BASE, SIDE_UNMAPPED - 16 * INFO_INTR_INFO_VECTOR_GP);
+	vmcs_write(GUEST_IDTR_LIMIT, 0xfff);
+	vmcs_write(EXCEPTION_BITMAP, vmcs_read(EXCEPTION_BITMAP) & ~BIT(INFO_INTR_INFO_VECTOR_GP));
+	return true;
+}
 
 void guest_entry_fail_side(void);
 asm(".text\n.global guest_entry_fail_side\nguest_entry_fail_side:\n"
@@ -101,15 +121,20 @@ static enum scenario_status side_body(struct scenario_ctx *ctx, bool msr_load)
 static enum scenario_status side_guest(struct scenario_ctx *ctx) { return side_body(ctx, false); }
 static enum scenario_status side_msr(struct scenario_ctx *ctx) { return side_body(ctx, true); }
 
-#define SIDE_FIRST "EXCEPTION_NMI at=fault intr={VECTOR=GP,TYPE=HW_EXCEPTION,ERROR_VALID=1,VALID=1} err=0xfff8 resumed"
+#define SIDE_FIRST                                                                                       \
+	"EXCEPTION_NMI at=fault qual=0x40000000 intr={VECTOR=PF,TYPE=HW_EXCEPTION,ERROR_VALID=1,~NMI_UNBLOCKING,VALID=1} " \
+	"err=0 idt={VECTOR=GP,TYPE=HW_EXCEPTION,ERROR_VALID=1,~NMI_UNBLOCKING,VALID=1} idt_err=0xfff8 resumed"
 #define SIDE_CITE                                                                                         \
 	"SDM \"VM-Entry Failures During or After Loading Guest State\" (exit reason and qualification "    \
 	"written; all other VM-exit information fields unmodified; the VM-entry interruption-information " \
 	"valid bit not cleared; the guest-state area not modified; no MSRs saved into the VM-exit "        \
-	"MSR-store area); \"MOV\": #GP(selector) for a selector beyond the descriptor-table limit"
+	"MSR-store area); \"MOV\": #GP(selector) for a selector beyond the descriptor-table limit; "         \
+	"\"Conditions for Generating a Double Fault\" (contributory then page fault: serially); \"Information " \
+	"for VM Exits That Occur During Event Delivery\" (IDT-vectoring = the #GP, error code 0xfff8; bit 12 of " \
+	"both fields undefined); \"Exit Qualification for VM Exits\" (#PF: the linear address)"
 
-SCENARIO(entry_fail_side_guest, .guest = guest_entry_fail_side, .body = side_guest, .check = CHECK_GUEST_RFLAGS_BIT1,
+SCENARIO(entry_fail_side_guest, .guest = guest_entry_fail_side, .setup = side_setup, .body = side_guest, .check = CHECK_GUEST_RFLAGS_BIT1,
 	 .expect = SIDE_FIRST "; ENTRY_FAIL(INVALID_STATE) qual=0 end", .cite = SIDE_CITE);
-SCENARIO(entry_fail_side_msr, .guest = guest_entry_fail_side, .body = side_msr, .check = CHECK_MSR_LOAD_FS_BASE,
+SCENARIO(entry_fail_side_msr, .guest = guest_entry_fail_side, .setup = side_setup, .body = side_msr, .check = CHECK_MSR_LOAD_FS_BASE,
 	 .expect = SIDE_FIRST "; ENTRY_FAIL(MSR_LOAD_FAIL) qual=1 end",
 	 .cite = SIDE_CITE "; \"Loading MSRs\" (IA32_FS_BASE may not be loaded; qualification = entry index from 1)");

@@ -699,6 +699,30 @@ def _kind(ev) -> str:
     return "EXIT" if isinstance(ev, (ExitRecord, ExpectExit)) else "VMFAIL"
 
 
+_SOFTWARE_EVENT_TYPES = ("SW_INTERRUPT", "PRIV_SW_EXCEPTION", "SW_EXCEPTION")
+
+
+def len_defined_for(tables: Tables, reason: int, want: ExpectExit) -> bool:
+    """SDM "Information for VM Exits Due to Instruction Execution" (VM-exit instruction length):
+    defined for the exits of exit_reasons.def's len column, and also "for VM exits due to software
+    exceptions" (exit 0 whose interruption type is software or privileged software exception) and
+    "for VM exits that occur during the delivery of a software interrupt or software exception"
+    (IDT-vectoring information valid with a software type).  Judged on the expectation's declared
+    information fields, so a platform reporting another type does not switch the check off."""
+    if tables.len_defined(reason):
+        return True
+    lay = tables.layouts["INTR_INFO"]
+    lo, hi = lay["fields"]["TYPE"]
+    vlo, _ = lay["fields"]["VALID"]
+    soft = {lay["values"]["TYPE"][n] for n in _SOFTWARE_EVENT_TYPES}
+
+    def software(info):
+        return info is not None and (info >> vlo) & 1 and ((info >> lo) & ((1 << (hi - lo + 1)) - 1)) in soft
+    if software(want.idt_info):
+        return True
+    return reason == tables.exit_number("EXCEPTION_NMI") and bool(software(want.intr_info))
+
+
 def compare_sdm(st: ScenarioTrace, exp: Expectation, tables: Tables) -> list[Divergence]:
     """Divergences of a traced scenario from its SDM expectation, and every KEEP record whose
     value changed (a field the scenario's SDM rule says an operation leaves unmodified)."""
@@ -747,7 +771,7 @@ def compare_sdm(st: ScenarioTrace, exp: Expectation, tables: Tables) -> list[Div
                                   note=_layout_note(tables, got.reason, key, w & m, g & m)))
         if want.intr_err is not None and got.intr_info & INTR_INFO_ERROR_VALID:
             checks.append(("intr_err", want.intr_err, got.intr_err))
-        if want.len is not None and tables.len_defined(want_reason):
+        if want.len is not None and len_defined_for(tables, want_reason, want):
             checks.append(("len", want.len, got.len))
         if want.resumed is not None:
             checks.append(("resumed", want.resumed, got.resumed))
