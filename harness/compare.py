@@ -274,12 +274,21 @@ KNOWN_DIVERGENCES: tuple[KnownDivergence, ...] = (
     *(KnownDivergence("bochs*", sid, f"unmodified:{field}", before, after, _SIDE_CITE.format(field=field, what=what),
                       layer="bochs")
       for sid, field, before, after, what in (
-          ("entry_fail_side_guest", "VM_EXIT_INTR_INFO", "0x80000b0d", "0", "clears it (the prior #GP exit's value)"),
-          ("entry_fail_side_msr", "VM_EXIT_INTR_INFO", "0x80000b0d", "0", "clears it (the prior #GP exit's value)"),
-          ("entry_fail_side_guest", "VM_EXIT_INSTRUCTION_LEN", "2", "3",
-           "writes the VMRESUME's length (3) over the prior exit's 2"),
+          ("entry_fail_side_guest", "VM_EXIT_INTR_INFO", "0x80000b0e", "0",
+           "clears it (the prior exit's #PF, taken while delivering a #GP)"),
+          ("entry_fail_side_msr", "VM_EXIT_INTR_INFO", "0x80000b0d", "0",
+           "clears it (the prior exit's #GP, taken while delivering INT 80H)"),
+          ("entry_fail_side_guest", "VM_EXIT_INSTRUCTION_LEN", "0", "3",
+           "writes the VMRESUME's length (3) over the prior exit's 0 (Bochs's value for the #PF exit, whose "
+           "length the SDM leaves undefined)"),
           ("entry_fail_side_msr", "VM_EXIT_INSTRUCTION_LEN", "2", "0",
-           "writes 0 over the prior exit's 2 (the MSR-load failure path)"))),
+           "writes 0 over the prior exit's 2 (INT 80H; the MSR-load failure path)"),
+          # cpu/vmx.cc VMexit(): "in_event" is false for a failed entry, so the IDT-vectoring
+          # information is written 0 (the IDT-vectoring error code is left alone).
+          ("entry_fail_side_guest", "IDT_VECTORING_INFO_FIELD", "0x80000b0d", "0",
+           "clears it (the prior exit's IDT-vectoring information: the #GP being delivered)"),
+          ("entry_fail_side_msr", "IDT_VECTORING_INFO_FIELD", "0x80000480", "0",
+           "clears it (the prior exit's IDT-vectoring information: INT 80H being delivered)"))),
     # Exit catalog (guests/exit_*.c): instruction information.
     *(KnownDivergence("bochs*", sid, "info", want, got,
                       'SDM "Format of the VM-Exit Instruction-Information Field as Used for RDRAND, RDSEED, TPAUSE, '
