@@ -84,17 +84,21 @@ _Static_assert(RFL == (BIT(1) | X86_RFLAGS_CF | X86_RFLAGS_ZF | BIT(11)) && RFL_
 /* Interruptibility state (SDM table "Format of Interruptibility State"): bit 3 blocking by NMI. */
 #define BLOCKING_NMI 8
 
-/* The scenarios whose events the common handler receives (its labels hcall and hstate). */
-#define INJ_HANDLED(X)                                                                       \
-	X(exit_inj_extint) X(exit_inj_nmi) X(exit_inj_nmi_blocked) X(exit_inj_nmi_vnmi)       \
-	X(exit_inj_hw_ud) X(exit_inj_hw_gp_rf) X(exit_inj_hw_pf) X(exit_inj_swint)            \
-	X(exit_inj_int1) X(exit_inj_sw_bp) X(exit_inj_sw_of) X(exit_inj_vec_serial)
+/* Every scenario here (the shared code's labels warm, hcall and hstate). */
+#define INJ_ALL(X)                                                                                   \
+	X(exit_inj_extint) X(exit_inj_nmi) X(exit_inj_nmi_blocked) X(exit_inj_nmi_vnmi)               \
+	X(exit_inj_hw_ud) X(exit_inj_hw_gp_rf) X(exit_inj_hw_pf) X(exit_inj_swint)                    \
+	X(exit_inj_int1) X(exit_inj_sw_bp) X(exit_inj_sw_of) X(exit_inj_mtf) X(exit_inj_nmi_iret_fault) \
+	X(exit_inj_ud_iret_fault) X(exit_inj_vec_int_limit) X(exit_inj_vec_int_np)                    \
+	X(exit_inj_vec_swint_np) X(exit_inj_vec_hw_np) X(exit_inj_vec_df) X(exit_inj_vec_serial)      \
+	X(exit_inj_vec_ept_idt) X(exit_inj_vec_ept_reinject)
+#define WARM_LABEL(id) GUEST_LABEL(id, warm)
 #define HCALL_LABEL(id) GUEST_LABEL(id, hcall)
 #define HSTATE_LABEL(id) GUEST_LABEL(id, hstate)
 
 /* The guest IDT: one page (EPT can take it away), labels for the EPT case. */
 asm(".pushsection .bss.inj_idt,\"aw\",@nobits\n.balign 4096\n.global inj_idt\ninj_idt:\n"
-    ".skip " STR(V_EXT) " * 16\n" GUEST_LABEL(exit_inj_vec_ept_idt, gate) ".skip 4096 - " STR(V_EXT) " * 16\n"
+    ".skip " STR(V_EXT) " * 16\n" GUEST_LABEL(exit_inj_vec_ept_idt, gate) GUEST_LABEL(exit_inj_vec_ept_reinject, gate) ".skip 4096 - " STR(V_EXT) " * 16\n"
     ".popsection\n");
 extern u64 inj_idt[512];
 
@@ -119,14 +123,20 @@ asm(".text\n.balign 16\n.global inj_stubs\ninj_stubs:\n"
     "2: mov (%rsp), %rax\n"
     "mov 8(%rsp), %rdx\n"
     "mov 16(%rsp), %rcx\n"
-    ".global inj_hcall\ninj_hcall:\n" INJ_HANDLED(HCALL_LABEL) "vmcall\n"
+    ".global inj_hcall\ninj_hcall:\n" INJ_ALL(HCALL_LABEL) "vmcall\n"
     "mov %cr2, %rdi\n"
-    ".global inj_hstate\ninj_hstate:\n" INJ_HANDLED(HSTATE_LABEL) "vmcall\n"
+    ".global inj_hstate\ninj_hstate:\n" INJ_ALL(HSTATE_LABEL) "vmcall\n"
     "iretq\n"
+    /* Warm-up: read the IDT page, write the stack page, VMCALL. */
+    ".balign 16\n.global inj_warm\ninj_warm:\n"
+    "mov inj_idt(%rip), %rax\n"
+    "mov %rax, -8(%r8)\n"
+    ".global inj_warm_call\ninj_warm_call:\n" INJ_ALL(WARM_LABEL) "vmcall\n"
+    "jmp inj_warm\n"
     ".balign 16\n.global inj_iret_fault\ninj_iret_fault:\n"
     "movq $0, 8(%rsp)\n"
     GUEST_LABEL(exit_inj_nmi_iret_fault, iret) GUEST_LABEL(exit_inj_ud_iret_fault, iret) "iretq\n");
-extern u8 inj_stubs[], inj_hcall[], inj_hstate[];
+extern u8 inj_stubs[], inj_hcall[], inj_hstate[], inj_warm[], inj_warm_call[];
 extern void inj_iret_fault(void);
 
 static u8 inj_stack[4096] ALIGNED(4096);
@@ -140,8 +150,20 @@ static void set_gate(unsigned v, u64 handler, bool present)
 	inj_idt[2 * v + 1] = handler >> 32;
 }
 
-/* The IDT (every gate present, to its stub), the guest stack and CR2, the
- * guest RFLAGS and the VM-entry event fields. */
+/* What the host writes after the warm-up exit: the event, the guest RFLAGS,
+ * and a hook (EPT permission changes). */
+static struct {
+	u64 info, err, len, rflags;
+	bool (*arm)(struct vcpu *v);
+	bool reinject; /* re-inject the event of an EPT-violation exit during delivery (as a VMM does) */
+} inj;
+
+/* The IDT (every gate present, to its stub), the guest stack and CR2, and
+ * what to arm.  The first entry runs the warm-up (inj_warm: it reads the IDT
+ * page and writes the stack page, then VMCALL), so no page the event's
+ * delivery touches is met for the first time by it: under nested VMX the L0
+ * builds its own EPT entries lazily, and a first touch during delivery would
+ * be an exit to L0 that the L2 guest does not see. */
 static bool inj_setup(struct scenario_ctx *ctx, u32 type, u32 vector, bool err, u32 len, u64 rflags)
 {
 	struct vcpu *v = ctx->vcpu;
@@ -150,22 +172,27 @@ static bool inj_setup(struct scenario_ctx *ctx, u32 type, u32 vector, bool err, 
 	vmcs_write(GUEST_IDTR_BASE, (u64)inj_idt);
 	vmcs_write(GUEST_IDTR_LIMIT, 4095);
 	vmcs_write(GUEST_RSP, INJ_STACK_TOP);
+	vmcs_write(GUEST_RIP, (u64)inj_warm);
 	v->regs.r8 = INJ_STACK_TOP;
 	v->regs.cr2 = INJ_CR2;
-	vmcs_write(GUEST_RFLAGS, rflags);
-	if (type == ~0u)
-		return true;
-	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, INFO_SET(INTR_INFO, VALID, 1) | INFO_SET(INTR_INFO, TYPE, type) |
-						     INFO_SET(INTR_INFO, VECTOR, vector) |
-						     INFO_SET(INTR_INFO, ERROR_VALID, err ? 1 : 0));
-	vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, err ? INJ_ERR : 0);
-	vmcs_write(VM_ENTRY_INSTRUCTION_LEN, len);
+	inj.rflags = rflags;
+	inj.arm = NULL;
+	inj.reinject = false;
+	inj.info = type == ~0u ? 0 : INFO_SET(INTR_INFO, VALID, 1) | INFO_SET(INTR_INFO, TYPE, type) |
+					      INFO_SET(INTR_INFO, VECTOR, vector) |
+					      INFO_SET(INTR_INFO, ERROR_VALID, err ? 1 : 0);
+	inj.err = err ? INJ_ERR : 0;
+	inj.len = len;
 	return true;
 }
 #define NO_EVENT ~0u
 
-/* Run; resume after the handler's two VMCALLs (after hcall, RAX = the saved
- * interruptibility state) and after an MTF exit; stop at anything else. */
+/* Run.  After the warm-up VMCALL: RIP = the scenario's guest (label insn),
+ * RSP = the stack top, the RFLAGS and the event armed.  Resume after the
+ * handler's two VMCALLs (after hcall, RAX = the saved interruptibility state)
+ * and after an MTF exit; where the scenario asks, after an EPT violation
+ * during delivery: give the page back and re-inject the event from the
+ * IDT-vectoring fields.  Stop at anything else. */
 #define INJ_MAX_EXITS 8
 static enum scenario_status inj_body(struct scenario_ctx *ctx)
 {
@@ -173,28 +200,49 @@ static enum scenario_status inj_body(struct scenario_ctx *ctx)
 	for (;;) {
 		struct vcpu_exit e = vcpu_run(v);
 		bool ok = e.kind == RESULT_EXIT && !e.entry_fail && v->exits < INJ_MAX_EXITS;
-		bool hcall = ok && e.reason == EXIT_REASON_VMCALL && e.rip == (u64)inj_hcall;
-		bool hstate = ok && e.reason == EXIT_REASON_VMCALL && e.rip == (u64)inj_hstate;
+		bool vmcall = ok && e.reason == EXIT_REASON_VMCALL;
+		bool warm = vmcall && e.rip == (u64)inj_warm_call;
+		bool hcall = vmcall && e.rip == (u64)inj_hcall;
+		bool hstate = vmcall && e.rip == (u64)inj_hstate;
 		bool mtf = ok && e.reason == EXIT_REASON_MONITOR_TRAP_FLAG;
-		bool resume = hcall || hstate || mtf;
+		bool reinject = ok && inj.reinject && e.reason == EXIT_REASON_EPT_VIOLATION && (e.idt_info & BIT(31));
+		bool resume = warm || hcall || hstate || mtf || reinject;
 		scenario_trace_result(ctx, &e, resume);
 		if (!resume)
 			return v->exits >= INJ_MAX_EXITS ? SCN_ABORT : SCN_DONE;
+		if (warm) {
+			vmcs_write(GUEST_RIP, (u64)ctx->scenario->guest);
+			vmcs_write(GUEST_RSP, INJ_STACK_TOP);
+			vmcs_write(GUEST_RFLAGS, inj.rflags);
+			vmcs_write(VM_ENTRY_INTR_INFO_FIELD, inj.info);
+			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, inj.err);
+			vmcs_write(VM_ENTRY_INSTRUCTION_LEN, inj.len);
+			if (inj.arm && !inj.arm(v))
+				return SCN_ABORT;
+		}
 		if (hcall)
 			v->regs.rax = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 		if (hcall || hstate)
 			vcpu_skip_instruction(v, &e);
+		if (reinject) {
+			*ept_pte((u64)inj_idt) |= EPT_RWX;
+			ept_invept(ept_eptp(false));
+			vmcs_write(VM_ENTRY_INTR_INFO_FIELD, e.idt_info & ~(u64)BIT(INFO_INTR_INFO_NMI_UNBLOCKING_LO));
+			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, e.idt_err);
+			vmcs_write(VM_ENTRY_INSTRUCTION_LEN, e.len);
+		}
 	}
 }
 #define INJ_SCENARIO(id, ...) SCENARIO(id, .guest = guest_##id, .body = inj_body, __VA_ARGS__)
 
-/* The handler's record, its state report, and where the IRETQ lands. */
+/* The warm-up exit, the handler's record, its state report, and where the IRETQ lands. */
+#define WARM "VMCALL at=warm len=3 resumed; "
 #define HANDLER(rip, vec, err, rfl)                                                                  \
 	"VMCALL at=hcall len=3 next=hstate rax=" rip " rdi=" STR(vec) " rsi=" err " rdx=" STR(GDT_CODE64) \
 	" rcx=" STR(rfl)
 #define STATE(intr, back) "VMCALL at=hstate len=3 next=" back " rax=" STR(intr) " rdi=" STR(INJ_CR2)
 #define DELIVERED(rip, vec, err, rfl, intr, back) \
-	HANDLER(rip, vec, err, rfl) "; " STATE(intr, back) "; VMCALL at=" back " len=3 end"
+	WARM HANDLER(rip, vec, err, rfl) "; " STATE(intr, back) "; VMCALL at=" back " len=3 end"
 #define HW_DELIVERED(vec, err, rfl, intr) DELIVERED("@insn", vec, err, rfl, intr, "insn")
 #define SW_DELIVERED(vec, rfl) DELIVERED("@resume", vec, STR(INJ_NOERR), rfl, 0, "resume")
 
@@ -228,10 +276,17 @@ static bool setup_nmi(struct scenario_ctx *ctx)
 {
 	return inj_setup(ctx, INFO_INTR_INFO_TYPE_NMI, V_NMI, false, 0, RFL);
 }
+static bool arm_nmi_blocked(struct vcpu *v)
+{
+	(void)v;
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, BLOCKING_NMI);
+	return true;
+}
 static bool setup_nmi_blocked(struct scenario_ctx *ctx)
 {
-	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, BLOCKING_NMI);
-	return setup_nmi(ctx);
+	setup_nmi(ctx);
+	inj.arm = arm_nmi_blocked;
+	return true;
 }
 #define NMI_CITE                                                                                        \
 	INJ_CITE " (type 2, vector 2; delivering an NMI blocks NMIs until the next IRET: \"Interruptibility " \
@@ -248,13 +303,23 @@ INJ_SCENARIO(exit_inj_nmi_blocked, .setup = setup_nmi_blocked,
  * sets virtual-NMI blocking, so no NMI-window exit until the handler's IRETQ;
  * then one at the IRETQ's target. */
 EXIT_GUEST(exit_inj_nmi_vnmi, "", "vmcall");
+static bool arm_nmi_window(struct vcpu *v)
+{
+	return vcpu_set_ctl(v, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_NMI_WINDOW_EXITING);
+}
 static bool setup_nmi_vnmi(struct scenario_ctx *ctx)
 {
-	return scenario_set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_NMI_EXITING | PIN_BASED_VIRTUAL_NMIS) &&
-	       scenario_set_ctl(ctx, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_NMI_WINDOW_EXITING) && setup_nmi(ctx);
+	if (!scenario_set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_NMI_EXITING | PIN_BASED_VIRTUAL_NMIS) ||
+	    !((vmx_caps.proc >> 32) & CPU_BASED_NMI_WINDOW_EXITING)) {
+		ctx->skip_reason = "control_not_allowed";
+		return false;
+	}
+	setup_nmi(ctx);
+	inj.arm = arm_nmi_window;
+	return true;
 }
 INJ_SCENARIO(exit_inj_nmi_vnmi, .setup = setup_nmi_vnmi,
-	     .expect = HANDLER("@insn", V_NMI, STR(INJ_NOERR), RFL) "; " STATE(BLOCKING_NMI, "insn")
+	     .expect = WARM HANDLER("@insn", V_NMI, STR(INJ_NOERR), RFL) "; " STATE(BLOCKING_NMI, "insn")
 		       "; NMI_WINDOW at=insn end",
 	     .cite = INJ_CITE " (type 2 with \"virtual NMIs\" 1: \"Virtual NMIs\": delivery of a virtual NMI sets "
 			      "virtual-NMI blocking, bit 3 of the interruptibility state; \"NMI-Window Exiting\": a VM "
@@ -346,7 +411,7 @@ static bool setup_mtf(struct scenario_ctx *ctx)
 	return inj_setup(ctx, INFO_INTR_INFO_TYPE_OTHER_EVENT, 0, false, 0, RFL);
 }
 INJ_SCENARIO(exit_inj_mtf, .setup = setup_mtf,
-	     .expect = "MONITOR_TRAP_FLAG at=insn next=insn; VMCALL at=insn len=3 end",
+	     .expect = WARM "MONITOR_TRAP_FLAG at=insn next=insn; VMCALL at=insn len=3 end",
 	     .cite = "SDM Vol. 3 \"Injection of Pending MTF VM Exits\" (type 7, vector 0: \"an MTF VM exit is "
 		     "pending on the instruction boundary following VM entry ... even if the \"monitor trap flag\" "
 		     "VM-execution control is 0\"); \"Checks on VM-Entry Control Fields\" (type 7 only where the "
@@ -374,7 +439,7 @@ static bool setup_ud_iret_fault(struct scenario_ctx *ctx)
 	return setup_iret_fault(ctx, INFO_INTR_INFO_TYPE_HW_EXCEPTION, V_UD);
 }
 #define IRET_GP(unblock) \
-	"EXCEPTION_NMI at=iret intr={VECTOR=GP,TYPE=HW_EXCEPTION,ERROR_VALID=1,NMI_UNBLOCKING=" #unblock ",VALID=1} err=0 end"
+	WARM "EXCEPTION_NMI at=iret intr={VECTOR=GP,TYPE=HW_EXCEPTION,ERROR_VALID=1,NMI_UNBLOCKING=" #unblock ",VALID=1} err=0 end"
 #define IRET_CITE                                                                                          \
 	"SDM Vol. 3 \"Information for VM Exits Due to Vectored Events\" (bit 12: with \"virtual NMIs\" 0, \"the " \
 	"VM exit is due to a fault on the IRET instruction, and blocking by NMI was in effect before execution "  \
@@ -413,12 +478,12 @@ static bool setup_int_np(struct scenario_ctx *ctx)
 	return true;
 }
 INJ_SCENARIO(exit_inj_vec_int_limit, .setup = setup_int_limit,
-	     .expect = "EXCEPTION_NMI at=insn len=insn..resume " NESTED(GP, ERR_GATE_SWINT) " "
+	     .expect = WARM "EXCEPTION_NMI at=insn len=insn..resume " NESTED(GP, ERR_GATE_SWINT) " "
 		       IDTV(STR(V_SWINT), SW_INTERRUPT, 0) " end",
 	     .cite = VEC_CITE "; INT 80H (CD 80) with the IDT limit at 7FFH: #GP((80H << 3) | IDT), EXT 0 for INT n "
 			      "(\"Interrupt 13 - General Protection Exception\": a vector beyond the IDT limit)");
 INJ_SCENARIO(exit_inj_vec_int_np, .setup = setup_int_np,
-	     .expect = "EXCEPTION_NMI at=insn len=insn..resume " NESTED(NP, ERR_GATE_SWINT) " "
+	     .expect = WARM "EXCEPTION_NMI at=insn len=insn..resume " NESTED(NP, ERR_GATE_SWINT) " "
 		       IDTV(STR(V_SWINT), SW_INTERRUPT, 0) " end",
 	     .cite = VEC_CITE "; INT 80H with gate 80H not present: #NP((80H << 3) | IDT) (\"Interrupt 11 - "
 			      "Segment Not Present\")");
@@ -436,7 +501,7 @@ static bool setup_swint_np(struct scenario_ctx *ctx)
 	return true;
 }
 INJ_SCENARIO(exit_inj_vec_swint_np, .setup = setup_swint_np,
-	     .expect = "EXCEPTION_NMI at=insn len=insn..resume " NESTED(NP, ERR_GATE_SWINT) " "
+	     .expect = WARM "EXCEPTION_NMI at=insn len=insn..resume " NESTED(NP, ERR_GATE_SWINT) " "
 		       IDTV(STR(V_SWINT), SW_INTERRUPT, 0) " end",
 	     .cite = VEC_CITE "; \"VM Exits During Event Injection\" (the fault during injection is treated as "
 			      "if it occurred during event delivery in VMX non-root operation); \"Details of "
@@ -454,7 +519,7 @@ static bool setup_hw_np(struct scenario_ctx *ctx)
 	return true;
 }
 INJ_SCENARIO(exit_inj_vec_hw_np, .setup = setup_hw_np,
-	     .expect = "EXCEPTION_NMI at=insn " NESTED(NP, ERR_GATE_AC) " " IDTV("AC", HW_EXCEPTION, 1)
+	     .expect = WARM "EXCEPTION_NMI at=insn " NESTED(NP, ERR_GATE_AC) " " IDTV("AC", HW_EXCEPTION, 1)
 		       " idt_err=" STR(INJ_ERR) " end",
 	     .cite = VEC_CITE "; injected #AC (type 3, error code 1234H) through a not-present gate: #NP with EXT "
 			      "1 (delivery of an event external to the program)");
@@ -480,7 +545,7 @@ static bool setup_vec_serial(struct scenario_ctx *ctx) { return setup_nested(ctx
 	"Double Fault\": contributory then contributory: #DF; benign then contributory: handled serially; "  \
 	"#DF error code 0); \"Exception Bitmap\" (only bit 8 set)"
 INJ_SCENARIO(exit_inj_vec_df, .setup = setup_vec_df,
-	     .expect = "EXCEPTION_NMI at=insn intr={VECTOR=DF,TYPE=HW_EXCEPTION,ERROR_VALID=1,~NMI_UNBLOCKING,VALID=1} "
+	     .expect = WARM "EXCEPTION_NMI at=insn intr={VECTOR=DF,TYPE=HW_EXCEPTION,ERROR_VALID=1,~NMI_UNBLOCKING,VALID=1} "
 		       "err=0 idt=0 end",
 	     .cite = DF_CITE "; \"Information for VM Exits That Occur During Event Delivery\": \"A VM exit is not "
 			     "considered to occur during event delivery\" when \"The original event results in a "
@@ -495,23 +560,49 @@ INJ_SCENARIO(exit_inj_vec_serial, .setup = setup_vec_serial,
 			     "delivered to gate 11; RF = 1 at entry, so the pushed RF is 1 under either rule)");
 
 /* An EPT violation while an injected external interrupt reads its gate: the
- * guest IDT's page is not present in EPT. */
+ * guest IDT's page is taken away in EPT after the warm-up.  _reinject: the
+ * host then gives it back and re-injects the event the IDT-vectoring fields
+ * describe (what a VMM does): the guest RFLAGS saved at the EPT exit is the
+ * RFLAGS image the event would have pushed (RF as loaded: 0), so the handler
+ * sees the RFLAGS first written. */
 EXIT_GUEST(exit_inj_vec_ept_idt, "", "vmcall");
-static bool setup_vec_ept_idt(struct scenario_ctx *ctx)
+EXIT_GUEST(exit_inj_vec_ept_reinject, "", "vmcall");
+static bool arm_ept_idt(struct vcpu *v)
 {
-	if (!scenario_set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_EXITING) || !ept_enable(ctx, false))
-		return false;
-	inj_setup(ctx, INFO_INTR_INFO_TYPE_EXTERNAL_INTERRUPT, V_EXT, false, 0, RFL_IF);
+	(void)v;
 	*ept_pte((u64)inj_idt) &= ~(u64)EPT_RWX;
 	ept_invept(ept_eptp(false));
 	return true;
 }
-INJ_SCENARIO(exit_inj_vec_ept_idt, .setup = setup_vec_ept_idt,
-	     .expect = "EPT_VIOLATION at=insn qual={READ=1,WRITE=0,FETCH=0,READABLE=0,WRITABLE=0,EXECUTABLE=0,"
-		       "GLA_VALID=1,GLA_TRANSLATION=1,~USER_EXECUTABLE,~USER_MODE_LINEAR,~RW_PAGE_LINEAR,~XD_LINEAR,"
-		       "~NMI_UNBLOCKING} gpa=@gate gla=@gate " IDTV(STR(V_EXT), EXTERNAL_INTERRUPT, 0) " end",
-	     .cite = "SDM Vol. 3 \"EPT Violations\"; table \"Exit Qualification for EPT Violations\" (bit 12 "
-		     "undefined when the exit sets IDT-vectoring valid; bits 9-11 need the advanced information "
-		     "capability, left out); \"Information for VM Exits That Occur During Event Delivery\" (\"An "
-		     "EPT violation ... that occurs during event delivery\"); injected external interrupt 32: the "
-		     "read of its 16-byte gate at IDT base + 200H, whose EPT PTE is not present");
+static bool setup_vec_ept(struct scenario_ctx *ctx, bool reinject)
+{
+	if (!scenario_set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_EXITING) || !ept_enable(ctx, false))
+		return false;
+	inj_setup(ctx, INFO_INTR_INFO_TYPE_EXTERNAL_INTERRUPT, V_EXT, false, 0, RFL_IF);
+	inj.arm = arm_ept_idt;
+	inj.reinject = reinject;
+	return true;
+}
+static bool setup_vec_ept_idt(struct scenario_ctx *ctx) { return setup_vec_ept(ctx, false); }
+static bool setup_vec_ept_reinject(struct scenario_ctx *ctx) { return setup_vec_ept(ctx, true); }
+#define EPT_IDT_EXIT(where)                                                                                  \
+	"EPT_VIOLATION at=insn qual={READ=1,WRITE=0,FETCH=0,READABLE=0,WRITABLE=0,EXECUTABLE=0,GLA_VALID=1,"    \
+	"GLA_TRANSLATION=1,~USER_EXECUTABLE,~USER_MODE_LINEAR,~RW_PAGE_LINEAR,~XD_LINEAR,~NMI_UNBLOCKING} "      \
+	"gpa=@gate gla=@gate " IDTV(STR(V_EXT), EXTERNAL_INTERRUPT, 0) " " where
+#define EPT_IDT_CITE                                                                                       \
+	"SDM Vol. 3 \"EPT Violations\"; table \"Exit Qualification for EPT Violations\" (bit 12 undefined when "  \
+	"the exit sets IDT-vectoring valid; bits 9-11 need the advanced information capability, left out); "   \
+	"\"Information for VM Exits That Occur During Event Delivery\" (\"An EPT violation ... that occurs "     \
+	"during event delivery\"); injected external interrupt 32: the read of its 16-byte gate at IDT base + " \
+	"200H, whose EPT PTE is not present"
+INJ_SCENARIO(exit_inj_vec_ept_idt, .setup = setup_vec_ept_idt, .expect = WARM EPT_IDT_EXIT("end"),
+	     .cite = EPT_IDT_CITE);
+INJ_SCENARIO(exit_inj_vec_ept_reinject, .setup = setup_vec_ept_reinject,
+	     .expect = WARM EPT_IDT_EXIT("next=hcall; ") HANDLER("@insn", V_EXT, STR(INJ_NOERR), RFL_IF) "; "
+		       STATE(0, "insn") "; VMCALL at=insn len=3 end",
+	     .cite = EPT_IDT_CITE "; \"Saving RIP, RSP, RFLAGS, and SSP\" (RF for an EPT violation that sets "
+			      "IDT-vectoring valid: \"the value that would have appeared in the saved RFLAGS image had "
+			      "the event been delivered through the IDT\", and \"Details of Vectored-Event Injection\": "
+			      "the RF pushed for an injected event is not modified: 0 here); the host re-injects the "
+			      "event from the IDT-vectoring fields after restoring the page: the handler sees RFLAGS "
+			      "A43H");
