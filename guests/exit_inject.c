@@ -127,10 +127,14 @@ asm(".text\n.balign 16\n.global inj_stubs\ninj_stubs:\n"
     "mov %cr2, %rdi\n"
     ".global inj_hstate\ninj_hstate:\n" INJ_ALL(HSTATE_LABEL) "vmcall\n"
     "iretq\n"
-    /* Warm-up: read the IDT page, write the stack page, VMCALL. */
+    /* Warm-up: read the IDT page, write the stack page, read the code
+     * descriptor the gates name in the GDT, VMCALL. */
     ".balign 16\n.global inj_warm\ninj_warm:\n"
     "mov inj_idt(%rip), %rax\n"
     "mov %rax, -8(%r8)\n"
+    "sgdt -16(%r8)\n"
+    "mov -14(%r8), %rax\n"
+    "mov " STR(GDT_CODE64) "(%rax), %rax\n"
     ".global inj_warm_call\ninj_warm_call:\n" INJ_ALL(WARM_LABEL) "vmcall\n"
     "jmp inj_warm\n"
     ".balign 16\n.global inj_iret_fault\ninj_iret_fault:\n"
@@ -160,7 +164,8 @@ static struct {
 
 /* The IDT (every gate present, to its stub), the guest stack and CR2, and
  * what to arm.  The first entry runs the warm-up (inj_warm: it reads the IDT
- * page and writes the stack page, then VMCALL), so no page the event's
+ * page, writes the stack page and reads the GDT's code descriptor, then
+ * VMCALL), so no page the event's
  * delivery touches is met for the first time by it: under nested VMX the L0
  * builds its own EPT entries lazily, and a first touch during delivery would
  * be an exit to L0 that the L2 guest does not see. */
