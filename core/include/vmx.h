@@ -9,7 +9,7 @@
 #include "x86.h"
 
 enum vmcs_field {
-#define VMCS_FIELD(name, enc) name = enc,
+#define VMCS_FIELD(name, enc, ...) name = enc,
 #include "vmcs_fields.def"
 #undef VMCS_FIELD
 };

@@ -319,7 +319,7 @@ void vcpu_skip_instruction(struct vcpu *v, const struct vcpu_exit *e)
 
 /* vmcs_fields.def as data: the dump here and the sweep's GOLDEN/DIFF records (core/sweep.c). */
 const struct vmcs_field_info vmcs_field_table[] = {
-#define VMCS_FIELD(name, enc) { #name, enc },
+#define VMCS_FIELD(name, enc, ...) { #name, enc },
 #include "vmcs_fields.def"
 #undef VMCS_FIELD
 };
