@@ -215,15 +215,17 @@ SCENARIO(caps_debug_nosave, .guest = guest_caps_debug_nosave, .setup = setup_deb
 		 "Registers, Debug Registers, MSRs\" (DR7 is set to 400H)");
 
 /* ---- "save VMX-preemption timer value" ----
- * The timer counts down from 2 while the guest spins; the exit it causes saves the value it
- * reached, 0 (the field held 2).  The host then stops the timer, reports the field in RDI and
- * moves the guest to its VMCALL. */
+ * The timer counts down from 2 while the guest runs LOOP (one instruction, RCX = PREEMPT_SPIN
+ * iterations, so a timer that never fires ends in the VMCALL after it instead of hanging);
+ * the exit the timer causes saves the value it reached, 0 (the field held 2).  The host then
+ * stops the timer, reports the field in RDI and moves the guest to its VMCALL at resume. */
 #define PREEMPT_START 2
+#define PREEMPT_SPIN 0x1000000
 
 void guest_caps_preempt_save(void);
-asm(".text\n.global guest_caps_preempt_save\nguest_caps_preempt_save:\n" GUEST_LABEL(caps_preempt_save, insn)
-    "jmp label__caps_preempt_save__insn\n" GUEST_LABEL(caps_preempt_save, resume) "vmcall\n"
-    "jmp label__caps_preempt_save__resume\n");
+asm(".text\n.global guest_caps_preempt_save\nguest_caps_preempt_save:\nmov $" STR(PREEMPT_SPIN) ", %rcx\n"
+    GUEST_LABEL(caps_preempt_save, insn) "loop label__caps_preempt_save__insn\n" GUEST_LABEL(caps_preempt_save, spun)
+    "vmcall\n" GUEST_LABEL(caps_preempt_save, resume) "vmcall\njmp label__caps_preempt_save__resume\n");
 extern char label__caps_preempt_save__resume[];
 
 static bool setup_preempt_save(struct scenario_ctx *ctx)

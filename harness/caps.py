@@ -130,3 +130,24 @@ def field_divergences(trace, st, tables: Tables) -> list[Divergence]:
                               f"{f['above']} (first {f.get('first_above', 0):#x})", line=en.line,
                               note=f"indices {enum_max + 1}..{enum_max + f.get('probed_above', 0)} probed"))
     return out
+
+
+_USED_KEY = {"PIN_BASED_VM_EXEC_CONTROL": "pin", "CPU_BASED_VM_EXEC_CONTROL": "proc",
+             "SECONDARY_VM_EXEC_CONTROL": "proc2", "VM_EXIT_CONTROLS": "exit", "VM_ENTRY_CONTROLS": "entry"}
+
+
+def control_coverage(trace, tables: Tables) -> dict:
+    """results.json ``platforms.<name>.controls``: every named control (control_bits.def) of the
+    pin-based, primary/secondary processor-based, VM-exit and VM-entry controls that this
+    platform's capability MSRs allow to be 1, and whether a VM entry of this boot succeeded with
+    it set (the image's CTLUSED record; None when the trace has none).  ``allowed_not_exercised``
+    names the rest, the controls no scenario of this run used."""
+    used = trace.ctl_used if trace else {}
+    rows = {}
+    for r in tables.control_bits:
+        key = _USED_KEY.get(r["field"])
+        if key is None or not allowed1(trace.caps, r["name"], tables):
+            continue
+        rows[r["name"]] = None if key not in used else bool(used[key] >> r["bit"] & 1)
+    return {"allowed": rows,
+            "allowed_not_exercised": sorted(n for n, x in rows.items() if x is False)}

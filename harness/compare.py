@@ -584,6 +584,26 @@ KNOWN_DIVERGENCES += (
                     'SDM "VM-Entry Failures During or After Loading Guest State: Loading MSRs": "The value of bits 31:0 indicates an MSR that cannot be loaded on VM entries for model-specific reasons (microcode-update MSRs IA32_BIOS_UPDT_TRIG 79H and IA32_BIOS_SIGN_ID 8BH)" -- Bochs ignores the write to the unknown MSR ("WRMSR: Unknown register 0x79/0x8b") and the entry succeeds. (Which MSRs the SDM\'s "cannot be loaded on VM entries for model-specific reasons" covers is taken from KVM\'s nested.c.) Pair bochs30-skylake_x vs qemu-kvm612-on-bochs30: Bochs 3.0 is the side that deviates; KVM (L1) refuses the entry in software (nested.c: "e->index == MSR_IA32_UCODE_WRITE"): exit 34, qualification 2, as the SDM says.', layer='kvm'),
 )
 
+# Issue 10 (helper h4): what the capability MSRs advertise versus what the platform does
+# (guests/caps_fields.c, guests/caps.c; predictions in harness/caps.py).
+_ENUM_CITE = ('SDM "VMCS Enumeration": "IA32_VMX_VMCS_ENUM indicates to software the highest index value used in the '
+              'encoding of any field supported by the processor: Bits 9:1 contain the highest index value used for any '
+              'VMCS encoding." -- Bochs reports a constant, its field-map bound VMX_HIGHEST_VMCS_ENCODING (cpu/vmx.h; '
+              '2.7: 34H, bits 9:1 = 26; 3.0: 50H, bits 9:1 = 40), on every CPU model, not the highest index of a field '
+              'it supports: VMREAD of all 16 width/type encodings with that index fails with VMfailValid(12) (the '
+              'highest supported index in vmcs_fields.def is 25 on skylake_x, 21 on penryn, 38 on sapphire_rapids).')
+_PERF_CITE = ('SDM "Definitions of VM-Entry Controls", bit 13 "Load IA32_PERF_GLOBAL_CTRL": "This control determines '
+              'whether the IA32_PERF_GLOBAL_CTRL MSR is loaded on VM entry" and "Definitions of VM-Exit Controls", bit 12: '
+              '"... is loaded on VM exit" (from the guest and host IA32_PERF_GLOBAL_CTRL fields) -- Bochs allows both '
+              'controls (IA32_VMX_ENTRY_CTLS bit 45, IA32_VMX_EXIT_CTLS bit 44) but has no IA32_PERF_GLOBAL_CTRL MSR '
+              '(cpu/cpudb/intel/*.cc: "BX_VMX_PERF_GLOBAL_CTRL | // MSR not implemented yet"; cpu/vmx.cc never loads '
+              'it): RDMSR 38FH reads 0 in the guest (field 3) and in the host after the exit (field 1).')
+KNOWN_DIVERGENCES += (
+    KnownDivergence('bochs*', 'caps_fields', 'vmcs_enum:at_max', '>=1 encoding accepted', '0', _ENUM_CITE, layer='bochs'),
+    KnownDivergence('bochs*', 'caps_perf_global', 'rdi', '3', '0', _PERF_CITE, layer='bochs'),
+    KnownDivergence('bochs*', 'caps_perf_global', 'rdi', '1', '0', _PERF_CITE, layer='bochs'),
+)
+
 
 @dataclass(frozen=True)
 class KnownCrash:
