@@ -215,17 +215,16 @@ SCENARIO(caps_debug_nosave, .guest = guest_caps_debug_nosave, .setup = setup_deb
 		 "Registers, Debug Registers, MSRs\" (DR7 is set to 400H)");
 
 /* ---- "save VMX-preemption timer value" ----
- * The timer counts down from 2 while the guest runs LOOP (one instruction, RCX = PREEMPT_SPIN
- * iterations, so a timer that never fires ends in the VMCALL after it instead of hanging);
- * the exit the timer causes saves the value it reached, 0 (the field held 2).  The host then
- * stops the timer, reports the field in RDI and moves the guest to its VMCALL at resume. */
+ * The guest halts (HLT with RFLAGS.IF = 0: nothing but the timer ends it, and no register
+ * changes while it waits) and the timer counts down from 2 in the HLT state; the exit it
+ * causes saves the value it reached, 0 (the field held 2).  The host then stops the timer,
+ * reports the field in RDI, makes the guest active again and moves it to its VMCALL. */
 #define PREEMPT_START 2
-#define PREEMPT_SPIN 0x1000000
 
 void guest_caps_preempt_save(void);
-asm(".text\n.global guest_caps_preempt_save\nguest_caps_preempt_save:\nmov $" STR(PREEMPT_SPIN) ", %rcx\n"
-    GUEST_LABEL(caps_preempt_save, insn) "loop label__caps_preempt_save__insn\n" GUEST_LABEL(caps_preempt_save, spun)
-    "vmcall\n" GUEST_LABEL(caps_preempt_save, resume) "vmcall\njmp label__caps_preempt_save__resume\n");
+asm(".text\n.global guest_caps_preempt_save\nguest_caps_preempt_save:\n" GUEST_LABEL(caps_preempt_save, insn)
+    "hlt\n" GUEST_LABEL(caps_preempt_save, halted) "vmcall\n" GUEST_LABEL(caps_preempt_save, resume) "vmcall\n"
+    "jmp label__caps_preempt_save__resume\n");
 extern char label__caps_preempt_save__resume[];
 
 static bool setup_preempt_save(struct scenario_ctx *ctx)
@@ -250,6 +249,7 @@ static enum scenario_status body_preempt_save(struct scenario_ctx *ctx)
 	v->exit_ctl &= ~VM_EXIT_SAVE_PREEMPTION_TIMER;
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, v->pin);
 	vmcs_write(VM_EXIT_CONTROLS, v->exit_ctl);
+	vmcs_write(GUEST_ACTIVITY_STATE, 0); /* active */
 	vmcs_write(GUEST_RIP, (u64)label__caps_preempt_save__resume);
 	e = vcpu_run(v);
 	scenario_trace_result(ctx, &e, false);
@@ -258,21 +258,33 @@ static enum scenario_status body_preempt_save(struct scenario_ctx *ctx)
 
 SCENARIO(caps_preempt_save, .guest = guest_caps_preempt_save, .setup = setup_preempt_save,
 	 .body = body_preempt_save,
-	 .expect = "PREEMPTION_TIMER at=insn next=resume; VMCALL at=resume len=3 end rdi=0",
-	 .cite = "SDM \"VMX-Preemption Timer\" (a VM exit when the timer counts down to zero); \"Saving "
-		 "Non-Register State\" (save VMX-preemption timer value: the value the timer has at the exit)");
+	 .expect = "PREEMPTION_TIMER at=halted next=resume; VMCALL at=resume len=3 end rdi=0",
+	 .cite = "SDM \"VMX-Preemption Timer\" (the timer counts down in the active and HLT states; a VM exit "
+		 "when it reaches zero); \"Saving RIP, RSP, RFLAGS, and SSP\" (an exit from the HLT state: RIP after the "
+		 "HLT); \"Saving Non-Register State\" (save VMX-preemption timer value)");
 
 /* ---- IA32_PERF_GLOBAL_CTRL: "load IA32_PERF_GLOBAL_CTRL" (entry and exit) ----
- * Bits 0 and 1 enable general-purpose counters 0 and 1, reserved in no version of the MSR
- * that has two counters. */
+ * Bits 0 and 1 enable general-purpose counters 0 and 1: not reserved where CPUID.0AH reports
+ * version 2 or later with at least two counters (else the scenario skips). */
 #define PERF_G 0x3
 #define PERF_H 0x1
 
 CAPS_GUEST(caps_perf_global, "mov $" STR(MSR_IA32_PERF_GLOBAL_CTRL) ", %ecx\nrdmsr\nmov %rax, %rdi\n"
 	   "mov %rdx, %rsi\n");
 
+/* SDM "IA32_PERF_GLOBAL_CTRL" exists from architectural performance monitoring version 2
+ * (CPUID.0AH:EAX[7:0]); its bits 0 and 1 need two general-purpose counters (EAX[15:8]). */
 static bool setup_perf_global(struct scenario_ctx *ctx)
 {
+	u32 a = 0, b, c, d, max;
+	cpuid(0, 0, &max, &b, &c, &d);
+	if (max >= 0xa)
+		cpuid(0xa, 0, &a, &b, &c, &d);
+	scenario_setup("cpuid0a_eax=%#x", a);
+	if ((a & 0xff) < 2 || ((a >> 8) & 0xff) < 2) {
+		ctx->skip_reason = "cpuid_0a_no_two_counters";
+		return false;
+	}
 	if (!msr_passthrough(ctx) || !scenario_set_ctl(ctx, VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_PERF_GLOBAL_CTRL) ||
 	    !scenario_set_ctl(ctx, VM_EXIT_CONTROLS, VM_EXIT_LOAD_PERF_GLOBAL_CTRL))
 		return false;
