@@ -16,6 +16,14 @@ static void str(const char *s)
 	putchar('"');
 }
 
+/* Every control vmcs_fields.def names as an existence condition is a row of control_bits.def:
+ * VMCS_FIELD below references each one, so a misspelt name does not compile. */
+enum control_bit_name {
+#define CONTROL_BIT(field, name, bit) name,
+#include "control_bits.def"
+#undef CONTROL_BIT
+};
+
 int main(int argc, char **argv)
 {
 	const char *sep;
@@ -25,7 +33,10 @@ int main(int argc, char **argv)
 
 	printf(",\n  \"vmcs_fields\": [");
 	sep = "\n    ";
-#define VMCS_FIELD(name, enc) printf("%s{\"name\": \"%s\", \"encoding\": %d}", sep, #name, enc), sep = ",\n    ";
+#define VMCS_FIELD(name, enc, ...)                                                               \
+	(void)(int[]){ 0, ##__VA_ARGS__ },                                                      \
+		printf("%s{\"name\": \"%s\", \"encoding\": %d, \"exists_if\": ", sep, #name, enc), \
+		str(#__VA_ARGS__), printf("}"), sep = ",\n    ";
 #include "vmcs_fields.def"
 #undef VMCS_FIELD
 

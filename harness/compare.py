@@ -614,6 +614,56 @@ KNOWN_DIVERGENCES += (
                     'SDM "VM-Entry Failures During or After Loading Guest State: Loading MSRs": "The value of bits 31:0 indicates an MSR that cannot be loaded on VM entries for model-specific reasons (microcode-update MSRs IA32_BIOS_UPDT_TRIG 79H and IA32_BIOS_SIGN_ID 8BH)" -- Bochs ignores the write to the unknown MSR ("WRMSR: Unknown register 0x79/0x8b") and the entry succeeds. (Which MSRs the SDM\'s "cannot be loaded on VM entries for model-specific reasons" covers is taken from KVM\'s nested.c.) Pair bochs30-skylake_x vs qemu-kvm612-on-bochs30: Bochs 3.0 is the side that deviates; KVM (L1) refuses the entry in software (nested.c: "e->index == MSR_IA32_UCODE_WRITE"): exit 34, qualification 2, as the SDM says.', layer='kvm'),
 )
 
+# Issue 10 (helper h4): what the capability MSRs advertise versus what the platform does
+# (guests/caps_fields.c, guests/caps.c; predictions in harness/caps.py).
+_ENUM_CITE = ('SDM "VMCS Enumeration": "IA32_VMX_VMCS_ENUM indicates to software the highest index value used in the '
+              'encoding of any field supported by the processor: Bits 9:1 contain the highest index value used for any '
+              'VMCS encoding." -- Bochs reports a constant, its field-map bound VMX_HIGHEST_VMCS_ENCODING (cpu/vmx.h; '
+              '2.7: 34H, bits 9:1 = 26; 3.0: 50H, bits 9:1 = 40), on every CPU model, not the highest index of a field '
+              'it supports: VMREAD of all 16 width/type encodings with that index fails with VMfailValid(12) (the '
+              'highest supported index in vmcs_fields.def is 25 on skylake_x, 21 on penryn, 38 on sapphire_rapids).')
+_PERF_CITE = ('SDM "Definitions of VM-Entry Controls", bit 13 "Load IA32_PERF_GLOBAL_CTRL": "This control determines '
+              'whether the IA32_PERF_GLOBAL_CTRL MSR is loaded on VM entry" and "Definitions of VM-Exit Controls", bit 12: '
+              '"... is loaded on VM exit" (from the guest and host IA32_PERF_GLOBAL_CTRL fields) -- Bochs allows both '
+              'controls (IA32_VMX_ENTRY_CTLS bit 45, IA32_VMX_EXIT_CTLS bit 44) but has no IA32_PERF_GLOBAL_CTRL MSR '
+              '(cpu/cpudb/intel/*.cc: "BX_VMX_PERF_GLOBAL_CTRL | // MSR not implemented yet"; cpu/vmx.cc never loads '
+              'it): RDMSR 38FH reads 0 in the guest (field 3) and in the host after the exit (field 1).')
+_KVM_FIELDS = ('SDM appendix "Field Encoding in VMCS" notes ("This field exists only on processors that support the '
+               '1-setting of ...") and "VMREAD"/"VMWRITE" Operation ("ELSIF secondary source operand does not correspond to '
+               'any VMCS field THEN VMfailValid(VMREAD/VMWRITE from/to unsupported VMCS component)") -- KVM nested.c '
+               '(L1) decides which vmcs12 fields exist by its fixed table (vmcs12.c vmcs_field_to_offset_table / '
+               'get_vmcs12_field_offset in handle_vmread and handle_vmwrite), not by what it advertises to L2: {what}')
+_KVM_ACCEPTS = _KVM_FIELDS.format(what='it accepts {field}, whose control {ctl} its IA32_VMX_{msr} does not allow '
+                                       '(capability MSRs of this run), so the field does not exist by the SDM.')
+_KVM_REJECTS = _KVM_FIELDS.format(what='its table has no {field}, a field without an existence condition (the '
+                                       'appendix lists it unconditionally){extra}; KVM does not implement it.')
+_UNSUP = 'VMfailValid(12 UNSUPPORTED_VMCS_COMPONENT)'
+KNOWN_DIVERGENCES += tuple(
+    KnownDivergence('qemu-kvm*-on-bochs*', 'caps_fields', f'{op}:{field}', _UNSUP, 'ok',
+                    _KVM_ACCEPTS.format(field=field, ctl=ctl, msr=msr), layer='kvm')
+    for field, ctl, msr in (('POSTED_INTR_NV', '"process posted interrupts" (pin-based bit 7)', 'PINBASED_CTLS bit 39'),
+                            ('POSTED_INTR_DESC_ADDR', '"process posted interrupts" (pin-based bit 7)',
+                             'PINBASED_CTLS bit 39'),
+                            ('ENCLS_EXITING_BITMAP', '"enable ENCLS exiting" (secondary bit 15)',
+                             'PROCBASED_CTLS2 bit 47'),
+                            ('GUEST_BNDCFGS', '"load IA32_BNDCFGS" (entry bit 16) or "clear IA32_BNDCFGS" (exit bit 23)',
+                             'ENTRY_CTLS bit 48 / EXIT_CTLS bit 55'))
+    for op in ('vmread', 'vmwrite')) + tuple(
+    KnownDivergence('qemu-kvm*-on-bochs*', 'caps_fields', f'vmread:{field}', 'ok', _UNSUP,
+                    _KVM_REJECTS.format(field=field, extra=extra), layer='kvm')
+    for field, extra in (('EXECUTIVE_VMCS_POINTER', ' (dual-monitor treatment of SMIs)'),
+                         ('GUEST_SMBASE', ' (32-bit guest-state field)'),
+                         *((f'CR3_TARGET_VALUE{i}', '; KVM reports IA32_VMX_MISC[24:16] = 0 CR3-target values, and '
+                            'the SDM ("CR3-Target Controls") gives the four fields no condition on that number')
+                           for i in range(4)),
+                         *((f'IO_{r}', ' (I/O RCX/RSI/RDI/RIP, saved for SMIs after I/O instructions)')
+                           for r in ('RCX', 'RSI', 'RDI', 'RIP'))))
+KNOWN_DIVERGENCES += (
+    KnownDivergence('bochs*', 'caps_fields', 'vmcs_enum:at_max', '>=1 encoding accepted', '0', _ENUM_CITE, layer='bochs'),
+    KnownDivergence('bochs*', 'caps_perf_global', 'rdi', '3', '0', _PERF_CITE, layer='bochs'),
+    KnownDivergence('bochs*', 'caps_perf_global', 'rdi', '1', '0', _PERF_CITE, layer='bochs'),
+)
+
 
 # Event injection and IDT-vectoring information (guests/exit_inject.c, helper h2-inject).
 _INJ_RF_CITE = ('SDM "Saving RIP, RSP, RFLAGS, and SSP" (RF): for VM exits caused by EPT violations, "If the VM '

@@ -6,7 +6,7 @@ import functools
 import os
 from dataclasses import dataclass, field
 
-from harness import compare, expect
+from harness import caps, compare, expect
 from harness.model import RunResult, RunStatus, Status
 from harness.tables import Tables
 
@@ -110,7 +110,7 @@ def scenario_verdict(run: RunResult, meta: dict, tables: Tables, params: dict | 
 def _judge(run: RunResult, sid: str, st, exp, tables: Tables, source: str, labels: dict | None = None) -> Verdict:
     """The platform's records of one scenario against an expectation; registered divergences."""
     plat = run.platform
-    divs = compare.compare_sdm(st, exp, tables)
+    divs = compare.compare_sdm(st, exp, tables) + caps.field_divergences(run.trace, st, tables)
     if st.status != "DONE":
         divs.insert(0, compare.Divergence(sid, -1, "end_status", "DONE", st.status, line=st.end.line))
     v = Verdict(sid, plat, Status.PASS if not divs else Status.FAIL, divergences=divs, exits=len(st.exits),

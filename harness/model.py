@@ -127,6 +127,7 @@ class Trace:
     caps: dict = field(default_factory=dict)  # MSR name -> value, or None if absent
     cpuid: dict = field(default_factory=dict)  # CPUID record: pa_width, la_width
     golden: dict = field(default_factory=dict)  # GOLDEN records: {encoding: value}
+    ctl_used: dict = field(default_factory=dict)  # CTLUSED: {pin, proc, proc2, exit, entry} of successful entries
     novmx: str | None = None
     vmxon: Record | None = None
     scenarios: dict = field(default_factory=dict)  # id -> ScenarioTrace

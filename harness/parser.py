@@ -121,6 +121,12 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
         v = _ints(rec, ("enc", "value"), trace)
         if v is not None:
             trace.golden[v["enc"]] = v["value"]
+    elif t == "CTLUSED" and cur is None:
+        for k, val in rec.fields.items():
+            try:
+                trace.ctl_used[k] = parse_int(val)
+            except ValueError:
+                trace.errors.append(f"line {rec.line}: CTLUSED record has an invalid {k}=")
     elif t == "NOVMX":
         trace.novmx = rec.fields.get("reason", "unknown")
     elif t == "VMXON":

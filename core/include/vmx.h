@@ -9,7 +9,7 @@
 #include "x86.h"
 
 enum vmcs_field {
-#define VMCS_FIELD(name, enc) name = enc,
+#define VMCS_FIELD(name, enc, ...) name = enc,
 #include "vmcs_fields.def"
 #undef VMCS_FIELD
 };
@@ -218,6 +218,7 @@ void vcpu_write_controls(struct vcpu *v);
 struct vcpu_exit vcpu_run(struct vcpu *v);
 void vcpu_skip_instruction(struct vcpu *v, const struct vcpu_exit *e);
 void vcpu_dump_vmcs(void);
+void vcpu_trace_ctl_used(void); /* CTLUSED: the controls of the boot's successful VM entries */
 
 /* vmcs_fields.def as data (core/vmx/vcpu.c). */
 struct vmcs_field_info {

@@ -309,6 +309,34 @@ void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top)
 	vmcs_write(GUEST_RIP, (u64)guest);
 }
 
+/* The controls of every VM entry that succeeded in this boot (OR of the fields; the
+ * secondary controls only where the primary "activate secondary controls" was 1), traced
+ * once at the end (CTLUSED): results.json lists, per platform, which allowed controls ran. */
+static u64 ctl_used[5];
+
+static void note_ctl_used(void)
+{
+	static const u32 fields[5] = { PIN_BASED_VM_EXEC_CONTROL, CPU_BASED_VM_EXEC_CONTROL,
+				       SECONDARY_VM_EXEC_CONTROL, VM_EXIT_CONTROLS, VM_ENTRY_CONTROLS };
+	u64 proc = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		u64 v = 0;
+		if (fields[i] == SECONDARY_VM_EXEC_CONTROL && !(proc & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
+			continue;
+		if (__vmcs_read(fields[i], &v).kind != VMX_SUCCEED)
+			continue;
+		if (fields[i] == CPU_BASED_VM_EXEC_CONTROL)
+			proc = v;
+		ctl_used[i] |= v;
+	}
+}
+
+void vcpu_trace_ctl_used(void)
+{
+	trace("CTLUSED", "pin=%#lx proc=%#lx proc2=%#lx exit=%#lx entry=%#lx", ctl_used[0], ctl_used[1],
+	      ctl_used[2], ctl_used[3], ctl_used[4]);
+}
+
 struct vcpu_exit vcpu_run(struct vcpu *v)
 {
 	struct vcpu_exit e = { .kind = RESULT_EXIT };
@@ -344,8 +372,10 @@ struct vcpu_exit vcpu_run(struct vcpu *v)
 	read_exit_extra(&e);
 	/* SDM "VMLAUNCH": the launch state becomes "launched" only when the
 	 * entry succeeds, so a failed entry leaves it clear. */
-	if (!e.entry_fail)
+	if (!e.entry_fail) {
 		v->launched = 1;
+		note_ctl_used();
+	}
 	return e;
 }
 
@@ -357,7 +387,7 @@ void vcpu_skip_instruction(struct vcpu *v, const struct vcpu_exit *e)
 
 /* vmcs_fields.def as data: the dump here and the sweep's GOLDEN/DIFF records (core/sweep.c). */
 const struct vmcs_field_info vmcs_field_table[] = {
-#define VMCS_FIELD(name, enc) { #name, enc },
+#define VMCS_FIELD(name, enc, ...) { #name, enc },
 #include "vmcs_fields.def"
 #undef VMCS_FIELD
 };
