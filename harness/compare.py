@@ -40,6 +40,9 @@ EXIT_FIELD_POLICY = {
     "gpa": LAYOUT_RULE,
     "idt_info": EXACT,
     "idt_err": EXACT,
+    # Saved guest interruptibility / activity state: traced only where a scenario asks.
+    "gintr": EXACT,
+    "gact": EXACT,
 }
 VMFAIL_FIELD_POLICY = {"insn": EXACT, "kind": EXACT, "err": EXACT}
 
@@ -682,12 +685,13 @@ def _exit_fields(e: ExitRecord) -> dict:
     return {"insn": e.insn, "reason": e.reason, "entry_fail": e.entry_fail, "qual": e.qual, "len": e.len,
             "rip": e.rip, "resumed": e.resumed, "intr_info": e.intr_info, "intr_err": e.intr_err,
             "gprs": e.gprs, "info": e.info, "gla": e.gla, "gpa": e.gpa, "idt_info": e.idt_info,
-            "idt_err": e.idt_err}
+            "idt_err": e.idt_err, "gintr": e.gintr, "gact": e.gact}
 
 
 def _layout_note(tables: Tables, reason: int, key: str, want: int, got: int) -> str:
     """The sub-fields that differ, named by the exit's layout (exit_info.def)."""
-    layout = "INTR_INFO" if key == "idt_info" else tables.exit_layouts(tables.exit_name(reason)).get(key)
+    layout = ({"idt_info": "INTR_INFO", "gintr": "INTERRUPTIBILITY", "gact": "ACTIVITY"}.get(key)
+              or tables.exit_layouts(tables.exit_name(reason)).get(key))
     if not layout or layout == "WHOLE":
         return ""
     dw, dg = tables.decode(layout, want), tables.decode(layout, got)
@@ -731,7 +735,7 @@ def compare_sdm(st: ScenarioTrace, exp: Expectation, tables: Tables) -> list[Div
                                   f"{got.reason} ({tables.exit_name(got.reason)})", line=got.line))
             continue
         checks = [("entry_fail", want.entry_fail, got.entry_fail), ("rip", want.rip, got.rip)]
-        for key in ("qual", "intr_info", "info", "gla", "gpa", "idt_info", "idt_err"):
+        for key in ("qual", "intr_info", "info", "gla", "gpa", "idt_info", "idt_err", "gintr", "gact"):
             w, g = getattr(want, key), getattr(got, key)
             if w is None:
                 continue
