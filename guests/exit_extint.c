@@ -205,6 +205,8 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 				if (lapic_host_nmis() != before) {
 					obs |= OBS_HOST_NMI;
 				} else {
+					/* Phase 2 enters with no blocking by NMI whatever the exit saved. */
+					vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
 					vmcs_write(GUEST_ACTIVITY_STATE, ACT_HLT);
 					vmcs_write(GUEST_RIP, (u64)label__exit_nmi_hlt__insn);
 				}
