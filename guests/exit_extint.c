@@ -157,17 +157,19 @@ static enum scenario_status body_extint(struct scenario_ctx *ctx)
 	bool handled = false;
 	for (;;) {
 		struct vcpu_exit e = vcpu_run(v);
-		read_gstate(&e);
 		bool resume = false;
+		u64 obs = 0;
 		if (e.kind == RESULT_EXIT && !e.entry_fail && !handled && v->exits < MAX_EXITS &&
 		    (e.reason == EXIT_REASON_EXTERNAL_INTERRUPT || e.reason == EXIT_REASON_PREEMPTION_TIMER)) {
-			v->regs.rax = observe_and_service() | (lapic_host_nmis() ? OBS_HOST_NMI : 0);
+			read_gstate(&e);
+			obs = observe_and_service() | (lapic_host_nmis() ? OBS_HOST_NMI : 0);
 			rearm_active(v);
 			handled = resume = true;
 		}
 		scenario_trace_result(ctx, &e, resume);
 		if (!resume)
 			break;
+		v->regs.rax = obs; /* shown by the guest's VMCALL */
 	}
 	lapic_close(XVEC);
 	return st;
@@ -190,10 +192,10 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 	u64 obs = 0;
 	for (;;) {
 		struct vcpu_exit e = vcpu_run(v);
-		read_gstate(&e);
 		bool resume = false;
 		if (e.kind == RESULT_EXIT && !e.entry_fail && e.reason == EXIT_REASON_EXCEPTION_NMI &&
 		    INFO_GET(INTR_INFO, TYPE, e.intr_info) == INFO_INTR_INFO_TYPE_NMI && v->exits < MAX_EXITS) {
+			read_gstate(&e);
 			nmi_exits++;
 			resume = true;
 			if (cfg.nmi_hlt && nmi_exits == 1) {
@@ -213,15 +215,16 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 			} else {
 				rearm_active(v);
 			}
-			v->regs.rax = obs;
 		} else if (e.kind == RESULT_EXIT && !e.entry_fail && e.reason == EXIT_REASON_PREEMPTION_TIMER &&
 			   v->exits < MAX_EXITS) {
+			read_gstate(&e);
 			rearm_active(v); /* the watchdog: traced, the guest goes on to its VMCALL */
 			resume = true;
 		}
 		scenario_trace_result(ctx, &e, resume);
 		if (!resume)
 			break;
+		v->regs.rax = obs; /* shown by the guest's VMCALL */
 	}
 	lapic_close(XVEC);
 	return SCN_DONE;
