@@ -24,7 +24,9 @@
  * the SDM says host NMIs are blocked ("Architectural State Before a VM Exit":
  * "An NMI causes subsequent NMIs to be blocked, but only after the VM exit
  * completes"), so it is pending at the next VM entry: a deterministic NMI at
- * the guest's first instruction (exit_nmi_hlt puts the guest in HLT for it).
+ * the guest's first instruction: in HLT (exit_nmi_hlt), in shutdown
+ * (exit_nmi_shutdown), or with blocking by STI / MOV SS at a NOP before the
+ * VMCALL (exit_nmi_sti, exit_nmi_movss: implementation-specific, at=impl).
  *
  * Clean-up (every scenario, whatever happened): lapic_close() EOIs or takes
  * anything of XVEC left, executes an IRET (NMI blocking), restores SVR, TPR,
@@ -68,7 +70,12 @@ struct xcfg {
 	u32 gintr; /* guest interruptibility state at entry */
 	u32 act; /* guest activity state at entry */
 	bool vnmi; /* "virtual NMIs" (with "NMI exiting") */
-	bool nmi_hlt; /* NMI: after the first NMI exit, pend a second one and enter in HLT */
+	/* NMI phase 2: after the first NMI exit, pend a second NMI and enter with this
+	 * activity state / interruptibility (RIP: label p2, a NOP before the VMCALL, when
+	 * blocking by STI or MOV SS is set, else label insn). */
+	bool p2;
+	u32 p2_act, p2_gintr;
+	char *p2_nop, *p2_insn;
 };
 static struct xcfg cfg;
 
@@ -95,11 +102,11 @@ static bool setup_common(struct scenario_ctx *ctx, const struct xcfg *c)
 		u64 pin = PIN_BASED_NMI_EXITING | (c->vnmi ? PIN_BASED_VIRTUAL_NMIS : 0);
 		if (!scenario_set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, pin))
 			return false;
-		if (c->nmi_hlt && !activity_supported(ctx, ACT_HLT))
+		if (c->p2 && !activity_supported(ctx, c->p2_act))
 			return false;
 	}
 	/* The watchdog: any scenario whose guest may sit in HLT or shutdown. */
-	if (c->act != ACT_ACTIVE || c->nmi_hlt) {
+	if (c->act != ACT_ACTIVE || c->p2_act != ACT_ACTIVE) {
 		if (!scenario_set_ctl(ctx, PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_PREEMPTION_TIMER)) {
 			ctx->skip_reason = "no_preemption_timer_watchdog";
 			return false;
@@ -187,7 +194,6 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 	v->regs.r8 = lapic_mmio();
 	v->regs.r9 = lapic_icr_hi_self();
 	v->regs.r10 = LAPIC_ICR_ASSERT | LAPIC_ICR_DM_NMI;
-	extern char label__exit_nmi_hlt__insn[];
 	u32 nmi_exits = 0;
 	u64 obs = 0;
 	for (;;) {
@@ -198,7 +204,7 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 			read_gstate(&e);
 			nmi_exits++;
 			resume = true;
-			if (cfg.nmi_hlt && nmi_exits == 1) {
+			if (cfg.p2 && nmi_exits == 1) {
 				/* Host NMIs are blocked now: this one stays pending (else the gate counts it). */
 				u32 before = lapic_host_nmis();
 				lapic_self_nmi();
@@ -207,10 +213,12 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 				if (lapic_host_nmis() != before) {
 					obs |= OBS_HOST_NMI;
 				} else {
-					/* Phase 2 enters with no blocking by NMI whatever the exit saved. */
-					vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
-					vmcs_write(GUEST_ACTIVITY_STATE, ACT_HLT);
-					vmcs_write(GUEST_RIP, (u64)label__exit_nmi_hlt__insn);
+					/* Phase 2 enters with no blocking by NMI whatever the exit saved
+					 * (RFLAGS.IF = 1: blocking by STI requires it). */
+					vmcs_write(GUEST_INTERRUPTIBILITY_INFO, cfg.p2_gintr);
+					vmcs_write(GUEST_ACTIVITY_STATE, cfg.p2_act);
+					vmcs_write(GUEST_RFLAGS, 0x2 | RFLAGS_IF);
+					vmcs_write(GUEST_RIP, (u64)(cfg.p2_gintr ? cfg.p2_nop : cfg.p2_insn));
 				}
 			} else {
 				rearm_active(v);
@@ -245,11 +253,14 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 #define NMI_SCENARIO(id, ...)                                                                \
 	EXIT_GUEST(id,                                                                       \
 		   "movl %r9d, " STR(LAPIC_ICR_HI) "(%r8); movl %r10d, " STR(LAPIC_ICR_LO) "(%r8); " \
-		   "mov $" STR(GUEST_SPINS) ", %r11d; 1: pause; dec %r11; jnz 1b",           \
+		   "mov $" STR(GUEST_SPINS) ", %r11d; 1: pause; dec %r11; jnz 1b\n"         \
+		   GUEST_LABEL(id, p2) "nop",                                                \
 		   "vmcall");                                                                \
+	extern char label__##id##__p2[], label__##id##__insn[];                               \
 	static bool setup_##id(struct scenario_ctx *ctx)                                      \
 	{                                                                                     \
-		static const struct xcfg c = { .kind = X_NMI, __VA_ARGS__ };                  \
+		struct xcfg c = { .kind = X_NMI, .p2_nop = label__##id##__p2,                 \
+				  .p2_insn = label__##id##__insn, __VA_ARGS__ };              \
 		return setup_common(ctx, &c);                                                 \
 	}
 
@@ -265,7 +276,10 @@ EXTINT_SCENARIO(exit_extint_shutdown, "vmcall", .ack = true, .if1 = true, .act =
 NMI_SCENARIO(exit_nmi_exit)
 NMI_SCENARIO(exit_nmi_vnmi, .vnmi = true)
 NMI_SCENARIO(exit_nmi_vnmi_blocked, .vnmi = true, .gintr = GINTR_NMI)
-NMI_SCENARIO(exit_nmi_hlt, .nmi_hlt = true)
+NMI_SCENARIO(exit_nmi_hlt, .p2 = true, .p2_act = ACT_HLT)
+NMI_SCENARIO(exit_nmi_shutdown, .p2 = true, .p2_act = ACT_SHUTDOWN)
+NMI_SCENARIO(exit_nmi_sti, .p2 = true, .p2_gintr = GINTR_STI)
+NMI_SCENARIO(exit_nmi_movss, .p2 = true, .p2_gintr = GINTR_MOV_SS)
 
 /* ---- declarations ---------------------------------------------------------------------- */
 
@@ -360,3 +374,26 @@ NSCN(exit_nmi_hlt,
 		      "entry in HLT at insn: the pending NMI exits at once, activity state saved HLT (\"If an "
 		      "unblocked event causes a VM exit directly, a return to the active state occurs only after "
 		      "the VM exit completes\")");
+#define P2_CITE                                                                                         \
+	"; \"Architectural State Before a VM Exit\" (\"An NMI causes subsequent NMIs to be blocked, but only " \
+	"after the VM exit completes\": the host's second self-NMI stays pending until the next entry); "       \
+	"\"Interruptibility State\" (VM entry, virtual NMIs 0: NMIs blocked iff bit 3 is 1; it is 0)"
+NSCN(exit_nmi_shutdown,
+     .expect = "EXCEPTION_NMI at=impl " NMI_INTR " gintr=0 gact=ACTIVE resumed; "
+	       "EXCEPTION_NMI at=insn next=insn " NMI_INTR " gintr=0 gact=SHUTDOWN; VMCALL at=insn len=3 rax=0 end",
+     .cite = NMI_CITE P2_CITE "; \"Activity State\" (VM entry: the shutdown state blocks external interrupts "
+		      "and SIPIs only, so the NMI exits); \"Saving Non-Register State\" (activity state before the "
+		      "exit: shutdown).  Needs IA32_VMX_MISC bit 7");
+#define NMI_IMPL_CITE                                                                                   \
+	"; \"Event Blocking\" (\"If the NMI exiting VM-execution control is 1, non-maskable interrupts (NMIs) " \
+	"may or may not be blocked by STI or by MOV SS (behavior is implementation-specific)\"): phase 2 "     \
+	"enters at label p2 (a NOP before the VMCALL) with the blocking bit set; the NMI exits at p2 with the " \
+	"bit still saved or at insn with none (impl); the VMCALL at insn follows either way"
+NSCN(exit_nmi_sti,
+     .expect = "EXCEPTION_NMI at=impl " NMI_INTR " gintr=0 gact=ACTIVE resumed; "
+	       "EXCEPTION_NMI at=impl " NMI_INTR " gintr=impl gact=ACTIVE resumed; VMCALL at=insn len=3 rax=0 end",
+     .cite = NMI_CITE P2_CITE NMI_IMPL_CITE " (blocking by STI, IF 1)");
+NSCN(exit_nmi_movss,
+     .expect = "EXCEPTION_NMI at=impl " NMI_INTR " gintr=0 gact=ACTIVE resumed; "
+	       "EXCEPTION_NMI at=impl " NMI_INTR " gintr=impl gact=ACTIVE resumed; VMCALL at=insn len=3 rax=0 end",
+     .cite = NMI_CITE P2_CITE NMI_IMPL_CITE " (blocking by MOV SS)");
