@@ -662,6 +662,17 @@ KNOWN_DIVERGENCES += (
                       layer="bochs")
       for f, a, b in (("gintr", "8", "0"), ("reason", "0x34", "0"), ("intr_info", "0", "0x80000202"),
                       ("gact", "1", "0"))),
+    *(KnownDivergence(pair, sid, f, a, b, _NMI27 + _NMI27_ENTRY + " Bochs 3.0 (right) takes the phase-2 NMI.",
+                      layer="bochs")
+      for pair in ("bochs27-skylake_x-vs-bochs30-skylake_x", "bochs27-penryn-vs-bochs30-penryn")
+      for sid in ("exit_nmi_sti", "exit_nmi_movss")
+      for f, a, b in (("event_count", "2", "3"), ("gintr", "8", "0"), ("gintr", "None", "0"), ("gact", "None", "0"),
+                      ("reason", "0x12", "0"), ("intr_info", "0", "0x80000202"), ("resumed", "False", "True"))),
+    *(KnownDivergence("bochs27-skylake_x-vs-bochs30-skylake_x", "exit_nmi_shutdown", f, a, b, _NMI27 + _NMI27_ENTRY +
+                      " Bochs 3.0 (right) takes the NMI exit from shutdown but saves ACTIVE (the bochs30-* entry).",
+                      layer="bochs")
+      for f, a, b in (("gintr", "8", "0"), ("reason", "0x34", "0"), ("intr_info", "0", "0x80000202"),
+                      ("gact", "2", "0"))),
     *(KnownDivergence("bochs30-skylake_x-vs-qemu-kvm612-on-bochs30", "exit_extint_hlt_if0", f, a, b,
                       _XI_IF + "Bochs 3.0 (left) never wakes the HLT for it: " + _BOCHS_HLT_WAKE.strip() +
                       " KVM (right) wakes it (vmx_interrupt_blocked is false in guest mode with external-interrupt "
