@@ -1,8 +1,9 @@
 /*
  * exit_extint_*, exit_nmi_* - real external interrupts and NMIs from the
  * host's local APIC (core/lapic.c), crossed with the guest's RFLAGS.IF,
- * interruptibility state and activity state; each exit traces the
- * interruptibility and activity state it saved (gintr= gact=).
+ * interruptibility state and activity state; each event exit (not the
+ * final VMCALL) traces the interruptibility and activity state it saved
+ * (gintr= gact=).
  *
  * External interrupts: the host (RFLAGS.IF = 0 throughout) sends itself a
  * fixed IPI, vector XVEC, checks that it is pending in IRR, and enters the
