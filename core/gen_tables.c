@@ -99,14 +99,24 @@ int main(int argc, char **argv)
 	printf("%s{\"kind\": \"value\", \"layout\": \"%s\", \"field\": \"%s\", \"name\": \"%s\", \"value\": %d}", sep, #l, #f, #n, v), sep = ",\n    ";
 #define EXIT_INFO(r, fld, l) \
 	printf("%s{\"kind\": \"exit\", \"reason\": \"%s\", \"vmcs_field\": \"%s\", \"layout\": \"%s\"}", sep, #r, #fld, #l), sep = ",\n    ";
+#define EXIT_INFO_WHEN(r, fld, l, ql, qf, v)                                                       \
+	printf("%s{\"kind\": \"exit\", \"reason\": \"%s\", \"vmcs_field\": \"%s\", \"layout\": \"%s\", " \
+	       "\"when\": {\"layout\": \"%s\", \"field\": \"%s\", \"value\": \"%s\"}}",                \
+	       sep, #r, #fld, #l, #ql, #qf, #v),                                                       \
+		sep = ",\n    ";
 #define EXIT_INFO_KEY(fld, key) \
 	printf("%s{\"kind\": \"key\", \"vmcs_field\": \"%s\", \"key\": \"%s\"}", sep, #fld, #key), sep = ",\n    ";
+#define EXIT_LEN_EVENT(r, fld, type) \
+	printf("%s{\"kind\": \"len_event\", \"reason\": \"%s\", \"vmcs_field\": \"%s\", \"type\": \"%s\"}", \
+	       sep, #r, #fld, #type), sep = ",\n    ";
 #include "exit_info.def"
 #undef INFO_LAYOUT
 #undef INFO_FIELD
 #undef INFO_VALUE
 #undef EXIT_INFO
+#undef EXIT_INFO_WHEN
 #undef EXIT_INFO_KEY
+#undef EXIT_LEN_EVENT
 
 	printf("\n  ],\n  \"trace_mem\": {");
 	sep = "\n    ";

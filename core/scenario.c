@@ -49,7 +49,7 @@ enum scenario_status scenario_default_body(struct scenario_ctx *ctx)
 	for (;;) {
 		struct vcpu_exit e = vcpu_run(v);
 		bool resume = e.kind == RESULT_EXIT && !e.entry_fail &&
-			      e.reason != EXIT_REASON_VMCALL && exit_len_defined(e.reason) &&
+			      e.reason != EXIT_REASON_VMCALL && exit_len_defined(&e) &&
 			      v->exits < DEFAULT_MAX_EXITS;
 		if (resume)
 			vcpu_skip_instruction(v, &e);

@@ -15,12 +15,20 @@ Words:
   at=impl             the RIP is left to the implementation or to timing (SDM: "behavior is
                       implementation-specific"; a self-IPI's arrival): compared neither with
                       the SDM nor between platforms
-  len=N | len=A..B    VM-exit instruction length: a number, or label B minus label A
-                      (what the assembler encoded)
+  len=N | len=A..B | len=A..B=N
+                      VM-exit instruction length: a number, or label B minus label A
+                      (what the assembler encoded), or both: the assembler's encoding
+                      must be N (a declaration error otherwise), so a literal from the
+                      instruction's own arithmetic (e.g. 1 + prefixes) checks the encoding.
+                      Only where the SDM defines the field (exit_reasons.def; for
+                      exception exits exit_info.def EXIT_LEN_EVENT, judged on the
+                      declared intr=/idt=)
   next=LABEL          the host resumes the guest and its next exit is at LABEL
   end                 the host does not resume the guest after this exit
   resumed             the host resumes the guest (no label to check)
   qual= info= intr= gla= gpa= idt=
+                      (info= gla= gpa= only where exit_info.def defines the field for the
+                      exit; a conditional row, EXIT_INFO_WHEN, must hold on the declared qual=)
                       a number, @LABEL (its address), N/MASK (only the MASK bits are
                       compared: the SDM leaves the others undefined), ``any`` (not compared), or
                       {FIELD=V,...} in the layout exit_info.def gives this exit's field
@@ -197,7 +205,14 @@ def _item(ctx: _Ctx, text: str):
             resumed = True
         elif k == "len":
             a, sep, b = (v or "").partition("..")
-            kw["len"] = ctx.label(b) - ctx.label(a) if sep else ctx.number(v or "")
+            if not sep:
+                kw["len"] = ctx.number(v or "")
+                continue
+            b, eq, n = b.partition("=")
+            kw["len"] = ctx.label(b) - ctx.label(a)
+            if eq and kw["len"] != ctx.number(n):
+                raise ctx.err(f"len={v}: the assembler encoded {kw['len']} bytes "
+                              f"(label {b} - label {a}), not {n}")
         elif k in _VALUE_KEYS:
             key = _VALUE_KEYS[k]
             if k in _STATE_LAYOUTS and v == IMPL:
@@ -218,6 +233,17 @@ def _item(ctx: _Ctx, text: str):
             gprs[k] = v
         else:
             raise ctx.err(f"unknown word {k!r} in {text!r}")
+    if kw.get("len") is not None and not entry_fail and not t.len_defined(
+            t.exit_number(reason), kw.get("intr_info"), kw.get("idt_info")):
+        raise ctx.err(f"len= on {reason}: the SDM field \"VM-Exit Instruction Length\" is undefined for "
+                      f"this exit (exit_reasons.def; exception exits: exit_info.def EXIT_LEN_EVENT on the "
+                      f"declared intr=/idt=)")
+    for key in ("info", "gla", "gpa"):
+        if kw.get(key) is not None and kw.get("qual") is not None and \
+                not t.info_defined(reason, key, kw["qual"]):
+            when = t.exit_info_when[reason][key]
+            raise ctx.err(f"{key}= on {reason}: exit_info.def defines it only when the qualification's "
+                          f"{when[0]}.{when[1]} is {when[2]}")
     out = []
     for i in range(repeat):
         g = {k: (i if v == "#" else ctx.number(v or "")) for k, v in gprs.items()}

@@ -89,13 +89,17 @@ enum exit_info_layout_bits {
 #define INFO_FIELD(l, f, lo, hi) INFO_##l##_##f##_LO = lo, INFO_##l##_##f##_HI = hi,
 #define INFO_VALUE(l, f, n, v) INFO_##l##_##f##_##n = v,
 #define EXIT_INFO(r, fld, l)
+#define EXIT_INFO_WHEN(r, fld, l, ql, qf, v)
 #define EXIT_INFO_KEY(fld, key)
+#define EXIT_LEN_EVENT(r, fld, type)
 #include "exit_info.def"
 #undef INFO_LAYOUT
 #undef INFO_FIELD
 #undef INFO_VALUE
 #undef EXIT_INFO
+#undef EXIT_INFO_WHEN
 #undef EXIT_INFO_KEY
+#undef EXIT_LEN_EVENT
 };
 #define INFO_SET(l, f, v) ((u64)(v) << INFO_##l##_##f##_LO)
 #define INFO_GET(l, f, x) \
@@ -209,7 +213,11 @@ struct vmcs_field_info {
 extern const struct vmcs_field_info vmcs_field_table[];
 extern const size_t vmcs_field_count;
 const char *exit_reason_name(u32 reason);
-bool exit_len_defined(u32 reason);
+struct vcpu_exit;
+/* SDM field "VM-Exit Instruction Length": is it defined for this exit?  exit_reasons.def's
+ * len_defined, or an exit_info.def EXIT_LEN_EVENT row (software exceptions, faults during
+ * the delivery of a software interrupt or exception). */
+bool exit_len_defined(const struct vcpu_exit *e);
 
 /* Assembly (entry.S). Returns 0 after a VM exit, else RFLAGS of the VMfail. */
 u64 vmx_enter(struct vcpu *v);

@@ -27,31 +27,58 @@ static const struct {
 };
 
 /* exit_info.def: the information fields an exit defines beyond the qualification and the
- * interruption information (those two are in every EXIT record). */
+ * interruption information (those two are in every EXIT record); a row with a condition
+ * (EXIT_INFO_WHEN) defines its field only when the qualification's bits lo..hi are `value`. */
 static const struct {
 	u32 reason, field;
+	bool when;
+	u8 lo, hi;
+	u64 value;
 } exit_info_rows[] = {
 #define INFO_LAYOUT(l, undef, title)
 #define INFO_FIELD(l, f, lo, hi)
 #define INFO_VALUE(l, f, n, v)
-#define EXIT_INFO(r, fld, l) { EXIT_REASON_##r, fld },
+#define EXIT_INFO(r, fld, l) { EXIT_REASON_##r, fld, false, 0, 0, 0 },
+#define EXIT_INFO_WHEN(r, fld, l, ql, qf, v) \
+	{ EXIT_REASON_##r, fld, true, INFO_##ql##_##qf##_LO, INFO_##ql##_##qf##_HI, INFO_##ql##_##qf##_##v },
 #define EXIT_INFO_KEY(fld, key)
+#define EXIT_LEN_EVENT(r, fld, type)
 #include "exit_info.def"
 #undef EXIT_INFO
+#undef EXIT_INFO_WHEN
 #undef EXIT_INFO_KEY
+#undef EXIT_LEN_EVENT
 };
 static const struct {
 	u32 field;
 	const char *key;
 } exit_info_keys[] = {
 #define EXIT_INFO(r, fld, l)
+#define EXIT_INFO_WHEN(r, fld, l, ql, qf, v)
 #define EXIT_INFO_KEY(fld, key) { fld, #key },
+#define EXIT_LEN_EVENT(r, fld, type)
+#include "exit_info.def"
+#undef EXIT_INFO
+#undef EXIT_INFO_WHEN
+#undef EXIT_INFO_KEY
+#undef EXIT_LEN_EVENT
+};
+/* exit_info.def EXIT_LEN_EVENT: interruption types whose exits define the instruction length. */
+static const struct {
+	u32 reason, field, type;
+} exit_len_events[] = {
+#define EXIT_INFO(r, fld, l)
+#define EXIT_INFO_WHEN(r, fld, l, ql, qf, v)
+#define EXIT_INFO_KEY(fld, key)
+#define EXIT_LEN_EVENT(r, fld, type) { EXIT_REASON_##r, fld, INFO_INTR_INFO_TYPE_##type },
 #include "exit_info.def"
 #undef INFO_LAYOUT
 #undef INFO_FIELD
 #undef INFO_VALUE
 #undef EXIT_INFO
+#undef EXIT_INFO_WHEN
 #undef EXIT_INFO_KEY
+#undef EXIT_LEN_EVENT
 };
 
 static void read_exit_extra(struct vcpu_exit *e)
@@ -59,6 +86,10 @@ static void read_exit_extra(struct vcpu_exit *e)
 	for (size_t i = 0; i < ARRAY_SIZE(exit_info_rows); i++) {
 		u32 f = exit_info_rows[i].field;
 		if (exit_info_rows[i].reason != e->reason || f == EXIT_QUALIFICATION || f == VM_EXIT_INTR_INFO)
+			continue;
+		if (exit_info_rows[i].when &&
+		    ((e->qual >> exit_info_rows[i].lo) & ((2ULL << (exit_info_rows[i].hi - exit_info_rows[i].lo)) - 1)) !=
+			    exit_info_rows[i].value)
 			continue;
 		for (size_t k = 0; k < ARRAY_SIZE(exit_info_keys); k++) {
 			if (exit_info_keys[k].field != f || e->n_extra >= EXIT_EXTRA_MAX)
@@ -77,11 +108,18 @@ const char *exit_reason_name(u32 reason)
 	return "UNKNOWN";
 }
 
-bool exit_len_defined(u32 reason)
+bool exit_len_defined(const struct vcpu_exit *e)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(exit_reasons); i++)
-		if (exit_reasons[i].nr == reason)
-			return exit_reasons[i].len_defined;
+		if (exit_reasons[i].nr == e->reason && exit_reasons[i].len_defined)
+			return true;
+	for (size_t i = 0; i < ARRAY_SIZE(exit_len_events); i++) {
+		if (exit_len_events[i].reason != e->reason)
+			continue;
+		u64 info = exit_len_events[i].field == VM_EXIT_INTR_INFO ? e->intr_info : e->idt_info;
+		if (INFO_GET(INTR_INFO, VALID, info) && INFO_GET(INTR_INFO, TYPE, info) == exit_len_events[i].type)
+			return true;
+	}
 	return false;
 }
 
