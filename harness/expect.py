@@ -53,6 +53,16 @@ class ExpectVmFail:
 
 
 @dataclass(frozen=True)
+class ExpectFault:
+    """An expected exception from an instruction the host executes (INSNFAULT record): a VMX
+    instruction's #UD / #GP(0) / #PF in VMX root operation or outside VMX operation."""
+
+    vector: int
+    error_code: int | None = None  # None: not compared (#UD pushes none)
+    insn: str | None = None
+
+
+@dataclass(frozen=True)
 class Expectation:
     events: tuple
     cite: str

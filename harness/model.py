@@ -79,8 +79,21 @@ class VmFailRecord:
     seq: int
     line: int
     insn: str
-    kind: str  # "valid" | "invalid" | "fault"
+    kind: str  # "valid" | "invalid"
     err: int | None
+
+
+@dataclass(frozen=True)
+class InsnFaultRecord:
+    """An exception an instruction the host executed on purpose raised (a VMX instruction in VMX
+    root operation or outside VMX operation), caught by the exception table (INSNFAULT record);
+    the run goes on.  The FAULT record is the other kind: an unexpected host fault, which ends it."""
+
+    seq: int
+    line: int
+    insn: str
+    vector: int
+    error_code: int
 
 
 @dataclass
@@ -90,7 +103,7 @@ class ScenarioTrace:
     id: str
     check: str | None
     begin_line: int
-    events: list = field(default_factory=list)  # ExitRecord | VmFailRecord, in order
+    events: list = field(default_factory=list)  # ExitRecord | VmFailRecord | InsnFaultRecord, in order
     vmcs: list = field(default_factory=list)  # [(encoding, value)] of the last dump
     setup: dict = field(default_factory=dict)  # values the scenario chose at run time (SETUP records)
     case: str | None = None  # sweep case: "violate" | "satisfy" (CASE record)

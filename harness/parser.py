@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from harness.model import ExitRecord, Record, ScenarioTrace, Trace, VmFailRecord
+from harness.model import ExitRecord, InsnFaultRecord, Record, ScenarioTrace, Trace, VmFailRecord
 
 SENTINEL = "@VT"
 SUPPORTED_MAJOR = 2
@@ -136,7 +136,7 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
         cur = ScenarioTrace(id=sid, check=None if check in (None, "none") else check, begin_line=rec.line)
         trace.scenarios[sid] = cur
         cur.records.append(rec)
-    elif cur is None and t in ("EXIT", "VMFAIL", "VMCS", "VMCSEND", "END", "SETUP", "CASE", "DIFF", "PREDICT",
+    elif cur is None and t in ("EXIT", "VMFAIL", "INSNFAULT", "VMCS", "VMCSEND", "END", "SETUP", "CASE", "DIFF", "PREDICT",
                                "KEEP"):
         trace.errors.append(f"line {rec.line}: {t} record outside a scenario")
     elif t == "EXIT":
@@ -156,6 +156,11 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
             err = v["err"] if v else None
         cur.events.append(VmFailRecord(seq=rec.seq, line=rec.line, insn=rec.fields.get("insn", "?"),
                                        kind=kind, err=err))
+    elif t == "INSNFAULT":
+        v = _ints(rec, ("vector", "error_code"), trace)
+        if v is not None:
+            cur.events.append(InsnFaultRecord(seq=rec.seq, line=rec.line, insn=rec.fields.get("insn", "?"),
+                                              vector=v["vector"], error_code=v["error_code"]))
     elif t == "SETUP":
         for k, val in rec.fields.items():
             try:

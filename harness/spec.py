@@ -9,7 +9,9 @@ One string, one event per ``;``-separated item; each item is a head and
     .expect = "VMCALL at=insn len=3 rax=# rdi=2 repeat=count"
 
 Heads: an exit reason (exit_reasons.def), ``ENTRY_FAIL(reason)``,
-``VMFAIL_VALID(error)`` (vm_errors.def), ``VMFAIL_INVALID``.
+``VMFAIL_VALID(error)`` (vm_errors.def), ``VMFAIL_INVALID``, ``FAULT(vector)`` (an exception
+the host's own instruction raised and the image caught: INSNFAULT record; vector a name of
+exit_info.def's INTR_INFO.VECTOR values, e.g. GP, or a number).
 Words:
   at=LABEL            the exit's guest RIP is the assembler label label__<id>__LABEL
   at=impl             the RIP is left to the implementation or to timing (SDM: "behavior is
@@ -38,8 +40,9 @@ Words:
                       (traced only by scenarios that read them), in the layouts
                       INTERRUPTIBILITY {STI,MOV_SS,SMI,NMI,ENCLAVE} and ACTIVITY
                       {STATE=ACTIVE|HLT|SHUTDOWN|WAIT_SIPI}; ``impl`` as for at=
-  err=N idt_err=N     interruption / IDT-vectoring error code
-  insn=VMLAUNCH|VMRESUME   the VM instruction of a VMFAIL
+  err=N idt_err=N     interruption / IDT-vectoring error code; after FAULT: the exception's
+                      error code (not compared if not given)
+  insn=NAME           the instruction of a VMFAIL or FAULT: a VMX instruction (VMX_INSNS)
   rax= rdi= rsi= rdx= rcx=  guest registers at the exit; ``#`` is the repetition index
   repeat=N|PARAM      the item N times (or the scenario parameter's value); every
                       repetition but the last is resumed
@@ -60,6 +63,10 @@ _VALUE_KEYS = {"qual": "qual", "info": "info", "intr": "intr_info", "gla": "gla"
 # Guest-state words: their layout is fixed, not the exit reason's (exit_info.def).
 _STATE_LAYOUTS = {"gintr": "INTERRUPTIBILITY", "gact": "ACTIVITY"}
 IMPL = "impl"  # value left to the implementation (or timing): compared nowhere
+# The instructions a VMFAIL or FAULT may name: the VMX instructions (each an exit reason of
+# exit_reasons.def: the VM exit it causes in VMX non-root operation).
+VMX_INSNS = ("VMXON", "VMXOFF", "VMCLEAR", "VMPTRLD", "VMPTRST", "VMREAD", "VMWRITE", "VMLAUNCH", "VMRESUME",
+             "INVEPT", "INVVPID", "VMCALL", "VMFUNC")
 _HEAD = re.compile(r"^([A-Z0-9_]+)(?:\(([A-Z0-9_]+)\))?$")
 
 
@@ -154,7 +161,7 @@ def _layout_value(ctx: _Ctx, layout: str | None, key: str, text: str) -> tuple[i
 
 
 def _item(ctx: _Ctx, text: str):
-    from harness.expect import ExpectExit, ExpectVmFail
+    from harness.expect import ExpectExit, ExpectFault, ExpectVmFail
     t = ctx.tables
     words = text.split()
     m = _HEAD.match(words[0])
@@ -169,12 +176,28 @@ def _item(ctx: _Ctx, text: str):
             raise ctx.err(f"{k} given twice in {text!r}")
         opts[k] = v if sep else None
     repeat = ctx.param(opts.pop("repeat")) if "repeat" in opts else 1
-    if head in ("VMFAIL_VALID", "VMFAIL_INVALID"):
+    if head in ("VMFAIL_VALID", "VMFAIL_INVALID", "FAULT"):
         if head == "VMFAIL_VALID" and (arg is None or arg not in t.error_by_name):
             raise ctx.err(f"VMFAIL_VALID({arg}): not a VM-instruction error in vm_errors.def")
         insn = opts.pop("insn", None)
-        if insn not in (None, "VMLAUNCH", "VMRESUME"):
-            raise ctx.err(f"insn={insn}: VMLAUNCH or VMRESUME")
+        if insn is not None and insn not in VMX_INSNS:
+            raise ctx.err(f"insn={insn}: not a VMX instruction ({', '.join(VMX_INSNS)})")
+        if head == "FAULT":
+            vectors = t.layouts["INTR_INFO"]["values"]["VECTOR"]
+            if arg is None:
+                raise ctx.err("FAULT needs a vector: FAULT(GP)")
+            try:
+                vector = vectors[arg] if arg in vectors else _int(arg)
+            except ValueError:
+                raise ctx.err(f"FAULT({arg}): not a vector of INTR_INFO.VECTOR ({', '.join(vectors)}) "
+                              "nor a number") from None
+            if "err" in opts and opts["err"] is None:
+                raise ctx.err("err needs a value: err=0")
+            err = opts.pop("err", None)
+            if opts:
+                raise ctx.err(f"{', '.join(opts)} not allowed after {head}")
+            ev = ExpectFault(vector, None if err is None else ctx.number(err), insn=insn)
+            return [ev] * repeat
         if opts:
             raise ctx.err(f"{', '.join(opts)} not allowed after {head}")
         ev = ExpectVmFail("valid" if head == "VMFAIL_VALID" else "invalid", arg, insn=insn)

@@ -105,6 +105,9 @@ enum exit_info_layout_bits {
 #define INFO_GET(l, f, x) \
 	(((u64)(x) >> INFO_##l##_##f##_LO) & ((2ULL << (INFO_##l##_##f##_HI - INFO_##l##_##f##_LO)) - 1))
 #define VMX_BASIC_TRUE_CTLS BIT(55)
+/* IA32_VMX_MISC bit 29: VMWRITE may write any supported field, VM-exit information fields included
+ * (appendix "Miscellaneous Data"). */
+#define VMX_MISC_VMWRITE_ANY BIT(29)
 #define VMX_ENTRY_FAILURE BIT(31)
 
 /* Outcome of one VMX instruction (XTF's exinfo idea): one value. */
@@ -179,6 +182,21 @@ struct vcpu_exit {
 	u64 gintr, gact;
 };
 #define EXIT_EXTRA_MAX 3
+
+/*
+ * Each wrapper runs one VMX instruction with an exception-table entry (a
+ * fault becomes VMX_FAULT) and captures RFLAGS right after it: CF set is
+ * VMfailInvalid, ZF set is VMfailValid (SDM "Conventions" for VMX
+ * instructions).  Use between fault_arm() and fault_disarm() (desc.h), with
+ * an output operand [fl]; then vmx_outcome_of(rflags, &fault).
+ */
+#define VMX_INSN(insn) \
+	"1: " insn "\n2: pushfq\n popq %[fl]\n" \
+	".pushsection .extable, \"a\"\n.balign 8\n.quad 1b, 2b\n.popsection"
+struct fault_info;
+struct vmx_outcome vmx_outcome_of(u64 rflags, const struct fault_info *f);
+/* The physical address of the image's own VMXON region (vmx_init()). */
+u64 vmx_vmxon_pointer(void);
 
 /* Instruction wrappers: each returns the outcome read from RFLAGS. */
 struct vmx_outcome vmx_on(u64 pa);

@@ -18,16 +18,6 @@ const char *vmx_outcome_name(enum vmx_outcome_kind kind)
 	return names[kind];
 }
 
-/*
- * Each wrapper runs one VMX instruction with an exception-table entry (a
- * fault becomes VMX_FAULT) and captures RFLAGS right after it: CF set is
- * VMfailInvalid, ZF set is VMfailValid (SDM "Conventions" for VMX
- * instructions).
- */
-#define VMX_INSN(insn) \
-	"1: " insn "\n2: pushfq\n popq %[fl]\n" \
-	".pushsection .extable, \"a\"\n.balign 8\n.quad 1b, 2b\n.popsection"
-
 static u32 read_instruction_error(void)
 {
 	u64 v = 0;
@@ -35,7 +25,9 @@ static u32 read_instruction_error(void)
 	return (u32)v;
 }
 
-static struct vmx_outcome outcome(u64 rflags, const struct fault_info *f)
+u64 vmx_vmxon_pointer(void) { return (u64)vmxon_region; }
+
+struct vmx_outcome vmx_outcome_of(u64 rflags, const struct fault_info *f)
 {
 	struct vmx_outcome o = { .kind = VMX_SUCCEED, .vector = -1 };
 	if (f->vector >= 0) {
@@ -58,7 +50,7 @@ struct vmx_outcome vmx_on(u64 pa)
 	fault_arm(&f);
 	asm volatile(VMX_INSN("vmxon %[pa]") : [fl] "=r"(rflags) : [pa] "m"(pa) : "cc", "memory");
 	fault_disarm();
-	return outcome(rflags, &f);
+	return vmx_outcome_of(rflags, &f);
 }
 
 struct vmx_outcome vmx_clear(u64 pa)
@@ -68,7 +60,7 @@ struct vmx_outcome vmx_clear(u64 pa)
 	fault_arm(&f);
 	asm volatile(VMX_INSN("vmclear %[pa]") : [fl] "=r"(rflags) : [pa] "m"(pa) : "cc", "memory");
 	fault_disarm();
-	return outcome(rflags, &f);
+	return vmx_outcome_of(rflags, &f);
 }
 
 struct vmx_outcome vmx_ptrld(u64 pa)
@@ -78,7 +70,7 @@ struct vmx_outcome vmx_ptrld(u64 pa)
 	fault_arm(&f);
 	asm volatile(VMX_INSN("vmptrld %[pa]") : [fl] "=r"(rflags) : [pa] "m"(pa) : "cc", "memory");
 	fault_disarm();
-	return outcome(rflags, &f);
+	return vmx_outcome_of(rflags, &f);
 }
 
 struct vmx_outcome vmx_ptrst(u64 *pa)
@@ -88,7 +80,7 @@ struct vmx_outcome vmx_ptrst(u64 *pa)
 	fault_arm(&f);
 	asm volatile(VMX_INSN("vmptrst %[pa]") : [fl] "=r"(rflags), [pa] "=m"(*pa) : : "cc", "memory");
 	fault_disarm();
-	return outcome(rflags, &f);
+	return vmx_outcome_of(rflags, &f);
 }
 
 struct vmx_outcome __vmcs_read(u32 field, u64 *val)
@@ -99,7 +91,7 @@ struct vmx_outcome __vmcs_read(u32 field, u64 *val)
 	asm volatile(VMX_INSN("vmread %[f], %[v]") : [fl] "=r"(rflags), [v] "+r"(v) : [f] "r"((u64)field) : "cc", "memory");
 	fault_disarm();
 	*val = v;
-	return outcome(rflags, &f);
+	return vmx_outcome_of(rflags, &f);
 }
 
 struct vmx_outcome __vmcs_write(u32 field, u64 val)
@@ -109,7 +101,7 @@ struct vmx_outcome __vmcs_write(u32 field, u64 val)
 	fault_arm(&f);
 	asm volatile(VMX_INSN("vmwrite %[v], %[f]") : [fl] "=r"(rflags) : [v] "r"(val), [f] "r"((u64)field) : "cc", "memory");
 	fault_disarm();
-	return outcome(rflags, &f);
+	return vmx_outcome_of(rflags, &f);
 }
 
 static void NORETURN vmcs_fatal(const char *what, u32 field, struct vmx_outcome o)

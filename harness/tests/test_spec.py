@@ -2,7 +2,7 @@
 import pytest
 
 from harness import compare, spec
-from harness.expect import Expectation, ExpectExit, ExpectVmFail
+from harness.expect import Expectation, ExpectExit, ExpectFault, ExpectVmFail
 from harness.model import ExitRecord, ScenarioTrace
 
 LABELS = {"insn": 0x1000, "resume": 0x1003, "data": 0x2000}
@@ -54,7 +54,42 @@ def test_value_with_a_mask_compares_only_those_bits(tab):
         spec.parse(meta("VMPTRLD qual=0x100000000/0xffffffff"), tab)
 
 
+def test_fault_head_and_vmx_instruction_names(tab):
+    """FAULT(vector): the vector by its exit_info.def name or a number; err= optional; insn= any VMX
+    instruction (guests/vmx_root.c), for VMFAIL heads too."""
+    a, b, c = spec.parse(meta("FAULT(GP) err=0 insn=VMXON; FAULT(6) insn=VMREAD; VMFAIL_VALID(VMXON_IN_VMX_ROOT) "
+                              "insn=VMXON"), tab)
+    assert a == ExpectFault(13, 0, insn="VMXON") and b == ExpectFault(6, None, insn="VMREAD")
+    assert c == ExpectVmFail("valid", "VMXON_IN_VMX_ROOT", insn="VMXON")
+
+
+def test_insnfault_records_are_events_compared_with_fault_heads(tab):
+    """An INSNFAULT record (a caught #UD/#GP in VMX root operation) is an event inside its scenario,
+    not the fatal FAULT of the run; vector, error code and instruction are compared."""
+    from harness import parser
+    text = "\n".join([
+        "@VT 2 BEGIN seq=0 scenario=t check=none",
+        "@VT 2 INSNFAULT seq=1 insn=VMXON vector=13 error_code=0x0",
+        "@VT 2 END seq=2 scenario=t status=DONE reason=none exits=0 vmfails=0",
+    ])
+    tr = parser.parse(text)
+    assert tr.fault is None and not tr.errors
+    st = tr.scenarios["t"]
+    assert compare.compare_sdm(st, Expectation(spec.parse(meta("FAULT(GP) err=0 insn=VMXON"), tab), "x"), tab) == []
+    divs = compare.compare_sdm(st, Expectation(spec.parse(meta("FAULT(UD) insn=VMXOFF"), tab), "x"), tab)
+    assert [(d.field, d.left, d.right) for d in divs] == [("insn", "VMXOFF", "VMXON"), ("vector", 6, 13)]
+    divs = compare.compare_sdm(st, Expectation(spec.parse(meta("VMFAIL_VALID(VMXON_IN_VMX_ROOT)"), tab), "x"), tab)
+    assert [(d.field, d.left, d.right) for d in divs] == [("event", "VMFAIL", "FAULT VMXON vector=13 error_code=0x0")]
+    other = parser.parse(text.replace("error_code=0x0", "error_code=0x8")).scenarios["t"]
+    assert [(d.field, d.left, d.right) for d in compare.compare_pair(st, other, tab)] == [("error_code", 0, 8)]
+
+
 @pytest.mark.parametrize("text, words", [
+    ("FAULT(XX)", "not a vector of INTR_INFO.VECTOR"),
+    ("FAULT", "FAULT needs a vector"),
+    ("FAULT(GP) err", "err needs a value"),
+    ("FAULT(GP) qual=0", "qual not allowed after FAULT"),
+    ("VMFAIL_INVALID insn=CPUID", "insn=CPUID: not a VMX instruction"),
     ("NOT_A_REASON at=insn", "not an exit reason"),
     ("CPUID at=nolabel", "no assembler label label__t__nolabel"),
     ("CR_ACCESS qual={CR=3,BOGUS=1}", "has no field 'BOGUS'"),
@@ -117,7 +152,7 @@ def test_every_declared_expectation_in_the_image_parses(tab):
     for s in declared:
         assert spec.parse(s, tab), s["id"]
         assert s.get("cite"), f"{s['id']} declares an expectation without its SDM source (.cite)"
-    assert all(isinstance(e, (ExpectExit, ExpectVmFail)) for s in declared for e in spec.parse(s, tab))
+    assert all(isinstance(e, (ExpectExit, ExpectVmFail, ExpectFault)) for s in declared for e in spec.parse(s, tab))
 
 
 def test_keep_records_must_be_unchanged(tab):
