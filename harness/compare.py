@@ -41,6 +41,9 @@ EXIT_FIELD_POLICY = {
     "gpa": LAYOUT_RULE,
     "idt_info": EXACT,
     "idt_err": EXACT,
+    # Saved guest interruptibility / activity state: traced only where a scenario asks.
+    "gintr": EXACT,
+    "gact": EXACT,
 }
 VMFAIL_FIELD_POLICY = {"insn": EXACT, "kind": EXACT, "err": EXACT}
 # INSNFAULT: the image's exception stubs push 0 for vectors without an error code, so the error
@@ -665,6 +668,102 @@ KNOWN_DIVERGENCES += (
 )
 
 
+# ---- guests/exit_extint.c: real external interrupts and NMIs (issue 10, helper h5-extint) --------------
+_XI_IF = ('SDM "Event Blocking" (VMX non-root operation): "If the external-interrupt exiting VM-execution control '
+          'is 1, RFLAGS.IF does not control the blocking of external interrupts. In this case, an external '
+          'interrupt that is not blocked for other reasons causes a VM exit (even if RFLAGS.IF = 0)." -- a fixed '
+          'self-IPI is pending in IRR (checked) when the host (IF = 0) enters a guest with IF = 0 and no blocking. ')
+_BOCHS_IF0 = ('Bochs (2.7 and 3.0, every model) does not see it: cpu/vmx.cc VM entry sets the guest RFLAGS through '
+              'setEFlags, which re-evaluates the interrupt masks (flag_ctrl_pro.cc handleInterruptMaskChange, whose '
+              'external-interrupt-exiting branch would unmask BX_EVENT_PENDING_LAPIC_INTR) only when IF changes; host '
+              'IF 0 -> guest IF 0 is no change, so the LAPIC interrupt stays masked.')
+_BOCHS_HLT_WAKE = (' In the HLT state the same holds: cpu/event.cc handleWaitForEvent wakes for INTR/LAPIC_INTR only '
+                   '"&& get_IF()", ignoring external-interrupt exiting, so with IF = 0 only the VMX-preemption timer '
+                   '(the scenario\'s watchdog) ends the HLT: exit 52 instead of 1, the interrupt still pending '
+                   '(rax 5 = IRR, host took it).')
+_HLT_SAVED = ('SDM "Saving Non-Register State": "The activity-state field is saved with the logical processor\'s '
+              'activity state before the VM exit"; "Architectural State Before a VM Exit": "If an unblocked event '
+              'causes a VM exit directly, a return to the active state occurs only after the VM exit completes" -- '
+              'an exit that wakes a guest entered in HLT (activity state 1) must save HLT (1). ')
+_BOCHS_HLT_SAVED = ('Bochs 3.0 saves ACTIVE (0): cpu/event.cc handleWaitForEvent sets activity_state = ACTIVE when the '
+                    'event ends the HLT, before handleAsyncEvent takes the VM exit, and cpu/vmx.cc '
+                    'VMexitSaveGuestState writes that activity_state.')
+_KVM_HLT_SAVED = ('KVM (L1) saves ACTIVE: nested.c nested_vmx_run does not enter vmcs02 in HLT but halts the vCPU in '
+                  'software (kvm_emulate_halt_noskip); x86.c __kvm_emulate_halt leaves mp_state RUNNABLE when '
+                  'kvm_vcpu_has_events() (the interrupt/NMI is already pending at VMLAUNCH), and '
+                  'sync_vmcs02_to_vmcs12 saves HLT only for mp_state HALTED. Bochs (L0) never sees the HLT state.')
+_NMI27 = ('SDM "Architectural State Before a VM Exit": "An NMI causes subsequent NMIs to be blocked, but only after '
+          'the VM exit completes"; "Saving Non-Register State": the interruptibility state is "saved to reflect the '
+          'logical processor\'s interruptibility before the VM exit" -- an NMI-caused exit (NMI exiting 1, virtual '
+          'NMIs 0) from a guest without blocking must save bit 3 (blocking by NMI) as 0. Bochs 2.7 saves 1 (Bochs '
+          '3.0 saves 0: its event.cc clears the event and calls VMexit_Event before mask_event(BX_EVENT_NMI)).')
+_NMI27_ENTRY = (' Then (exit_nmi_hlt phase 2) VM entry with interruptibility 0: SDM "Interruptibility State" (VM '
+                'entry): "If the virtual NMIs VM-execution control is 0, NMIs are blocked if bit 3 (blocking by NMI) '
+                'in the interruptibility-state field is 1" -- it is 0, so the NMI the host pended (host NMIs blocked '
+                'after the first exit) must exit at once from HLT; Bochs 2.7 keeps the guest NMI-blocked (the '
+                'watchdog exit 52 saves bit 3 = 1; compare exit_ev_nmi_window_stale_blocking: 2.7 keeps blocking '
+                'across entries).')
+KNOWN_DIVERGENCES += (
+    *(KnownDivergence("bochs*", "exit_extint_if0", f, w, g, _XI_IF + _BOCHS_IF0, layer="bochs")
+      for f, w, g in (("event_count", "2", "1"), ("reason", "1 (EXTERNAL_INTERRUPT)", "18 (VMCALL)"))),
+    *(KnownDivergence("bochs*", "exit_extint_hlt_if0", f, w, g, _XI_IF + _BOCHS_IF0 + _BOCHS_HLT_WAKE, layer="bochs")
+      for f, w, g in (("reason", "1 (EXTERNAL_INTERRUPT)", "52 (PREEMPTION_TIMER)"), ("rax", "2", "5"))),
+    KnownDivergence("bochs*", "exit_extint_hlt", "gact", "1", "0", _HLT_SAVED + _BOCHS_HLT_SAVED, layer="bochs"),
+    KnownDivergence("bochs30-*", "exit_nmi_hlt", "gact", "1", "0", _HLT_SAVED + _BOCHS_HLT_SAVED, layer="bochs"),
+    KnownDivergence("bochs27-*", "exit_nmi_exit", "gintr", "0", "8", _NMI27, layer="bochs"),
+    *(KnownDivergence("bochs27-*", sid, f, w, g, _NMI27 + _NMI27_ENTRY, layer="bochs")
+      for sid in ("exit_nmi_hlt", "exit_nmi_shutdown")
+      for f, w, g in (("gintr", "0", "8"), ("reason", "0 (EXCEPTION_NMI)", "52 (PREEMPTION_TIMER)"))),
+    # exit_nmi_sti / exit_nmi_movss: the phase-2 NMI never comes (same stale blocking), the VMCALL does.
+    *(KnownDivergence("bochs27-*", sid, f, w, g, _NMI27 + _NMI27_ENTRY, layer="bochs")
+      for sid in ("exit_nmi_sti", "exit_nmi_movss")
+      for f, w, g in (("gintr", "0", "8"), ("event_count", "3", "2"), ("reason", "0 (EXCEPTION_NMI)", "18 (VMCALL)"))),
+    KnownDivergence("bochs30-*", "exit_nmi_shutdown", "gact", "2", "0",
+                    _HLT_SAVED.replace("a guest entered in HLT (activity state 1) must save HLT (1)",
+                                       "a guest entered in shutdown (activity state 2; SDM \"Activity State\": it "
+                                       "blocks only external interrupts and SIPIs) must save shutdown (2)")
+                    + _BOCHS_HLT_SAVED.replace("ends the HLT", "ends the shutdown state"), layer="bochs"),
+    # KVM on Bochs: IF = 0 is Bochs (L0) again -- KVM (nested.c vmx_check_nested_events: -EBUSY while
+    # nested_run_pending) forces an immediate exit from vmcs02 with a self-IPI and external-interrupt exiting,
+    # which Bochs does not recognise at VM entry with L3 IF = 0 (see exit_ev_preempt_timer).  The saved HLT
+    # is KVM's (L1) own.
+    *(KnownDivergence("qemu-kvm*-on-bochs*", "exit_extint_if0", f, w, g,
+                      _XI_IF + "On KVM-on-Bochs KVM (L1) wakes nothing itself: vmx_check_nested_events returns -EBUSY "
+                      "while nested_run_pending and vcpu_enter_guest forces an immediate exit from vmcs02 with a "
+                      "self-IPI and external-interrupt exiting; " + _BOCHS_IF0, layer="bochs")
+      for f, w, g in (("event_count", "2", "1"), ("reason", "1 (EXTERNAL_INTERRUPT)", "18 (VMCALL)"))),
+    *(KnownDivergence("qemu-kvm*-on-bochs*", sid, "gact", "1", "0", _HLT_SAVED + _KVM_HLT_SAVED, layer="kvm")
+      for sid in ("exit_extint_hlt", "exit_extint_hlt_if0", "exit_nmi_hlt")),
+    # Pairs.
+    *(KnownDivergence(pair, "exit_nmi_exit", "gintr", "8", "0", _NMI27, layer="bochs")
+      for pair in ("bochs27-skylake_x-vs-bochs30-skylake_x", "bochs27-penryn-vs-bochs30-penryn")),
+    *(KnownDivergence("bochs27-skylake_x-vs-bochs30-skylake_x", "exit_nmi_hlt", f, a, b, _NMI27 + _NMI27_ENTRY +
+                      " Bochs 3.0 (right) takes the NMI exit from HLT but saves ACTIVE (the bochs30-* entry).",
+                      layer="bochs")
+      for f, a, b in (("gintr", "8", "0"), ("reason", "0x34", "0"), ("intr_info", "0", "0x80000202"),
+                      ("gact", "1", "0"))),
+    *(KnownDivergence(pair, sid, f, a, b, _NMI27 + _NMI27_ENTRY + " Bochs 3.0 (right) takes the phase-2 NMI.",
+                      layer="bochs")
+      for pair in ("bochs27-skylake_x-vs-bochs30-skylake_x", "bochs27-penryn-vs-bochs30-penryn")
+      for sid in ("exit_nmi_sti", "exit_nmi_movss")
+      for f, a, b in (("event_count", "2", "3"), ("gintr", "8", "0"), ("gintr", "None", "0"), ("gact", "None", "0"),
+                      ("reason", "0x12", "0"), ("intr_info", "0", "0x80000202"), ("resumed", "False", "True"))),
+    *(KnownDivergence("bochs27-skylake_x-vs-bochs30-skylake_x", "exit_nmi_shutdown", f, a, b, _NMI27 + _NMI27_ENTRY +
+                      " Bochs 3.0 (right) takes the NMI exit from shutdown but saves ACTIVE (the bochs30-* entry).",
+                      layer="bochs")
+      for f, a, b in (("gintr", "8", "0"), ("reason", "0x34", "0"), ("intr_info", "0", "0x80000202"),
+                      ("gact", "2", "0"))),
+    *(KnownDivergence("bochs30-skylake_x-vs-qemu-kvm612-on-bochs30", "exit_extint_hlt_if0", f, a, b,
+                      _XI_IF + "Bochs 3.0 (left) never wakes the HLT for it: " + _BOCHS_HLT_WAKE.strip() +
+                      " KVM (right) wakes it (vmx_interrupt_blocked is false in guest mode with external-interrupt "
+                      "exiting) and exits with reason 1, though saving ACTIVE (the qemu-kvm*-on-bochs* entry).",
+                      layer="bochs")
+      for f, a, b in (("reason", "0x34", "1"), ("intr_info", "0", "0x80000050"), ("gact", "1", "0"),
+                      ("gprs", "{'rax': 5, 'rdi': 0, 'rsi': 0, 'rdx': 0, 'rcx': 0}",
+                       "{'rax': 2, 'rdi': 0, 'rsi': 0, 'rdx': 0, 'rcx': 0}"))),
+)
+
+
 # Event injection and IDT-vectoring information (guests/exit_inject.c, helper h2-inject).
 _INJ_RF_CITE = ('SDM "Saving RIP, RSP, RFLAGS, and SSP" (RF): for VM exits caused by EPT violations, "If the VM '
                 'exit stored 1 for bit 31 for IDT-vectoring information field ... the value saved is the value '
@@ -889,12 +988,13 @@ def _exit_fields(e: ExitRecord) -> dict:
     return {"insn": e.insn, "reason": e.reason, "entry_fail": e.entry_fail, "qual": e.qual, "len": e.len,
             "rip": e.rip, "resumed": e.resumed, "intr_info": e.intr_info, "intr_err": e.intr_err,
             "gprs": e.gprs, "info": e.info, "gla": e.gla, "gpa": e.gpa, "idt_info": e.idt_info,
-            "idt_err": e.idt_err}
+            "idt_err": e.idt_err, "gintr": e.gintr, "gact": e.gact}
 
 
 def _layout_note(tables: Tables, reason: int, key: str, want: int, got: int) -> str:
     """The sub-fields that differ, named by the exit's layout (exit_info.def)."""
-    layout = "INTR_INFO" if key == "idt_info" else tables.exit_layouts(tables.exit_name(reason)).get(key)
+    layout = ({"idt_info": "INTR_INFO", "gintr": "INTERRUPTIBILITY", "gact": "ACTIVITY"}.get(key)
+              or tables.exit_layouts(tables.exit_name(reason)).get(key))
     if not layout or layout == "WHOLE":
         return ""
     dw, dg = tables.decode(layout, want), tables.decode(layout, got)
@@ -946,7 +1046,7 @@ def compare_sdm(st: ScenarioTrace, exp: Expectation, tables: Tables) -> list[Div
                                   f"{got.reason} ({tables.exit_name(got.reason)})", line=got.line))
             continue
         checks = [("entry_fail", want.entry_fail, got.entry_fail), ("rip", want.rip, got.rip)]
-        for key in ("qual", "intr_info", "info", "gla", "gpa", "idt_info", "idt_err"):
+        for key in ("qual", "intr_info", "info", "gla", "gpa", "idt_info", "idt_err", "gintr", "gact"):
             w, g = getattr(want, key), getattr(got, key)
             if w is None:
                 continue

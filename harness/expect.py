@@ -38,6 +38,8 @@ class ExpectExit:
     gpa: int | None = None  # guest-physical address
     idt_info: int | None = None  # IDT-vectoring information (0: not valid)
     idt_err: int | None = None
+    gintr: int | None = None  # guest interruptibility state saved by the exit
+    gact: int | None = None  # guest activity state saved by the exit
     masks: dict = field(default_factory=dict)  # {key: bits compared} (exit_info.def layouts)
 
 

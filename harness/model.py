@@ -66,6 +66,10 @@ class ExitRecord:
     gpa: int | None = None
     idt_info: int | None = None
     idt_err: int | None = None
+    # Guest interruptibility state and activity state as the exit saved them (traced where
+    # the scenario asks: gintr= gact=).
+    gintr: int | None = None
+    gact: int | None = None
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ SENTINEL = "@VT"
 SUPPORTED_MAJOR = 2
 _TOKEN = re.compile(r"^([a-z_][a-z0-9_]*)=(\S*)$")
 GPR_KEYS = ("rax", "rdi", "rsi", "rdx", "rcx")
-# EXIT keys present only where defined: exit_info.def's fields of the reason, IDT vectoring.
-EXIT_OPTIONAL_KEYS = ("info", "gla", "gpa", "idt_info", "idt_err")
+# EXIT keys present only where defined: exit_info.def's fields of the reason, IDT vectoring,
+# and the saved guest interruptibility/activity state where the scenario traces it.
+EXIT_OPTIONAL_KEYS = ("info", "gla", "gpa", "idt_info", "idt_err", "gintr", "gact")
 
 
 def parse_int(text: str) -> int | None:

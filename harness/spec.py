@@ -14,6 +14,9 @@ the host's own instruction raised and the image caught: INSNFAULT record; vector
 exit_info.def's INTR_INFO.VECTOR values, e.g. GP, or a number).
 Words:
   at=LABEL            the exit's guest RIP is the assembler label label__<id>__LABEL
+  at=impl             the RIP is left to the implementation or to timing (SDM: "behavior is
+                      implementation-specific"; a self-IPI's arrival): compared neither with
+                      the SDM nor between platforms
   len=N | len=A..B | len=A..B=N
                       VM-exit instruction length: a number, or label B minus label A
                       (what the assembler encoded), or both: the assembler's encoding
@@ -33,6 +36,10 @@ Words:
                       {FIELD=V,...} in the layout exit_info.def gives this exit's field
                       (V a number or the field's named value; ~FIELD leaves a field out
                       of the comparison where the SDM makes it conditionally undefined)
+  gintr= gact=        the guest interruptibility state / activity state the exit saved
+                      (traced only by scenarios that read them), in the layouts
+                      INTERRUPTIBILITY {STI,MOV_SS,SMI,NMI,ENCLAVE} and ACTIVITY
+                      {STATE=ACTIVE|HLT|SHUTDOWN|WAIT_SIPI}; ``impl`` as for at=
   err=N idt_err=N     interruption / IDT-vectoring error code; after FAULT: the exception's
                       error code (not compared if not given)
   insn=NAME           the instruction of a VMFAIL or FAULT: a VMX instruction (VMX_INSNS)
@@ -52,7 +59,10 @@ from harness.tables import Tables
 
 GPRS = ("rax", "rdi", "rsi", "rdx", "rcx")
 _VALUE_KEYS = {"qual": "qual", "info": "info", "intr": "intr_info", "gla": "gla", "gpa": "gpa",
-               "idt": "idt_info"}
+               "idt": "idt_info", "gintr": "gintr", "gact": "gact"}
+# Guest-state words: their layout is fixed, not the exit reason's (exit_info.def).
+_STATE_LAYOUTS = {"gintr": "INTERRUPTIBILITY", "gact": "ACTIVITY"}
+IMPL = "impl"  # value left to the implementation (or timing): compared nowhere
 # The instructions a VMFAIL or FAULT may name: the VMX instructions (each an exit reason of
 # exit_reasons.def: the VM exit it causes in VMX non-root operation).
 VMX_INSNS = ("VMXON", "VMXOFF", "VMCLEAR", "VMPTRLD", "VMPTRST", "VMREAD", "VMWRITE", "VMLAUNCH", "VMRESUME",
@@ -102,6 +112,13 @@ def _layout_value(ctx: _Ctx, layout: str | None, key: str, text: str) -> tuple[i
     t = ctx.tables
     if text == "any":
         return None, None
+    if not text.startswith("{") and layout and len(t.layouts[layout]["fields"]) == 1:
+        (f,) = t.layouts[layout]["fields"]
+        names = t.layouts[layout]["values"].get(f, {})
+        if text in names:  # a one-field layout's named value alone: gact=HLT
+            return names[text] << t.layouts[layout]["fields"][f][0], t.layout_mask(layout)
+        if text[:1].isalpha() and text != "any":
+            raise ctx.err(f"{key}={text}: not a named value of {layout}.{f} ({', '.join(names) or 'none'})")
     if not text.startswith("{"):
         num, sep, bits = text.partition("/")
         value = ctx.number(num)
@@ -202,7 +219,10 @@ def _item(ctx: _Ctx, text: str):
         elif k == "resumed" and v is None:
             resumed = True
         elif k == "at":
-            kw["rip"] = ctx.label(v)
+            if v == IMPL:
+                kw["masks"]["rip"] = 0  # pairs: not compared either
+            else:
+                kw["rip"] = ctx.label(v)
         elif k == "next":
             kw["resume_rip"] = ctx.label(v)
             resumed = True
@@ -218,7 +238,10 @@ def _item(ctx: _Ctx, text: str):
                               f"(label {b} - label {a}), not {n}")
         elif k in _VALUE_KEYS:
             key = _VALUE_KEYS[k]
-            layout = "INTR_INFO" if k == "idt" else layouts.get(key)
+            if k in _STATE_LAYOUTS and v == IMPL:
+                kw["masks"][key] = 0
+                continue
+            layout = "INTR_INFO" if k == "idt" else _STATE_LAYOUTS.get(k) or layouts.get(key)
             if key in ("info", "gla", "gpa") and layout is None:
                 raise ctx.err(f"{k}=: exit_info.def defines no {key} for {reason}")
             val, mask = _layout_value(ctx, layout, k, v or "")

@@ -176,6 +176,10 @@ struct vcpu_exit {
 	 * traced as "<key>=<value>": up to EXIT_EXTRA_MAX of them. */
 	u8 n_extra;
 	struct { const char *key; u64 value; } extra[3];
+	/* Guest interruptibility and activity state as the exit saved them, traced as gintr= and
+	 * gact= when a scenario body reads them into here and sets gstate. */
+	bool gstate;
+	u64 gintr, gact;
 };
 #define EXIT_EXTRA_MAX 3
 

@@ -179,3 +179,40 @@ def test_intermittent_known_divergence_matches_exactly_but_is_not_stale_when_abs
     assert (unexplained, matched, stale) == ([], [], [])
     strict = compare.KnownDivergence("p*", "s", "qual", "0", "1", "cite")
     assert compare.split_known("p1", "s", [], registry=(strict,))[2] == [strict]
+
+
+def test_saved_guest_state_words_and_impl(tab):
+    """gintr=/gact= (saved interruptibility / activity state, layouts INTERRUPTIBILITY and
+    ACTIVITY of exit_info.def) are compared with the SDM and between platforms; ``impl``
+    (implementation-specific or timing) is compared nowhere, at= included."""
+    ev, = spec.parse(meta("EXTERNAL_INTERRUPT at=insn gintr={NMI=1} gact=HLT end"), tab)
+    assert (ev.gintr, ev.gact, ev.rip) == (8, 1, 0x1000)
+    st = ScenarioTrace(id="t", check=None, begin_line=1)
+    st.events.append(_exit(reason=1, qual=0, rip=0x1000, gintr=8, gact=0, resumed=False))
+    divs = compare.compare_sdm(st, Expectation((ev,), "x"), tab)
+    assert [(d.field, d.left, d.right) for d in divs] == [("gact", 1, 0)]
+    assert "ACTIVITY: STATE HLT -> ACTIVE" in divs[0].note
+    st.events[0] = _exit(reason=1, qual=0, rip=0x1000, resumed=False)  # not traced: a divergence, never a pass
+    assert [d.field for d in compare.compare_sdm(st, Expectation((ev,), "x"), tab)] == ["gintr", "gact"]
+    ev, = spec.parse(meta("EXTERNAL_INTERRUPT at=impl gintr=impl gact=ACTIVE resumed"), tab)
+    assert ev.rip is None and ev.gintr is None and ev.masks["rip"] == 0 and ev.masks["gintr"] == 0
+    a, b = ScenarioTrace(id="t", check=None, begin_line=1), ScenarioTrace(id="t", check=None, begin_line=1)
+    a.events.append(_exit(reason=1, qual=0, rip=0x1000, gintr=1, gact=0))
+    b.events.append(_exit(reason=1, qual=0, rip=0x1003, gintr=0, gact=0))
+    assert compare.compare_sdm(a, Expectation((ev,), "x"), tab) == []
+    assert compare.compare_pair(a, b, tab, masks=[dict(ev.masks)]) == []
+    assert [d.field for d in compare.compare_pair(a, b, tab)] == ["rip", "gintr"]  # undeclared: compared
+    b.events[0] = _exit(reason=1, qual=0, rip=0x1003, gintr=0, gact=1)
+    assert [d.field for d in compare.compare_pair(a, b, tab, masks=[dict(ev.masks)])] == ["gact"]
+    with pytest.raises(spec.SpecError, match="ACTIVITY.STATE"):
+        spec.parse(meta("EXTERNAL_INTERRUPT gact=SLEEP"), tab)
+
+
+def test_exit_record_carries_the_saved_guest_state():
+    from harness import parser
+    t = parser.parse("@VT 2 BEGIN seq=0 scenario=s check=none\n"
+                     "@VT 2 EXIT seq=1 insn=VMLAUNCH reason=1 name=EXTERNAL_INTERRUPT entry_fail=0 qual=0x0 len=0 "
+                     "rip=0x10 resumed=0 intr_info=0x80000050 intr_err=0x0 rax=0x0 rdi=0x0 rsi=0x0 rdx=0x0 rcx=0x0 "
+                     "gintr=0x8 gact=0x1\n@VT 2 END seq=2 scenario=s status=DONE\n")
+    e, = t.scenarios["s"].events
+    assert (e.gintr, e.gact) == (8, 1) and not t.errors
