@@ -331,3 +331,19 @@ def test_l1io_refuses_a_page_it_cannot_parse(l1io_stdout, tmp_path):
     (tmp_path / "raw").write_bytes(b"")
     r = _e9_run(l1io_stdout, tmp_path / "raw")
     assert r.returncode == 0 and r.stdout == b"@L1 TRACED events=0 lines=0 partial=0 missed=0\n"
+
+
+def test_bench_phases_of_a_boot():
+    from harness import bench
+    info = {"stages": [{"stage": "INIT", "detail": "", "wall_s": 30.0, "cpu_s": 14.5},
+                       {"stage": "MOD", "detail": "kvm", "wall_s": 31.0, "cpu_s": 15.0},
+                       {"stage": "KVM", "detail": "", "wall_s": 40.0, "cpu_s": 19.0},
+                       {"stage": "QEMU", "detail": "start uptime=8", "wall_s": 41.0, "cpu_s": 19.5},
+                       {"stage": "QEMU", "detail": "exit=1 uptime=9", "wall_s": 70.0, "cpu_s": 33.0}],
+            "first_record": {"wall_s": 48.0, "cpu_s": 23.0}, "bochs_cpu_s": 34.0}
+    f = bench.kvm_phases(info, 72.5)
+    assert (f["l1_init_s"], f["kvm_loaded_s"], f["qemu_start_s"], f["l2_started_s"], f["qemu_exit_s"],
+            f["catalog_done_s"]) == (30.0, 40.0, 41.0, 48.0, 70.0, 72.5)
+    assert (f["l1_init_cpu_s"], f["l2_started_cpu_s"], f["qemu_exit_cpu_s"], f["catalog_done_cpu_s"]) == (
+        14.5, 23.0, 33.0, 34.0)
+    assert bench.kvm_phases({}, 5.0)["l1_init_s"] is None  # a boot that never got there
