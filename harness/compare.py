@@ -15,8 +15,8 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
-from harness.expect import INTR_INFO_ERROR_VALID, Expectation, ExpectExit, ExpectVmFail
-from harness.model import Divergence, ExitRecord, ScenarioTrace, VmFailRecord, _fmt
+from harness.expect import INTR_INFO_ERROR_VALID, ExpectCall, Expectation, ExpectExit, ExpectVmFail
+from harness.model import CallRecord, Divergence, ExitRecord, ScenarioTrace, VmFailRecord, _fmt
 from harness.tables import Tables
 
 EXACT, IGNORE, LEN_RULE, ERR_RULE, LAYOUT_RULE = "EXACT", "IGNORE", "LEN_RULE", "ERR_RULE", "LAYOUT_RULE"
@@ -42,6 +42,7 @@ EXIT_FIELD_POLICY = {
     "idt_err": EXACT,
 }
 VMFAIL_FIELD_POLICY = {"insn": EXACT, "kind": EXACT, "err": EXACT}
+CALL_FIELD_POLICY = {"name": EXACT, "ret": EXACT, "vector": EXACT}
 
 
 @dataclass(frozen=True)
@@ -696,38 +697,68 @@ def _layout_note(tables: Tables, reason: int, key: str, want: int, got: int) -> 
 
 
 def _kind(ev) -> str:
+    if isinstance(ev, (CallRecord, ExpectCall)):
+        return "CALL"
     return "EXIT" if isinstance(ev, (ExitRecord, ExpectExit)) else "VMFAIL"
+
+
+def _cpu_prefix(cpu: int) -> str:
+    """Field-name prefix of CPU N's divergences ("cpu1:reason"); none for CPU 0, so a
+    single-CPU scenario's fields are named as before."""
+    return f"cpu{cpu}:" if cpu else ""
+
+
+def _per_cpu(cpus, events_a: list, events_b: list):
+    """(cpu, a's events of that CPU, b's) for every CPU either side has or expects."""
+    for c in sorted(set(cpus) | {e.cpu for e in events_a if e.cpu is not None}
+                    | {e.cpu for e in events_b if e.cpu is not None}):
+        yield c, [e for e in events_a if e.cpu in (None, c)], [e for e in events_b if e.cpu in (None, c)]
 
 
 def compare_sdm(st: ScenarioTrace, exp: Expectation, tables: Tables) -> list[Divergence]:
     """Divergences of a traced scenario from its SDM expectation, and every KEEP record whose
-    value changed (a field the scenario's SDM rule says an operation leaves unmodified)."""
+    value changed (a field the scenario's SDM rule says an operation leaves unmodified).
+    Per CPU: an item without cpu= is expected on each of the scenario's CPUs, in order."""
     out: list[Divergence] = []
     sid = st.id
     for name, before, after, line in st.keeps:
         if before != after:
             out.append(Divergence(sid, -1, f"unmodified:{name}", before, after, "before", "after", line=line,
                                   note="the SDM rule this scenario cites says the field is not modified"))
-    if len(st.events) != len(exp.events):
-        out.append(Divergence(sid, -1, "event_count", len(exp.events), len(st.events),
-                              note="events: " + ", ".join(_describe(e, tables) for e in st.events)))
-    for i, (want, got) in enumerate(zip(exp.events, st.events)):
+    for cpu, want_events, got_events in _per_cpu(range(exp.cpus), list(exp.events), st.events):
+        out += _compare_sdm_events(sid, want_events, got_events, tables, _cpu_prefix(cpu))
+    return out
+
+
+def _compare_sdm_events(sid: str, want_events: list, got_events: list, tables: Tables, px: str) -> list[Divergence]:
+    out: list[Divergence] = []
+    if len(got_events) != len(want_events):
+        out.append(Divergence(sid, -1, px + "event_count", len(want_events), len(got_events),
+                              note="events: " + ", ".join(_describe(e, tables) for e in got_events)))
+    for i, (want, got) in enumerate(zip(want_events, got_events)):
         if _kind(want) != _kind(got):
-            out.append(Divergence(sid, i, "event", _kind(want), _describe(got, tables), line=got.line))
+            out.append(Divergence(sid, i, px + "event", _kind(want), _describe(got, tables), line=got.line))
+            continue
+        if isinstance(want, ExpectCall):
+            for f in ("name", "ret", "vector"):
+                w, g = getattr(want, f), getattr(got, f)
+                if w is not None and w != g:
+                    out.append(Divergence(sid, i, px + f"call_{f}", w, g, line=got.line,
+                                          note=f"CALL {got.name}"))
             continue
         if isinstance(want, ExpectVmFail):
             if want.insn and want.insn != got.insn:
-                out.append(Divergence(sid, i, "insn", want.insn, got.insn, line=got.line))
+                out.append(Divergence(sid, i, px + "insn", want.insn, got.insn, line=got.line))
             if want.kind != got.kind:
-                out.append(Divergence(sid, i, "vmfail_kind", want.kind, got.kind, line=got.line))
+                out.append(Divergence(sid, i, px + "vmfail_kind", want.kind, got.kind, line=got.line))
             elif want.error is not None and tables.error_number(want.error) != got.err:
-                out.append(Divergence(sid, i, "vm_instruction_error",
+                out.append(Divergence(sid, i, px + "vm_instruction_error",
                                       f"{tables.error_number(want.error)} ({want.error})",
                                       f"{got.err} ({tables.error_name(got.err or 0)})", line=got.line))
             continue
         want_reason = tables.exit_number(want.reason)
         if got.reason != want_reason:
-            out.append(Divergence(sid, i, "reason", f"{want_reason} ({want.reason})",
+            out.append(Divergence(sid, i, px + "reason", f"{want_reason} ({want.reason})",
                                   f"{got.reason} ({tables.exit_name(got.reason)})", line=got.line))
             continue
         checks = [("entry_fail", want.entry_fail, got.entry_fail), ("rip", want.rip, got.rip)]
@@ -743,7 +774,7 @@ def compare_sdm(st: ScenarioTrace, exp: Expectation, tables: Tables) -> list[Div
             if m is None or g is None:
                 checks.append((key, w, g))
                 continue
-            out.append(Divergence(sid, i, key, w & m, g & m, line=got.line,
+            out.append(Divergence(sid, i, px + key, w & m, g & m, line=got.line,
                                   note=_layout_note(tables, got.reason, key, w & m, g & m)))
         if want.intr_err is not None and got.intr_info & INTR_INFO_ERROR_VALID:
             checks.append(("intr_err", want.intr_err, got.intr_err))
@@ -755,39 +786,50 @@ def compare_sdm(st: ScenarioTrace, exp: Expectation, tables: Tables) -> list[Div
             checks.append((k, v, got.gprs.get(k)))
         for name, w, g in checks:
             if w is not None and w != g:
-                out.append(Divergence(sid, i, name, w, g, line=got.line))
+                out.append(Divergence(sid, i, px + name, w, g, line=got.line))
         if want.resume_rip is not None and got.resumed:
             # Observed, not computed: the host stepped over the instruction by
             # the reported length; the guest's next exit shows where it went.
-            nxt = st.events[i + 1] if i + 1 < len(st.events) else None
+            nxt = got_events[i + 1] if i + 1 < len(got_events) else None
             start = want.rip if want.rip is not None else got.rip
             if not isinstance(nxt, ExitRecord):
-                out.append(Divergence(sid, i, "rip_advance", want.resume_rip - start, "no next exit",
+                out.append(Divergence(sid, i, px + "rip_advance", want.resume_rip - start, "no next exit",
                                       line=got.line, note="the guest never exited again after being resumed"))
             elif nxt.rip != want.resume_rip:
-                out.append(Divergence(sid, i, "rip_advance", want.resume_rip - start, nxt.rip - got.rip,
+                out.append(Divergence(sid, i, px + "rip_advance", want.resume_rip - start, nxt.rip - got.rip,
                                       line=nxt.line, note=f"next exit at {nxt.rip:#x}, the instruction after "
                                       f"the exiting one is at {want.resume_rip:#x} (assembler label)"))
     return out
 
 
 def compare_pair(a: ScenarioTrace, b: ScenarioTrace, tables: Tables,
-                 a_name: str = "left", b_name: str = "right", masks: list | None = None) -> list[Divergence]:
-    """Exit-by-exit differences between two platforms' traces of one scenario.  masks: per event,
-    {key: bits} the scenario's declaration says are defined (others are not compared)."""
+                 a_name: str = "left", b_name: str = "right", masks: list | dict | None = None) -> list[Divergence]:
+    """Exit-by-exit differences between two platforms' traces of one scenario, CPU by CPU.
+    masks: per event, {key: bits} the scenario's declaration says are defined (others are not
+    compared): a list (CPU 0) or {cpu: list}."""
     out: list[Divergence] = []
-    sid = a.id
-    if len(a.events) != len(b.events):
-        out.append(Divergence(sid, -1, "event_count", len(a.events), len(b.events), a_name, b_name))
-    for i, (x, y) in enumerate(zip(a.events, b.events)):
+    for cpu, ea, eb in _per_cpu((0,), a.events, b.events):
+        m = masks.get(cpu) if isinstance(masks, dict) else (masks if cpu == 0 else None)
+        out += _compare_pair_events(a.id, ea, eb, tables, a_name, b_name, m, _cpu_prefix(cpu))
+    return out
+
+
+def _compare_pair_events(sid: str, ea: list, eb: list, tables: Tables, a_name: str, b_name: str,
+                         masks: list | None, px: str) -> list[Divergence]:
+    out: list[Divergence] = []
+    if len(ea) != len(eb):
+        out.append(Divergence(sid, -1, px + "event_count", len(ea), len(eb), a_name, b_name))
+    for i, (x, y) in enumerate(zip(ea, eb)):
         if _kind(x) != _kind(y):
-            out.append(Divergence(sid, i, "event", _describe(x, tables), _describe(y, tables), a_name, b_name,
+            out.append(Divergence(sid, i, px + "event", _describe(x, tables), _describe(y, tables), a_name, b_name,
                                   line=y.line))
             continue
-        if isinstance(x, VmFailRecord):
-            for f, policy in VMFAIL_FIELD_POLICY.items():
+        if isinstance(x, (VmFailRecord, CallRecord)):
+            policy_table = VMFAIL_FIELD_POLICY if isinstance(x, VmFailRecord) else CALL_FIELD_POLICY
+            for f, policy in policy_table.items():
                 if policy == EXACT and getattr(x, f) != getattr(y, f):
-                    out.append(Divergence(sid, i, f, getattr(x, f), getattr(y, f), a_name, b_name, line=y.line))
+                    out.append(Divergence(sid, i, px + f, getattr(x, f), getattr(y, f), a_name, b_name,
+                                          line=y.line))
             continue
         fx, fy = _exit_fields(x), _exit_fields(y)
         for f, policy in EXIT_FIELD_POLICY.items():
@@ -806,7 +848,7 @@ def compare_pair(a: ScenarioTrace, b: ScenarioTrace, tables: Tables,
             if m is not None and isinstance(fx[f], int) and isinstance(fy[f], int) and fx[f] & m == fy[f] & m:
                 continue
             if fx[f] != fy[f]:
-                out.append(Divergence(sid, i, f, fx[f], fy[f], a_name, b_name, line=y.line))
+                out.append(Divergence(sid, i, px + f, fx[f], fy[f], a_name, b_name, line=y.line))
     return out
 
 
@@ -829,6 +871,8 @@ def _describe(ev, tables: Tables) -> str:
         return f"EXIT {tables.exit_name(ev.reason)}{fail} qual={ev.qual:#x}"
     if isinstance(ev, VmFailRecord):
         return f"VMFAIL {ev.insn} {ev.kind}" + (f" err={ev.err}" if ev.err is not None else "")
+    if isinstance(ev, CallRecord):
+        return f"CALL {ev.name} ret={_fmt(ev.ret)}" + (f" vector={ev.vector}" if ev.vector is not None else "")
     return repr(ev)
 
 

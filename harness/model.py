@@ -66,17 +66,31 @@ class ExitRecord:
     gpa: int | None = None
     idt_info: int | None = None
     idt_err: int | None = None
+    cpu: int = 0  # the CPU that traced it ("cpu=N" on records of CPU N != 0, core/smp.c)
 
 
 @dataclass(frozen=True)
 class VmFailRecord:
-    """A failed VMLAUNCH/VMRESUME (VMFAIL record)."""
+    """A failed VM instruction (VMFAIL record): VMLAUNCH/VMRESUME, or VMXON/VMCALL (guests/takeover.c)."""
 
     seq: int
     line: int
     insn: str
     kind: str  # "valid" | "invalid" | "fault"
     err: int | None
+    cpu: int = 0
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """What a call into the hypervisor returned to its caller (CALL record, guests/takeover.c)."""
+
+    seq: int
+    line: int
+    name: str  # "enable" | "disable" | ...
+    ret: int | None
+    vector: int | None = None  # the exception the call raised, if any
+    cpu: int = 0
 
 
 @dataclass
@@ -86,14 +100,15 @@ class ScenarioTrace:
     id: str
     check: str | None
     begin_line: int
-    events: list = field(default_factory=list)  # ExitRecord | VmFailRecord, in order
+    events: list = field(default_factory=list)  # ExitRecord | VmFailRecord | CallRecord, in order per CPU
     vmcs: list = field(default_factory=list)  # [(encoding, value)] of the last dump
     setup: dict = field(default_factory=dict)  # values the scenario chose at run time (SETUP records)
     case: str | None = None  # sweep case: "violate" | "satisfy" (CASE record)
     diff: dict = field(default_factory=dict)  # sweep case: {encoding: value} that differ from GOLDEN
     msr_load: list = field(default_factory=list)  # [(index, value)] VM-entry MSR-load entries (MSRLOAD)
     predict: Record | None = None  # the image's model prediction (PREDICT)
-    keeps: list = field(default_factory=list)  # [(field, before, after, line)]: KEEP records (must be equal)
+    # [(field, before, after, line)]: KEEP records (must be equal); "cpuN:field" for CPU N != 0
+    keeps: list = field(default_factory=list)
     end: Record | None = None
     records: list = field(default_factory=list)
 
@@ -104,6 +119,11 @@ class ScenarioTrace:
     @property
     def exits(self) -> list:
         return [e for e in self.events if isinstance(e, ExitRecord)]
+
+    @property
+    def cpus(self) -> list:
+        """The CPUs that traced events, 0 always included, ascending."""
+        return sorted({0} | {e.cpu for e in self.events})
 
 
 @dataclass

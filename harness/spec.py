@@ -9,7 +9,9 @@ One string, one event per ``;``-separated item; each item is a head and
     .expect = "VMCALL at=insn len=3 rax=# rdi=2 repeat=count"
 
 Heads: an exit reason (exit_reasons.def), ``ENTRY_FAIL(reason)``,
-``VMFAIL_VALID(error)`` (vm_errors.def), ``VMFAIL_INVALID``.
+``VMFAIL_VALID(error)`` (vm_errors.def), ``VMFAIL_INVALID``, ``CALL(name)`` (what a
+call into the scenario's own hypervisor returned: ``ret=N``, ``vector=N`` the
+exception it raised; guests/takeover.c).
 Words:
   at=LABEL            the exit's guest RIP is the assembler label label__<id>__LABEL
   len=N | len=A..B    VM-exit instruction length: a number, or label B minus label A
@@ -24,7 +26,10 @@ Words:
                       (V a number or the field's named value; ~FIELD leaves a field out
                       of the comparison where the SDM makes it conditionally undefined)
   err=N idt_err=N     interruption / IDT-vectoring error code
-  insn=VMLAUNCH|VMRESUME   the VM instruction of a VMFAIL
+  insn=VMLAUNCH|VMRESUME|VMXON|VMCALL   the VM instruction of a VMFAIL
+  cpu=N               (any item) expected on CPU N only; an item without it is expected on
+                      every CPU of a scenario with .cpus > 1, each CPU's records compared
+                      in their own order (CPU N's records carry cpu=N)
   rax= rdi= rsi= rdx= rcx=  guest registers at the exit; ``#`` is the repetition index
   repeat=N|PARAM      the item N times (or the scenario parameter's value); every
                       repetition but the last is resumed
@@ -42,7 +47,8 @@ from harness.tables import Tables
 GPRS = ("rax", "rdi", "rsi", "rdx", "rcx")
 _VALUE_KEYS = {"qual": "qual", "info": "info", "intr": "intr_info", "gla": "gla", "gpa": "gpa",
                "idt": "idt_info"}
-_HEAD = re.compile(r"^([A-Z0-9_]+)(?:\(([A-Z0-9_]+)\))?$")
+_HEAD = re.compile(r"^([A-Z0-9_]+)(?:\(([A-Za-z0-9_]+)\))?$")
+VMFAIL_INSNS = ("VMLAUNCH", "VMRESUME", "VMXON", "VMCALL")
 
 
 class SpecError(Exception):
@@ -129,7 +135,7 @@ def _layout_value(ctx: _Ctx, layout: str | None, key: str, text: str) -> tuple[i
 
 
 def _item(ctx: _Ctx, text: str):
-    from harness.expect import ExpectExit, ExpectVmFail
+    from harness.expect import ExpectCall, ExpectExit, ExpectVmFail
     t = ctx.tables
     words = text.split()
     m = _HEAD.match(words[0])
@@ -144,15 +150,31 @@ def _item(ctx: _Ctx, text: str):
             raise ctx.err(f"{k} given twice in {text!r}")
         opts[k] = v if sep else None
     repeat = ctx.param(opts.pop("repeat")) if "repeat" in opts else 1
+    cpu = None
+    if "cpu" in opts:
+        try:
+            cpu = int(opts.pop("cpu") or "", 10)
+        except ValueError:
+            raise ctx.err(f"cpu= takes a CPU number in {text!r}") from None
+    if head == "CALL":
+        if not arg:
+            raise ctx.err("CALL(name): the call's name is missing")
+        kw = {}
+        for k in ("ret", "vector"):
+            if k in opts:
+                kw[k] = ctx.number(opts.pop(k) or "")
+        if opts:
+            raise ctx.err(f"{', '.join(opts)} not allowed after CALL (ret=, vector=, cpu=)")
+        return [ExpectCall(arg, cpu=cpu, **kw)] * repeat
     if head in ("VMFAIL_VALID", "VMFAIL_INVALID"):
         if head == "VMFAIL_VALID" and (arg is None or arg not in t.error_by_name):
             raise ctx.err(f"VMFAIL_VALID({arg}): not a VM-instruction error in vm_errors.def")
         insn = opts.pop("insn", None)
-        if insn not in (None, "VMLAUNCH", "VMRESUME"):
-            raise ctx.err(f"insn={insn}: VMLAUNCH or VMRESUME")
+        if insn is not None and insn not in VMFAIL_INSNS:
+            raise ctx.err(f"insn={insn}: one of {', '.join(VMFAIL_INSNS)}")
         if opts:
             raise ctx.err(f"{', '.join(opts)} not allowed after {head}")
-        ev = ExpectVmFail("valid" if head == "VMFAIL_VALID" else "invalid", arg, insn=insn)
+        ev = ExpectVmFail("valid" if head == "VMFAIL_VALID" else "invalid", arg, insn=insn, cpu=cpu)
         return [ev] * repeat
     entry_fail = head == "ENTRY_FAIL"
     reason = arg if entry_fail else head
@@ -201,7 +223,7 @@ def _item(ctx: _Ctx, text: str):
         r = resumed
         if repeat > 1 and i + 1 < repeat:
             r = True
-        out.append(ExpectExit(resumed=r, gprs=g, **kw))
+        out.append(ExpectExit(resumed=r, gprs=g, cpu=cpu, **kw))
     return out
 
 
