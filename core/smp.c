@@ -25,20 +25,15 @@ static void *volatile smp_arg;
 static volatile u32 smp_ncpus;
 static volatile int smp_go; /* 0 wait, 1 run smp_fn, -1 park */
 
-#define APIC_SVR 0xf0
 #define APIC_ICR_LO 0x300
 #define APIC_ICR_HI 0x310
 #define ICR_DELIVERY_PENDING BIT(12)
-#define ICR_INIT (5u << 8)
-#define ICR_STARTUP (6u << 8)
-#define ICR_ASSERT BIT(14)
-#define ICR_ALL_BUT_SELF (3u << 18)
 #define APIC_BASE_MASK 0xfffff000ULL
 
 /* Bounds, in PAUSE iterations (instructions, not time: Bochs's clock is its instruction count). */
 #define WAIT_IPI 1000000ULL
 #define WAIT_ARRIVE 20000000ULL
-#define WAIT_DONE 400000000ULL
+#define WAIT_DONE 20000000ULL
 #define DELAY_INIT 20000ULL
 #define DELAY_SIPI 2000ULL
 
@@ -62,7 +57,7 @@ bool smp_wait_ge(volatile u32 *p, u32 want, u64 bound)
 	return *p >= want;
 }
 
-static void delay(u64 n)
+void smp_delay(u64 n)
 {
 	for (u64 i = 0; i < n; i++)
 		asm volatile("pause" ::: "memory");
@@ -81,9 +76,9 @@ static const char *apic_map(void)
 	return NULL;
 }
 
-static bool apic_ipi(u32 lo)
+static bool apic_ipi_to(u32 dest, u32 lo)
 {
-	apic[APIC_ICR_HI / 4] = 0;
+	apic[APIC_ICR_HI / 4] = dest << 24;
 	apic[APIC_ICR_LO / 4] = lo;
 	for (u64 i = 0; i < WAIT_IPI; i++) {
 		if (!(apic[APIC_ICR_LO / 4] & ICR_DELIVERY_PENDING))
@@ -91,6 +86,13 @@ static bool apic_ipi(u32 lo)
 		asm volatile("pause" ::: "memory");
 	}
 	return false;
+}
+
+static bool apic_ipi(u32 lo) { return apic_ipi_to(0, lo); }
+
+bool smp_ipi(u32 cpu, u32 icr_lo)
+{
+	return apic && cpu < SMP_MAX_CPUS && apic_ipi_to(smp_percpu[cpu].apic_id, icr_lo);
 }
 
 void NORETURN smp_ap_main(u32 cpu);
@@ -183,11 +185,11 @@ static const char *bring_up(void)
 	/* INIT (APs parked in HLT by the BIOS or by an earlier scenario), then two SIPIs. */
 	if (!apic_ipi(ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_INIT))
 		return "init_ipi_not_delivered";
-	delay(DELAY_INIT);
+	smp_delay(DELAY_INIT);
 	for (int k = 0; k < 2; k++) {
 		if (!apic_ipi(ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_STARTUP | (SMP_TRAMPOLINE_PA >> 12)))
 			return "sipi_not_delivered";
-		delay(DELAY_SIPI);
+		smp_delay(DELAY_SIPI);
 	}
 	return NULL;
 }

@@ -111,6 +111,8 @@ class ScenarioTrace:
     keeps: list = field(default_factory=list)
     end: Record | None = None
     records: list = field(default_factory=list)
+    # [(cpu, state, line)]: an AP that did not finish within core/smp.c's bound (SMP what=ap_timeout)
+    ap_timeouts: list = field(default_factory=list)
 
     @property
     def status(self) -> str | None:

@@ -113,6 +113,13 @@ def _cpu(rec: Record, trace: Trace) -> int:
         return 0
 
 
+def _cpu_field(rec: Record) -> int:
+    try:
+        return int(rec.fields.get("cpu", "0"), 0)
+    except ValueError:
+        return -1
+
+
 def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
     t = rec.type
     if cur is not None:
@@ -207,6 +214,8 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
     elif t == "END":
         cur.end = rec
         cur = None
+    elif t == "SMP" and cur is not None and rec.fields.get("what") == "ap_timeout":
+        cur.ap_timeouts.append((_cpu_field(rec), rec.fields.get("state", "?"), rec.line))
     elif t == "TRACELOST":
         trace.errors.append(f"line {rec.line}: CPU {rec.fields.get('cpu', '?')} lost "
                             f"{rec.fields.get('records', '?')} records (its trace buffer was full)")

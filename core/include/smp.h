@@ -18,6 +18,11 @@
 #define SMP_MAX_CPUS 4
 #define SMP_AP_STACK 16384 /* each AP's C stack (core/boot/ap.S) */
 #define SMP_TRAMPOLINE_PA 0x8000 /* SIPI vector 08H: CS = 0800H, IP = 0 */
+/* Interrupt command register, low half (SDM "Interrupt Command Register (ICR)"). */
+#define ICR_INIT (5u << 8)
+#define ICR_STARTUP (6u << 8)
+#define ICR_ASSERT (1u << 14)
+#define ICR_ALL_BUT_SELF (3u << 18)
 
 #ifndef __ASSEMBLER__
 #include "types.h"
@@ -68,6 +73,9 @@ void smp_trace_buffer(u32 cpu, const char *type, const char *body);
 void NORETURN smp_ap_exit(u32 cpu, int code);
 /* Spin with PAUSE until *p == want or the bound (iterations) runs out; true if reached. */
 bool smp_wait_eq(volatile u32 *p, u32 want, u64 bound);
+void smp_delay(u64 pause_iterations);
+/* An IPI (ICR low half, physical destination) to CPU cpu's local APIC; false if not delivered. */
+bool smp_ipi(u32 cpu, u32 icr_lo);
 bool smp_wait_ge(volatile u32 *p, u32 want, u64 bound);
 #endif
 #endif
