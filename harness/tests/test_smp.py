@@ -129,3 +129,14 @@ def test_bochs_config_for_several_cpus(tmp_path):
     assert plat.config_for(1, tmp_path) == plat.config
     rc = plat.config_for(2, tmp_path).read_text()
     assert f"#include {plat.config}" in rc and rc.rstrip().endswith("cpu: count=2")
+
+
+def test_an_ap_that_did_not_finish_is_a_divergence(tab):
+    tr = parser.parse_lines(["@VT 2 BEGIN seq=0 scenario=t check=none",
+                             "@VT 2 SMP seq=1 what=ap_timeout cpu=1 state=2",
+                             "@VT 2 END seq=2 scenario=t status=DONE reason=none exits=0 vmfails=0",
+                             "@VT 2 FINISH seq=3 status=OK scenarios=1"])
+    st = tr.scenarios["t"]
+    assert st.ap_timeouts == [(1, "2", 2)]
+    divs = compare.compare_sdm(st, Expectation((), "x", cpus=2), tab)
+    assert [(d.field, d.left, d.right) for d in divs] == [("cpu1:ap_done", "done", "state 2")]
