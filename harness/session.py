@@ -279,9 +279,9 @@ def merge_smp_boot(res: RunResult, sres: RunResult, smp_ids: list[str], scmd: st
             "cpus": sres.info.get("cpus"), "duration_s": sres.duration_s}
     res.info = dict(res.info, smp_boot=info)
     if sres.trace is not None and res.trace is not None:
-        for sid in smp_ids:
-            if sid in sres.trace.scenarios:
-                res.trace.scenarios[sid] = sres.trace.scenarios[sid]
+        for sid, st in sres.trace.scenarios.items():  # in the order that boot ran them
+            if sid in smp_ids:
+                res.trace.scenarios[sid] = st
         res.trace.errors += [f"{sres.run_dir}: {e}" for e in sres.trace.errors]
     return res
 
