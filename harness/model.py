@@ -70,17 +70,31 @@ class ExitRecord:
     # the scenario asks: gintr= gact=).
     gintr: int | None = None
     gact: int | None = None
+    cpu: int = 0  # the CPU that traced it ("cpu=N" on records of CPU N != 0, core/smp.c)
 
 
 @dataclass(frozen=True)
 class VmFailRecord:
-    """A failed VMLAUNCH/VMRESUME (VMFAIL record)."""
+    """A failed VM instruction (VMFAIL record): VMLAUNCH/VMRESUME, or VMXON/VMCALL (guests/takeover.c)."""
 
     seq: int
     line: int
     insn: str
     kind: str  # "valid" | "invalid"
     err: int | None
+    cpu: int = 0
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """What a call into the hypervisor returned to its caller (CALL record, guests/takeover.c)."""
+
+    seq: int
+    line: int
+    name: str  # "enable" | "disable" | ...
+    ret: int | None
+    vector: int | None = None  # the exception the call raised, if any
+    cpu: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,7 @@ class InsnFaultRecord:
     insn: str
     vector: int
     error_code: int
+    cpu: int = 0
 
 
 @dataclass
@@ -103,16 +118,20 @@ class ScenarioTrace:
     id: str
     check: str | None
     begin_line: int
-    events: list = field(default_factory=list)  # ExitRecord | VmFailRecord | InsnFaultRecord, in order
+    # ExitRecord | VmFailRecord | InsnFaultRecord | CallRecord, in order per CPU
+    events: list = field(default_factory=list)
     vmcs: list = field(default_factory=list)  # [(encoding, value)] of the last dump
     setup: dict = field(default_factory=dict)  # values the scenario chose at run time (SETUP records)
     case: str | None = None  # sweep case: "violate" | "satisfy" (CASE record)
     diff: dict = field(default_factory=dict)  # sweep case: {encoding: value} that differ from GOLDEN
     msr_load: list = field(default_factory=list)  # [(index, value)] VM-entry MSR-load entries (MSRLOAD)
     predict: Record | None = None  # the image's model prediction (PREDICT)
-    keeps: list = field(default_factory=list)  # [(field, before, after, line)]: KEEP records (must be equal)
+    # [(field, before, after, line)]: KEEP records (must be equal); "cpuN:field" for CPU N != 0
+    keeps: list = field(default_factory=list)
     end: Record | None = None
     records: list = field(default_factory=list)
+    # [(cpu, state, line)]: an AP that did not finish within core/smp.c's bound (SMP what=ap_timeout)
+    ap_timeouts: list = field(default_factory=list)
 
     @property
     def status(self) -> str | None:
@@ -121,6 +140,11 @@ class ScenarioTrace:
     @property
     def exits(self) -> list:
         return [e for e in self.events if isinstance(e, ExitRecord)]
+
+    @property
+    def cpus(self) -> list:
+        """The CPUs that traced events, 0 always included, ascending."""
+        return sorted({0} | {e.cpu for e in self.events})
 
 
 @dataclass

@@ -11,7 +11,9 @@ One string, one event per ``;``-separated item; each item is a head and
 Heads: an exit reason (exit_reasons.def), ``ENTRY_FAIL(reason)``,
 ``VMFAIL_VALID(error)`` (vm_errors.def), ``VMFAIL_INVALID``, ``FAULT(vector)`` (an exception
 the host's own instruction raised and the image caught: INSNFAULT record; vector a name of
-exit_info.def's INTR_INFO.VECTOR values, e.g. GP, or a number).
+exit_info.def's INTR_INFO.VECTOR values, e.g. GP, or a number), ``CALL(name)`` (what a
+call into the scenario's own hypervisor returned: ``ret=N``, ``vector=N`` the
+exception it raised; guests/takeover.c).
 Words:
   at=LABEL            the exit's guest RIP is the assembler label label__<id>__LABEL
   at=impl             the RIP is left to the implementation or to timing (SDM: "behavior is
@@ -43,6 +45,9 @@ Words:
   err=N idt_err=N     interruption / IDT-vectoring error code; after FAULT: the exception's
                       error code (not compared if not given)
   insn=NAME           the instruction of a VMFAIL or FAULT: a VMX instruction (VMX_INSNS)
+  cpu=N               (any item) expected on CPU N only; an item without it is expected on
+                      every CPU of a scenario with .cpus > 1, each CPU's records compared
+                      in their own order (CPU N's records carry cpu=N)
   rax= rdi= rsi= rdx= rcx=  guest registers at the exit; ``#`` is the repetition index
   repeat=N|PARAM      the item N times (or the scenario parameter's value); every
                       repetition but the last is resumed
@@ -67,7 +72,7 @@ IMPL = "impl"  # value left to the implementation (or timing): compared nowhere
 # exit_reasons.def: the VM exit it causes in VMX non-root operation).
 VMX_INSNS = ("VMXON", "VMXOFF", "VMCLEAR", "VMPTRLD", "VMPTRST", "VMREAD", "VMWRITE", "VMLAUNCH", "VMRESUME",
              "INVEPT", "INVVPID", "VMCALL", "VMFUNC")
-_HEAD = re.compile(r"^([A-Z0-9_]+)(?:\(([A-Z0-9_]+)\))?$")
+_HEAD = re.compile(r"^([A-Z0-9_]+)(?:\(([A-Za-z0-9_]+)\))?$")
 
 
 class SpecError(Exception):
@@ -161,7 +166,7 @@ def _layout_value(ctx: _Ctx, layout: str | None, key: str, text: str) -> tuple[i
 
 
 def _item(ctx: _Ctx, text: str):
-    from harness.expect import ExpectExit, ExpectFault, ExpectVmFail
+    from harness.expect import ExpectCall, ExpectExit, ExpectFault, ExpectVmFail
     t = ctx.tables
     words = text.split()
     m = _HEAD.match(words[0])
@@ -176,6 +181,22 @@ def _item(ctx: _Ctx, text: str):
             raise ctx.err(f"{k} given twice in {text!r}")
         opts[k] = v if sep else None
     repeat = ctx.param(opts.pop("repeat")) if "repeat" in opts else 1
+    cpu = None
+    if "cpu" in opts:
+        try:
+            cpu = int(opts.pop("cpu") or "", 10)
+        except ValueError:
+            raise ctx.err(f"cpu= takes a CPU number in {text!r}") from None
+    if head == "CALL":
+        if not arg:
+            raise ctx.err("CALL(name): the call's name is missing")
+        kw = {}
+        for k in ("ret", "vector"):
+            if k in opts:
+                kw[k] = ctx.number(opts.pop(k) or "")
+        if opts:
+            raise ctx.err(f"{', '.join(opts)} not allowed after CALL (ret=, vector=, cpu=)")
+        return [ExpectCall(arg, cpu=cpu, **kw)] * repeat
     if head in ("VMFAIL_VALID", "VMFAIL_INVALID", "FAULT"):
         if head == "VMFAIL_VALID" and (arg is None or arg not in t.error_by_name):
             raise ctx.err(f"VMFAIL_VALID({arg}): not a VM-instruction error in vm_errors.def")
@@ -196,11 +217,11 @@ def _item(ctx: _Ctx, text: str):
             err = opts.pop("err", None)
             if opts:
                 raise ctx.err(f"{', '.join(opts)} not allowed after {head}")
-            ev = ExpectFault(vector, None if err is None else ctx.number(err), insn=insn)
+            ev = ExpectFault(vector, None if err is None else ctx.number(err), insn=insn, cpu=cpu)
             return [ev] * repeat
         if opts:
             raise ctx.err(f"{', '.join(opts)} not allowed after {head}")
-        ev = ExpectVmFail("valid" if head == "VMFAIL_VALID" else "invalid", arg, insn=insn)
+        ev = ExpectVmFail("valid" if head == "VMFAIL_VALID" else "invalid", arg, insn=insn, cpu=cpu)
         return [ev] * repeat
     entry_fail = head == "ENTRY_FAIL"
     reason = arg if entry_fail else head
@@ -273,7 +294,7 @@ def _item(ctx: _Ctx, text: str):
         r = resumed
         if repeat > 1 and i + 1 < repeat:
             r = True
-        out.append(ExpectExit(resumed=r, gprs=g, **kw))
+        out.append(ExpectExit(resumed=r, gprs=g, cpu=cpu, **kw))
     return out
 
 

@@ -208,6 +208,8 @@ struct vmx_outcome __vmcs_write(u32 field, u64 val);
 u64 vmcs_read(u32 field); /* ends the run on failure */
 void vmcs_write(u32 field, u64 val); /* ends the run on failure */
 
+void vmx_off(void);
+struct vmx_outcome vmx_on_catalog(void);
 /* Bring-up: returns false (after tracing why) if VMX cannot be used. */
 bool vmx_init(void);
 /* Control value desired|must-be-1, or false if a desired bit is not allowed. */

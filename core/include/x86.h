@@ -23,6 +23,7 @@
 /* Architectural MSRs the image, the sweep and the model name (SDM Vol. 4 "Model-Specific
  * Registers"); the VMX capability MSRs are in vmx_msrs.def.  #defines, so guests' assembly
  * can use them too (STR()). */
+#define MSR_IA32_APIC_BASE 0x1b
 #define MSR_IA32_BIOS_UPDT_TRIG 0x79
 #define MSR_IA32_BIOS_SIGN_ID 0x8b
 #define MSR_IA32_SMM_MONITOR_CTL 0x9b

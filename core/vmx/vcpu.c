@@ -7,6 +7,7 @@
 #include "vmx.h"
 #include "desc.h"
 #include "model.h"
+#include "smp.h"
 
 /* The assembly in entry.S hard-codes these offsets. */
 _Static_assert(offsetof(struct vcpu, regs.rax) == 0, "entry.S VCPU_RAX");
@@ -124,6 +125,7 @@ bool exit_len_defined(const struct vcpu_exit *e)
 }
 
 static u8 exit_stack[8192] ALIGNED(16);
+_Static_assert(sizeof(((struct percpu *)0)->exit_stack) == sizeof(exit_stack), "AP exit stack");
 
 /* Default guest segment: flat, base 0, limit 4 GiB, given access rights. */
 static void guest_segment(u32 selector_field, u16 sel, u32 ar)
@@ -178,12 +180,15 @@ bool vcpu_set_ctl(struct vcpu *v, u32 field, u64 bits)
 
 void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top)
 {
-	static u8 vmcs_region[4096] ALIGNED(4096);
+	static u8 bsp_vmcs_region[4096] ALIGNED(4096);
 	struct desc_ptr gdtr, idtr;
+	u32 cpu = smp_this_cpu(); /* an AP (core/smp.c) has its own VMCS and exit stack */
+	u8 *vmcs_region = cpu ? smp_percpu[cpu].vmcs : bsp_vmcs_region;
+	u8 *stack = cpu ? smp_percpu[cpu].exit_stack : exit_stack;
 
 	memset(v, 0, sizeof(*v));
 	v->vmcs = vmcs_region;
-	v->exit_stack_top = (u64)exit_stack + sizeof(exit_stack) - 16;
+	v->exit_stack_top = (u64)stack + sizeof(exit_stack) - 16;
 	v->guest_stack_top = guest_stack_top;
 
 	/*
@@ -196,7 +201,7 @@ void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top)
 	 */
 	struct vmx_outcome o = vmx_clear((u64)vmcs_region);
 	if (o.kind == VMX_SUCCEED) {
-		memset(vmcs_region, 0, sizeof(vmcs_region));
+		memset(vmcs_region, 0, sizeof(bsp_vmcs_region));
 		*(u32 *)vmcs_region = (u32)vmx_caps.basic & 0x7fffffff;
 		o = vmx_clear((u64)vmcs_region);
 	}
@@ -252,7 +257,7 @@ void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top)
 	vmcs_write(HOST_TR_SELECTOR, GDT_TSS);
 	vmcs_write(HOST_FS_BASE, 0);
 	vmcs_write(HOST_GS_BASE, 0);
-	vmcs_write(HOST_TR_BASE, (u64)&host_tss);
+	vmcs_write(HOST_TR_BASE, (u64)desc_host_tss());
 	vmcs_write(HOST_GDTR_BASE, gdtr.base);
 	vmcs_write(HOST_IDTR_BASE, idtr.base);
 	vmcs_write(HOST_IA32_SYSENTER_CS, 0);
@@ -278,7 +283,7 @@ void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top)
 	guest_segment(GUEST_FS_SELECTOR, GDT_DATA, 0xc093);
 	guest_segment(GUEST_GS_SELECTOR, GDT_DATA, 0xc093);
 	vmcs_write(GUEST_TR_SELECTOR, GDT_TSS);
-	vmcs_write(GUEST_TR_BASE, (u64)&host_tss);
+	vmcs_write(GUEST_TR_BASE, (u64)desc_host_tss());
 	vmcs_write(GUEST_TR_LIMIT, 0x67);
 	vmcs_write(GUEST_TR_AR_BYTES, 0x8b);
 	vmcs_write(GUEST_LDTR_SELECTOR, 0);

@@ -27,6 +27,11 @@ static u32 read_instruction_error(void)
 
 u64 vmx_vmxon_pointer(void) { return (u64)vmxon_region; }
 
+/* Leave VMX operation, and enter it again with the catalog's VMXON region (a scenario that
+ * runs its own VMX life cycle, guests/takeover.c, hands the BSP back as it found it). */
+void vmx_off(void) { asm volatile("vmxoff" ::: "cc", "memory"); }
+struct vmx_outcome vmx_on_catalog(void) { return vmx_on((u64)vmxon_region); }
+
 struct vmx_outcome vmx_outcome_of(u64 rflags, const struct fault_info *f)
 {
 	struct vmx_outcome o = { .kind = VMX_SUCCEED, .vector = -1 };

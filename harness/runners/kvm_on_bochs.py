@@ -101,7 +101,7 @@ class KvmOnBochsPlatform:
                            "L2": {"qemu_args": "-accel kvm -cpu host,+vmx -m 64 -kernel vmxdiff.elf32"}}}
 
     # -- one boot ----------------------------------------------------------
-    def run(self, *, iso: Path, elf32: Path, cmdline: str, run_dir: Path, timeout: float) -> RunResult:
+    def run(self, *, iso: Path, elf32: Path, cmdline: str, run_dir: Path, timeout: float, cpus: int = 1) -> RunResult:
         del iso
         ok, why = self.availability()
         if not ok:
@@ -109,7 +109,7 @@ class KvmOnBochsPlatform:
         from harness.provision.debian import ProvisionError
         try:
             imgdir, man = self.image(log=sys.stderr)
-            l1iso = self.make_iso(imgdir, man, elf32, cmdline, timeout)
+            l1iso = self.make_iso(imgdir, man, elf32, cmdline, timeout, cpus)
         except (ProvisionError, OSError, subprocess.SubprocessError) as exc:
             return RunResult(platform=self.name, status=RunStatus.UNAVAILABLE,
                              reason=f"L1 image unavailable: {exc}", run_dir=str(run_dir))
@@ -131,19 +131,21 @@ class KvmOnBochsPlatform:
         res.run_dir = str(run_dir)
         res.log_paths = {"emulator": str(paths["layers"]), "bochs": str(paths["bochs"]),
                          "l1_console": str(paths["console"]), "command": str(paths["command"])}
-        res.info = dict(self.info(man), **{"stages": out["stages"], "entry_failure_layers":
-                                           res.info.get("entry_failure_layers", {}),
-                                           "bochs_cpu_s": out["cpu_s"],
-                                           "first_record": {"wall_s": out["first_record_s"],
-                                                            "cpu_s": out["first_record_cpu_s"]}})
+        res.info = dict(self.info(man), cpus=max(1, cpus),
+                        **{"stages": out["stages"], "entry_failure_layers": res.info.get("entry_failure_layers", {}),
+                           "bochs_cpu_s": out["cpu_s"],
+                           "first_record": {"wall_s": out["first_record_s"], "cpu_s": out["first_record_cpu_s"]}})
         return res
 
-    def make_iso(self, imgdir: Path, man: dict, elf32: Path, cmdline: str, timeout: float) -> Path:
-        """GRUB ISO: L1 kernel, the base initramfs and a small per-run initrd."""
+    def make_iso(self, imgdir: Path, man: dict, elf32: Path, cmdline: str, timeout: float, cpus: int = 1) -> Path:
+        """GRUB ISO: L1 kernel, the base initramfs and a small per-run initrd (run/smp: L2's
+        vCPU count, QEMU -smp; more than one only when the selection has a scenario on more
+        than one CPU)."""
         from harness.provision.l1kvm import newc_bytes
         run_files = {"run/l2.elf32": elf32.read_bytes(), "run/cmdline": l2_cmdline(cmdline).encode(),
                      "run/trace-mem": trace_mem_args(elf32.parent / "tables.json").encode(),
-                     "run/kvm-params": KVM_PARAMS.encode(), "run/timeout": str(int(timeout * L2_SLOWDOWN)).encode()}
+                     "run/kvm-params": KVM_PARAMS.encode(), "run/timeout": str(int(timeout * L2_SLOWDOWN)).encode(),
+                     "run/smp": str(max(1, cpus)).encode()}
         h = hashlib.sha256(str(imgdir).encode())
         for k in sorted(run_files):
             h.update(k.encode() + b"\0" + run_files[k] + b"\0")

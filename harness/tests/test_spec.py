@@ -2,7 +2,7 @@
 import pytest
 
 from harness import compare, spec
-from harness.expect import Expectation, ExpectExit, ExpectFault, ExpectVmFail
+from harness.expect import Expectation, ExpectCall, ExpectExit, ExpectFault, ExpectVmFail
 from harness.model import ExitRecord, ScenarioTrace
 
 LABELS = {"insn": 0x1000, "resume": 0x1003, "data": 0x2000}
@@ -152,7 +152,8 @@ def test_every_declared_expectation_in_the_image_parses(tab):
     for s in declared:
         assert spec.parse(s, tab), s["id"]
         assert s.get("cite"), f"{s['id']} declares an expectation without its SDM source (.cite)"
-    assert all(isinstance(e, (ExpectExit, ExpectVmFail, ExpectFault)) for s in declared for e in spec.parse(s, tab))
+    assert all(isinstance(e, (ExpectExit, ExpectVmFail, ExpectFault, ExpectCall))
+               for s in declared for e in spec.parse(s, tab))
 
 
 def test_keep_records_must_be_unchanged(tab):
