@@ -1,4 +1,4 @@
-/* Trace records on COM1; see trace.h for the line format. */
+/* Trace records on the trace channel (core/lib/serial.c); see trace.h for the line format. */
 #include <stdarg.h>
 #include "lib.h"
 #include "trace.h"
@@ -7,16 +7,23 @@ static u64 trace_seq;
 
 void trace(const char *type, const char *fmt, ...)
 {
-	char line[320];
-	int n = snprintf(line, sizeof(line), TRACE_SENTINEL " %d %s seq=%lu", TRACE_MAJOR, type,
+	char line[320 + 1]; /* 319 characters of record at most, then the newline */
+	const int room = (int)sizeof(line) - 1;
+	int n = snprintf(line, (size_t)room, TRACE_SENTINEL " %d %s seq=%lu", TRACE_MAJOR, type,
 			 trace_seq++);
-	if (fmt[0] && n < (int)sizeof(line) - 1) {
+	if (n > room - 1)
+		n = room - 1;
+	if (fmt[0] && n < room - 1) {
 		line[n++] = ' ';
 		va_list ap;
 		va_start(ap, fmt);
-		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+		n += vsnprintf(line + n, (size_t)(room - n), fmt, ap); /* the length it wanted */
 		va_end(ap);
+		if (n > room - 1)
+			n = room - 1;
 	}
-	serial_write(line);
-	serial_write("\n");
+	/* One write per record, length known (no NUL in a record: %c is not used): the disk channel
+	 * writes its last sector once per record. */
+	line[n++] = '\n';
+	serial_write_n(line, (size_t)n);
 }
