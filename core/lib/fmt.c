@@ -9,14 +9,14 @@ struct out {
 	size_t size, len;
 };
 
-static void put(struct out *o, char c)
+static inline __attribute__((always_inline)) void put(struct out *o, char c)
 {
 	if (o->len + 1 < o->size)
 		o->buf[o->len] = c;
 	o->len++;
 }
 
-static void put_u64(struct out *o, u64 v, unsigned base, int width, bool zero)
+static inline __attribute__((always_inline)) void put_u64(struct out *o, u64 v, unsigned base, int width, bool zero)
 {
 	char tmp[24];
 	int n = 0;
