@@ -196,8 +196,12 @@ class BochsPlatform:
             return RunResult(platform=self.name, status=RunStatus.ERROR, reason=str(exc), run_dir=str(run_dir))
         if channel_of(cmdline) is None and channel != "serial":
             from harness import iso as isomod
-            cmdline = f"{cmdline} trace={channel}".strip()
-            iso = isomod.cached_iso(elf32, iso.parent, cmdline)
+            from harness.session import CMDLINE_MAX
+            longer = f"{cmdline} trace={channel}".strip()
+            if len(longer) < CMDLINE_MAX:  # else COM1: the image would cut the line's end
+                cmdline, iso = longer, isomod.cached_iso(elf32, iso.parent, longer)
+            else:
+                channel = "serial"
         b, _ = self.binary()
         serial = run_dir / "serial.log"
         log = run_dir / "emulator.log"
