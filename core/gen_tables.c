@@ -16,6 +16,14 @@ static void str(const char *s)
 	putchar('"');
 }
 
+/* Every control vmcs_fields.def names as an existence condition is a row of control_bits.def:
+ * VMCS_FIELD below references each one, so a misspelt name does not compile. */
+enum control_bit_name {
+#define CONTROL_BIT(field, name, bit) name,
+#include "control_bits.def"
+#undef CONTROL_BIT
+};
+
 int main(int argc, char **argv)
 {
 	const char *sep;
@@ -25,7 +33,10 @@ int main(int argc, char **argv)
 
 	printf(",\n  \"vmcs_fields\": [");
 	sep = "\n    ";
-#define VMCS_FIELD(name, enc) printf("%s{\"name\": \"%s\", \"encoding\": %d}", sep, #name, enc), sep = ",\n    ";
+#define VMCS_FIELD(name, enc, ...)                                                               \
+	(void)(int[]){ 0, ##__VA_ARGS__ },                                                      \
+		printf("%s{\"name\": \"%s\", \"encoding\": %d, \"exists_if\": ", sep, #name, enc), \
+		str(#__VA_ARGS__), printf("}"), sep = ",\n    ";
 #include "vmcs_fields.def"
 #undef VMCS_FIELD
 
@@ -99,14 +110,24 @@ int main(int argc, char **argv)
 	printf("%s{\"kind\": \"value\", \"layout\": \"%s\", \"field\": \"%s\", \"name\": \"%s\", \"value\": %d}", sep, #l, #f, #n, v), sep = ",\n    ";
 #define EXIT_INFO(r, fld, l) \
 	printf("%s{\"kind\": \"exit\", \"reason\": \"%s\", \"vmcs_field\": \"%s\", \"layout\": \"%s\"}", sep, #r, #fld, #l), sep = ",\n    ";
+#define EXIT_INFO_WHEN(r, fld, l, ql, qf, v)                                                       \
+	printf("%s{\"kind\": \"exit\", \"reason\": \"%s\", \"vmcs_field\": \"%s\", \"layout\": \"%s\", " \
+	       "\"when\": {\"layout\": \"%s\", \"field\": \"%s\", \"value\": \"%s\"}}",                \
+	       sep, #r, #fld, #l, #ql, #qf, #v),                                                       \
+		sep = ",\n    ";
 #define EXIT_INFO_KEY(fld, key) \
 	printf("%s{\"kind\": \"key\", \"vmcs_field\": \"%s\", \"key\": \"%s\"}", sep, #fld, #key), sep = ",\n    ";
+#define EXIT_LEN_EVENT(r, fld, type) \
+	printf("%s{\"kind\": \"len_event\", \"reason\": \"%s\", \"vmcs_field\": \"%s\", \"type\": \"%s\"}", \
+	       sep, #r, #fld, #type), sep = ",\n    ";
 #include "exit_info.def"
 #undef INFO_LAYOUT
 #undef INFO_FIELD
 #undef INFO_VALUE
 #undef EXIT_INFO
+#undef EXIT_INFO_WHEN
 #undef EXIT_INFO_KEY
+#undef EXIT_LEN_EVENT
 
 	printf("\n  ],\n  \"trace_mem\": {");
 	sep = "\n    ";

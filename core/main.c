@@ -365,6 +365,8 @@ void kmain(u32 magic, u32 info)
 		run_scenario(s, vmx_ok);
 		count++;
 	}
+	if (vmx_ok)
+		vcpu_trace_ctl_used();
 	trace("FINISH", "status=OK scenarios=%u", count);
 	platform_exit(0);
 }

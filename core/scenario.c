@@ -31,6 +31,8 @@ void scenario_trace_result(struct scenario_ctx *ctx, const struct vcpu_exit *e, 
 		n += snprintf(extra + n, sizeof(extra) - n, " idt_info=%#lx idt_err=%#lx", e->idt_info, e->idt_err);
 	for (u8 i = 0; i < e->n_extra && n < sizeof(extra); i++)
 		n += snprintf(extra + n, sizeof(extra) - n, " %s=%#lx", e->extra[i].key, e->extra[i].value);
+	if (e->gstate && n < sizeof(extra))
+		n += snprintf(extra + n, sizeof(extra) - n, " gintr=%#lx gact=%#lx", e->gintr, e->gact);
 	trace("EXIT",
 	      "insn=%s reason=%u name=%s entry_fail=%d qual=%#lx len=%lu rip=%#lx resumed=%d "
 	      "intr_info=%#lx intr_err=%#lx rax=%#lx rdi=%#lx rsi=%#lx rdx=%#lx rcx=%#lx%s",
@@ -47,7 +49,7 @@ enum scenario_status scenario_default_body(struct scenario_ctx *ctx)
 	for (;;) {
 		struct vcpu_exit e = vcpu_run(v);
 		bool resume = e.kind == RESULT_EXIT && !e.entry_fail &&
-			      e.reason != EXIT_REASON_VMCALL && exit_len_defined(e.reason) &&
+			      e.reason != EXIT_REASON_VMCALL && exit_len_defined(&e) &&
 			      v->exits < DEFAULT_MAX_EXITS;
 		if (resume)
 			vcpu_skip_instruction(v, &e);

@@ -6,10 +6,25 @@
  * VM-entry interruption-information field is not cleared"; "The guest-state
  * area is not modified"; "No MSRs are saved into the VM-exit MSR-store area".
  *
- * A prior exit gives the VM-exit information fields distinctive values: the
- * guest loads DS with selector 0xfff8, beyond its GDT limit, which raises
- * #GP(0xfff8) (SDM "MOV": "If segment selector index is outside descriptor
- * table limits, #GP(selector)"), trapped by the exception bitmap.  The host
+ * A prior exit gives the VM-exit information fields distinctive values,
+ * the IDT-vectoring fields included: an exit during event delivery (SDM
+ * "Information for VM Exits That Occur During Event Delivery").
+ *   entry_fail_side_guest: the guest loads DS with selector 0xfff8, beyond
+ *     its GDT limit: #GP(0xfff8) (SDM "MOV": "If segment selector index is
+ *     outside descriptor table limits, #GP(selector)"), not intercepted
+ *     (exception-bitmap bit 13 is 0).  Its IDT is placed so that gate 13 lies
+ *     at linear 0x40000000, which is not mapped (boot.S maps the first GiB):
+ *     delivering the #GP raises #PF (read, not present: error code 0),
+ *     intercepted.  A page fault during a contributory exception is handled
+ *     serially (SDM "Conditions for Generating a Double Fault"): exit 0, #PF,
+ *     qualification 0x40000000, IDT-vectoring information = the #GP (error
+ *     code valid), IDT-vectoring error code 0xfff8.
+ *   entry_fail_side_msr: the guest executes INT 80H with the IDT limit at
+ *     7FFH: #GP(0x402) (vector 80H beyond the limit, IDT bit), intercepted:
+ *     IDT-vectoring information = the software interrupt, VM-exit
+ *     instruction length 2 (defined for exits during delivery of a software
+ *     interrupt), so the length field holds a value the SDM defines.
+ * The host
  * then arms an event injection (#UD, hardware exception), a VM-exit
  * MSR-store area with a marker value, and one failure, and resumes:
  *   entry_fail_side_guest  RFLAGS bit 1 clear: exit 33, qualification 0
@@ -21,14 +36,40 @@
  */
 #include "scenario.h"
 
+/* entry_fail_side_guest: gate 13 of the guest IDT at the first unmapped
+ * linear address, #GP not intercepted. */
+#define SIDE_UNMAPPED 0x40000000ULL
+static bool side_setup_guest(struct scenario_ctx *ctx)
+{
+	(void)ctx;
+	vmcs_write(GUEST_IDTR_BASE, SIDE_UNMAPPED - 16 * INFO_INTR_INFO_VECTOR_GP);
+	vmcs_write(GUEST_IDTR_LIMIT, 0xfff);
+	vmcs_write(EXCEPTION_BITMAP, vmcs_read(EXCEPTION_BITMAP) & ~BIT(INFO_INTR_INFO_VECTOR_GP));
+	return true;
+}
+/* entry_fail_side_msr: vector 80H beyond the IDT limit. */
+#define SIDE_INT_VECTOR 0x80
+static bool side_setup_msr(struct scenario_ctx *ctx)
+{
+	(void)ctx;
+	vmcs_write(GUEST_IDTR_LIMIT, SIDE_INT_VECTOR * 16 - 1);
+	return true;
+}
+
 void guest_entry_fail_side(void);
 asm(".text\n.global guest_entry_fail_side\nguest_entry_fail_side:\n"
     "mov $0xfff8, %eax\n"
     GUEST_LABEL(entry_fail_side_guest, fault)
-    GUEST_LABEL(entry_fail_side_msr, fault)
     "mov %eax, %ds\n"
     "vmcall\n"
     "jmp guest_entry_fail_side\n");
+void guest_entry_fail_side_int(void);
+asm(".text\n.global guest_entry_fail_side_int\nguest_entry_fail_side_int:\n"
+    GUEST_LABEL(entry_fail_side_msr, fault)
+    "int $" STR(SIDE_INT_VECTOR) "\n"
+    GUEST_LABEL(entry_fail_side_msr, after)
+    "vmcall\n"
+    "jmp guest_entry_fail_side_int\n");
 
 struct msr_entry {
 	u32 index, reserved;
@@ -101,15 +142,26 @@ static enum scenario_status side_body(struct scenario_ctx *ctx, bool msr_load)
 static enum scenario_status side_guest(struct scenario_ctx *ctx) { return side_body(ctx, false); }
 static enum scenario_status side_msr(struct scenario_ctx *ctx) { return side_body(ctx, true); }
 
-#define SIDE_FIRST "EXCEPTION_NMI at=fault intr={VECTOR=GP,TYPE=HW_EXCEPTION,ERROR_VALID=1,VALID=1} err=0xfff8 resumed"
+#define SIDE_FIRST_GUEST                                                                                 \
+	"EXCEPTION_NMI at=fault qual=0x40000000 intr={VECTOR=PF,TYPE=HW_EXCEPTION,ERROR_VALID=1,~NMI_UNBLOCKING,VALID=1} " \
+	"err=0 idt={VECTOR=GP,TYPE=HW_EXCEPTION,ERROR_VALID=1,~NMI_UNBLOCKING,VALID=1} idt_err=0xfff8 resumed"
+#define SIDE_FIRST_MSR                                                                                   \
+	"EXCEPTION_NMI at=fault len=fault..after intr={VECTOR=GP,TYPE=HW_EXCEPTION,ERROR_VALID=1,~NMI_UNBLOCKING,VALID=1} " \
+	"err=0x402 idt={VECTOR=" STR(SIDE_INT_VECTOR) ",TYPE=SW_INTERRUPT,ERROR_VALID=0,~NMI_UNBLOCKING,VALID=1} resumed"
 #define SIDE_CITE                                                                                         \
 	"SDM \"VM-Entry Failures During or After Loading Guest State\" (exit reason and qualification "    \
 	"written; all other VM-exit information fields unmodified; the VM-entry interruption-information " \
 	"valid bit not cleared; the guest-state area not modified; no MSRs saved into the VM-exit "        \
-	"MSR-store area); \"MOV\": #GP(selector) for a selector beyond the descriptor-table limit"
+	"MSR-store area); \"MOV\": #GP(selector) for a selector beyond the descriptor-table limit; "         \
+	"\"Information for VM Exits That Occur During Event Delivery\" (IDT-vectoring = the event being "   \
+	"delivered; bit 12 of both fields undefined)"
 
-SCENARIO(entry_fail_side_guest, .guest = guest_entry_fail_side, .body = side_guest, .check = CHECK_GUEST_RFLAGS_BIT1,
-	 .expect = SIDE_FIRST "; ENTRY_FAIL(INVALID_STATE) qual=0 end", .cite = SIDE_CITE);
-SCENARIO(entry_fail_side_msr, .guest = guest_entry_fail_side, .body = side_msr, .check = CHECK_MSR_LOAD_FS_BASE,
-	 .expect = SIDE_FIRST "; ENTRY_FAIL(MSR_LOAD_FAIL) qual=1 end",
-	 .cite = SIDE_CITE "; \"Loading MSRs\" (IA32_FS_BASE may not be loaded; qualification = entry index from 1)");
+SCENARIO(entry_fail_side_guest, .guest = guest_entry_fail_side, .setup = side_setup_guest, .body = side_guest, .check = CHECK_GUEST_RFLAGS_BIT1,
+	 .expect = SIDE_FIRST_GUEST "; ENTRY_FAIL(INVALID_STATE) qual=0 end",
+	 .cite = SIDE_CITE "; \"Conditions for Generating a Double Fault\" (contributory then page fault: "
+			   "serially); \"Exit Qualification for VM Exits\" (#PF: the linear address)");
+SCENARIO(entry_fail_side_msr, .guest = guest_entry_fail_side_int, .setup = side_setup_msr, .body = side_msr, .check = CHECK_MSR_LOAD_FS_BASE,
+	 .expect = SIDE_FIRST_MSR "; ENTRY_FAIL(MSR_LOAD_FAIL) qual=1 end",
+	 .cite = SIDE_CITE "; \"Loading MSRs\" (IA32_FS_BASE may not be loaded; qualification = entry index from 1); "
+		   "INT 80H (CD 80) beyond the IDT limit: #GP((80H << 3) | IDT); \"Information for VM Exits Due to "
+		   "Instruction Execution\" (length defined for exits during delivery of a software interrupt)");

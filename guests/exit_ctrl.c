@@ -251,15 +251,23 @@ SCENARIO(exit_ctrl_clts_noexit, .guest = guest_exit_ctrl_clts_noexit, .setup = s
  * noexit: the source is the guest's own CR0 with TS = 0 (equal to the shadow).
  */
 EXIT_GUEST(exit_ctrl_lmsw_reg, "mov $9, %eax", "lmsw %ax");
-EXIT_GUEST(exit_ctrl_lmsw_mem, "pushq $9", "lmsw (%rsp)");
+/* The memory operand is a labelled word (source 9); its address is reached through a
+ * base register and a displacement, so the guest-linear address the exit reports
+ * (gla=@operand) is base + displacement as the assembler placed the word. */
+asm(".data\n.balign 2\n" GUEST_LABEL(exit_ctrl_lmsw_mem, operand) ".word 9\n.text\n");
+EXIT_GUEST(exit_ctrl_lmsw_mem, "lea label__exit_ctrl_lmsw_mem__operand-0x10(%rip), %rbx", "lmsw 0x10(%rbx)");
 EXIT_GUEST(exit_ctrl_lmsw_noexit, "mov %cr0, %rax; and $~8, %eax", "lmsw %ax");
 SCENARIO(exit_ctrl_lmsw_reg, .guest = guest_exit_ctrl_lmsw_reg, .setup = setup_cr0_mask_exit,
 	 .expect = STEP_EXIT(CR_ACCESS, "qual={CR=0,ACCESS_TYPE=LMSW,LMSW_OPERAND=REG,GPR=0,LMSW_SOURCE=9}"),
 	 .cite = CR_CITE(" (LMSW: exits if, for bits 1-3, a mask bit is 1 and the source differs from the "
 			 "shadow); LMSW AX = 0F 01 F0"));
 SCENARIO(exit_ctrl_lmsw_mem, .guest = guest_exit_ctrl_lmsw_mem, .setup = setup_cr0_mask_exit,
-	 .expect = STEP_EXIT(CR_ACCESS, "qual={CR=0,ACCESS_TYPE=LMSW,LMSW_OPERAND=MEM,GPR=0,LMSW_SOURCE=9}"),
-	 .cite = CR_CITE(" (LMSW, memory operand: LMSW operand type 1); LMSW [RSP] = 0F 01 34 24"));
+	 .expect = STEP_EXIT(CR_ACCESS, "qual={CR=0,ACCESS_TYPE=LMSW,LMSW_OPERAND=MEM,GPR=0,LMSW_SOURCE=9} "
+				   "gla=@operand"),
+	 .cite = CR_CITE(" (LMSW, memory operand: LMSW operand type 1); \"Information for VM Exits Due to "
+			 "Instruction Execution\" field \"Guest-linear address\" (\"VM exits due to attempts to "
+			 "execute LMSW with a memory operand\": the linear address of the operand); "
+			 "LMSW [RBX+10H] = 0F 01 73 10"));
 SCENARIO(exit_ctrl_lmsw_noexit, .guest = guest_exit_ctrl_lmsw_noexit, .setup = setup_cr0_mask_exit,
 	 .expect = NO_EXIT(""),
 	 .cite = CR_CITE(" (LMSW: source TS = 0 equals the shadow, PE not masked: no exit)"));

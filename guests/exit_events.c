@@ -67,11 +67,7 @@ static enum scenario_status event_body(struct scenario_ctx *ctx)
 		bool resume = false;
 		if (e.kind == RESULT_EXIT && !e.entry_fail && e.reason != EXIT_REASON_VMCALL &&
 		    v->exits < EVENT_MAX_EXITS) {
-			u32 type = INFO_GET(INTR_INFO, TYPE, e.intr_info);
-			if (exit_len_defined(e.reason) ||
-			    (e.reason == EXIT_REASON_EXCEPTION_NMI && (e.intr_info & BIT(31)) &&
-			     (type == INFO_INTR_INFO_TYPE_SW_INTERRUPT || type == INFO_INTR_INFO_TYPE_PRIV_SW_EXCEPTION ||
-			      type == INFO_INTR_INFO_TYPE_SW_EXCEPTION))) {
+			if (exit_len_defined(&e)) {
 				vcpu_skip_instruction(v, &e);
 				resume = true;
 			} else {
@@ -251,7 +247,7 @@ EVENT_SCENARIO(exit_ev_exc_de,
  * length is defined (1): the body steps over it. */
 EXIT_GUEST(exit_ev_exc_db_int1, "", ".byte 0xf1");
 EVENT_SCENARIO(exit_ev_exc_db_int1,
-	       .expect = "EXCEPTION_NMI at=insn next=resume qual=0 "
+	       .expect = "EXCEPTION_NMI at=insn len=insn..resume=1 next=resume qual=0 "
 			 "intr={VECTOR=DB,TYPE=PRIV_SW_EXCEPTION,ERROR_VALID=0,VALID=1}; "
 			 "VMCALL at=resume len=3 end",
 	       .cite = EXC_CITE(" (INT1: interruption type 5, privileged software exception); field "
@@ -271,7 +267,8 @@ EVENT_SCENARIO(exit_ev_exc_db_step,
 /* INT3: a software exception (type 6), length 1: the body steps over it. */
 EXIT_GUEST(exit_ev_exc_bp, "", "int3");
 EVENT_SCENARIO(exit_ev_exc_bp,
-	       .expect = "EXCEPTION_NMI at=insn next=resume intr={VECTOR=BP,TYPE=SW_EXCEPTION,ERROR_VALID=0,VALID=1}; "
+	       .expect = "EXCEPTION_NMI at=insn len=insn..resume=1 next=resume "
+			 "intr={VECTOR=BP,TYPE=SW_EXCEPTION,ERROR_VALID=0,VALID=1}; "
 			 "VMCALL at=resume len=3 end",
 	       .cite = EXC_CITE(" (INT3: interruption type 6, software exception); field \"VM-Exit Instruction "
 				"Length\" (defined for software exceptions: 1); INT3 = CC"));

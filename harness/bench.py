@@ -193,9 +193,28 @@ def _boot_channel(plat: str, ids: list[str], channel: str, judged: bool = False)
 KVM_PLATFORM = "qemu-kvm612-on-bochs30"
 
 
+def kvm_phases(info: dict, duration_s: float) -> dict:
+    """Seconds from Bochs's start to each phase of a KVM-on-Bochs boot, wall and Bochs CPU
+    (the CPU figure is steadier on a loaded machine): L1 /init, kvm_intel loaded, QEMU
+    started, L2's first trace record, QEMU exited, and the end of the boot (catalog done)."""
+    st: dict = {}
+    for s in info.get("stages", []):
+        key = s["stage"] if s["stage"] != "QEMU" else ("QEMU_EXIT" if "exit=" in s["detail"] else "QEMU")
+        st.setdefault(key, s)
+    fig: dict = {}
+    for name, stage in (("l1_init", "INIT"), ("kvm_loaded", "KVM"), ("qemu_start", "QEMU"), ("qemu_exit", "QEMU_EXIT")):
+        fig[f"{name}_s"] = st.get(stage, {}).get("wall_s")
+        fig[f"{name}_cpu_s"] = st.get(stage, {}).get("cpu_s")
+    first = info.get("first_record") or {}
+    fig["l2_started_s"], fig["l2_started_cpu_s"] = first.get("wall_s"), first.get("cpu_s")
+    fig["catalog_done_s"], fig["catalog_done_cpu_s"] = round(duration_s, 2), info.get("bochs_cpu_s")
+    return fig
+
+
 def figures_kvm_on_bochs(rows: list) -> dict:
-    """The KVM-on-Bochs platform: L0 start to L1 /init, to kvm loaded, to catalog done,
-    and the cache-hit time of its L1 image (one boot: it is the slow platform)."""
+    """The KVM-on-Bochs platform: Bochs start to L1 /init, kvm loaded, L2 started, QEMU done and
+    catalog done (wall and Bochs CPU), and the cache-hit time of its L1 image (one boot: it is the
+    slow platform)."""
     if KVM_PLATFORM not in platforms.all_platforms():
         return {}
     plat = platforms.get(KVM_PLATFORM)
@@ -212,14 +231,15 @@ def figures_kvm_on_bochs(rows: list) -> dict:
     l1kvm.cached_image(plat.suite)
     warm_hit = time.perf_counter() - t
     res = session.run_platforms([KVM_PLATFORM], None, {}, timeout=session.DEFAULT_TIMEOUT, jobs=1)[KVM_PLATFORM]
-    st = {}
-    for s in res.info.get("stages", []):
-        st.setdefault(s["stage"], s["wall_s"])
-    fig = {"l1_init_s": st.get("INIT"), "kvm_loaded_s": st.get("KVM"), "qemu_start_s": st.get("QEMU"),
-           "catalog_done_s": round(res.duration_s, 2), "status": res.status.value,
-           "l1_image_cache_hit_first_s": round(cold_hit, 4), "l1_image_cache_hit_s": round(warm_hit, 5),
-           "l1_image": str(hit[0]) if hit else None}
-    rows.append(f"{KVM_PLATFORM:26} L1 /init {fig['l1_init_s']} s   kvm loaded {fig['kvm_loaded_s']} s   "
-                f"catalog done {fig['catalog_done_s']} s ({fig['status']})   L1 image cache hit "
-                f"{cold_hit:.3f} s (first in process), {warm_hit * 1000:.2f} ms after")
+    fig = kvm_phases(res.info, res.duration_s)
+    fig.update({"status": res.status.value, "l1_image_cache_hit_first_s": round(cold_hit, 4),
+                "l1_image_cache_hit_s": round(warm_hit, 5), "l1_image": str(hit[0]) if hit else None})
+
+    def both(k):
+        return f"{fig[k + '_s']} s" + (f" ({fig[k + '_cpu_s']} s CPU)" if fig.get(k + "_cpu_s") is not None else "")
+    rows.append(f"{KVM_PLATFORM:26} L1 /init {both('l1_init')}   kvm loaded {both('kvm_loaded')}   "
+                f"L2 started {both('l2_started')}   QEMU done {both('qemu_exit')}   "
+                f"catalog done {both('catalog_done')} ({fig['status']})")
+    rows.append(f"{'':26} L1 image cache hit {cold_hit:.3f} s (first in process), {warm_hit * 1000:.2f} ms after; "
+                f"Bochs wall/CPU are seconds since Bochs started (CPU: Bochs's own user+system time)")
     return {KVM_PLATFORM: fig}

@@ -154,6 +154,31 @@ def cmd_list(args) -> int:
     return EXIT_OK
 
 
+def cpu_summary(st, tab, cpus: int) -> list[str]:
+    """One line per CPU of a scenario on several CPUs: its exits by reason, VMfails, what the
+    calls into the hypervisor returned, and its KEEP records (equal / all)."""
+    from harness.model import CallRecord, ExitRecord, VmFailRecord
+    out = []
+    for c in sorted(set(range(cpus)) | set(st.cpus)):
+        evs = [e for e in st.events if e.cpu == c]
+        by: dict = {}
+        for e in evs:
+            if isinstance(e, ExitRecord):
+                name = tab.exit_name(e.reason)
+                by[name] = by.get(name, 0) + 1
+        exits = sum(by.values())
+        parts = [f"cpu{c}: {exits} exits" + (" (" + ", ".join(f"{k} {n}" for k, n in by.items()) + ")" if by else "")]
+        parts += [f"VMFAIL {e.insn} {e.kind}" + (f" err={e.err}" if e.err is not None else "")
+                  for e in evs if isinstance(e, VmFailRecord)]
+        parts += [f"{e.name}() -> {e.ret:#x}" + (f" (#{e.vector})" if e.vector is not None else "")
+                  for e in evs if isinstance(e, CallRecord)]
+        keeps = [k for k in st.keeps if (k[0].split(":", 1)[0] == f"cpu{c}" if c else not k[0].startswith("cpu"))]
+        if keeps:
+            parts.append(f"KEEP {sum(1 for k in keeps if k[1] == k[2])}/{len(keeps)} equal")
+        out.append("; ".join(parts))
+    return out
+
+
 def cmd_run(args) -> int:
     tab = tables.load()
     cat = session.load_catalog()
@@ -194,8 +219,16 @@ def cmd_run(args) -> int:
             # The exits actually traced, also for a scenario cut short (TIMEOUT, CRASHED).
             st = res.trace.scenarios.get(sid) if res.trace else None
             print(f"   {sid:42} {v.status.value:8} {len(st.exits) if st else 0:>5}  {detail}")
+            if st is not None and int(metas[sid].get("cpus") or 1) > 1:
+                for line in cpu_summary(st, tab, int(metas[sid]["cpus"])):
+                    print(f"      {line}")
             for d in v.divergences[:5]:
                 print(f"      - {d.message()}")
+        smp = res.info.get("smp_boot")
+        if smp:
+            print(f"   boot with {smp.get('cpus')} CPUs ({len(smp.get('scenarios') or [])} scenarios): "
+                  f"{smp.get('status')}{' (' + smp['reason'] + ')' if smp.get('reason') else ''}, "
+                  f"{smp.get('duration_s', 0):.2f}s, serial: {smp.get('serial') or '-'}")
         print(f"   serial: {res.serial_path or '-'}")
         for k, p in res.log_paths.items():
             print(f"   {k}: {p}")

@@ -6,7 +6,7 @@ import functools
 import os
 from dataclasses import dataclass, field
 
-from harness import compare, expect
+from harness import caps, compare, expect
 from harness.model import RunResult, RunStatus, Status
 from harness.tables import Tables
 
@@ -90,9 +90,13 @@ def scenario_verdict(run: RunResult, meta: dict, tables: Tables, params: dict | 
             why += f"; {acc}"
         return Verdict(sid, plat, Status.SKIP, why)
     if st is None or st.end is None:
-        status = RUN_STATUS_TO_SCENARIO.get(run.status, Status.CRASHED)
+        rstatus, rreason = run.status, run.reason
+        smp = run.info.get("smp_boot") or {}
+        if sid in (smp.get("scenarios") or ()):  # booted on its own with several CPUs (session.py)
+            rstatus, rreason = RunStatus(smp["status"]), f"{smp.get('reason')} (boot with {smp.get('cpus')} CPUs)"
+        status = RUN_STATUS_TO_SCENARIO.get(rstatus, Status.CRASHED)
         where = "never started" if st is None else f"started at line {st.begin_line} but has no END"
-        return Verdict(sid, plat, status, f"run {run.status.value}: {run.reason}; scenario {where}",
+        return Verdict(sid, plat, status, f"run {rstatus.value}: {rreason}; scenario {where}",
                        exits=len(st.exits) if st else 0, line=st.begin_line if st else None)
     if meta.get("sweep"):
         return _sweep_verdict(run, meta, tables, st)
@@ -110,7 +114,7 @@ def scenario_verdict(run: RunResult, meta: dict, tables: Tables, params: dict | 
 def _judge(run: RunResult, sid: str, st, exp, tables: Tables, source: str, labels: dict | None = None) -> Verdict:
     """The platform's records of one scenario against an expectation; registered divergences."""
     plat = run.platform
-    divs = compare.compare_sdm(st, exp, tables)
+    divs = compare.compare_sdm(st, exp, tables) + caps.field_divergences(run.trace, st, tables)
     if st.status != "DONE":
         divs.insert(0, compare.Divergence(sid, -1, "end_status", "DONE", st.status, line=st.end.line))
     v = Verdict(sid, plat, Status.PASS if not divs else Status.FAIL, divergences=divs, exits=len(st.exits),
@@ -176,9 +180,10 @@ def _excluded_crash(run: RunResult, sid: str, name: str | None = None) -> Verdic
     return v
 
 
-def _declared_masks(sid: str, tables: Tables) -> list | None:
+def _declared_masks(sid: str, tables: Tables) -> list | dict | None:
     """Per event, the bits the scenario's .expect declares defined ({key: mask}); a pair compares
-    no bit the SDM leaves undefined for that operand form or platform capability."""
+    no bit the SDM leaves undefined for that operand form or platform capability.  A scenario on
+    more than one CPU: {cpu: list}."""
     from harness import session, spec
     try:
         meta = _catalog_by_id(str(session.DEFAULT_BUILD)).get(sid)
@@ -187,9 +192,13 @@ def _declared_masks(sid: str, tables: Tables) -> list | None:
     if not meta or not meta.get("expect"):
         return None
     try:
-        return [dict(getattr(e, "masks", {}) or {}) for e in spec.parse(meta, tables)]
+        events = spec.parse(meta, tables)
     except spec.SpecError:
         return None
+    cpus = int(meta.get("cpus") or 1)
+    if cpus == 1:
+        return [dict(getattr(e, "masks", {}) or {}) for e in events]
+    return {c: [dict(getattr(e, "masks", {}) or {}) for e in events if e.cpu in (None, c)] for c in range(cpus)}
 
 
 @functools.lru_cache(maxsize=2)

@@ -38,7 +38,10 @@ class ExpectExit:
     gpa: int | None = None  # guest-physical address
     idt_info: int | None = None  # IDT-vectoring information (0: not valid)
     idt_err: int | None = None
+    gintr: int | None = None  # guest interruptibility state saved by the exit
+    gact: int | None = None  # guest activity state saved by the exit
     masks: dict = field(default_factory=dict)  # {key: bits compared} (exit_info.def layouts)
+    cpu: int | None = None  # expected on this CPU only; None: on every CPU of the scenario
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,35 @@ class ExpectVmFail:
     kind: str  # "valid" | "invalid"
     error: str | None = None  # VM-instruction error name (vm_errors.def)
     insn: str | None = None
+    cpu: int | None = None
+
+
+@dataclass(frozen=True)
+class ExpectCall:
+    """What a call into the scenario's hypervisor must return (CALL record, guests/takeover.c)."""
+
+    name: str
+    ret: int | None = None
+    vector: int | None = None
+    cpu: int | None = None
+
+
+@dataclass(frozen=True)
+class ExpectFault:
+    """An expected exception from an instruction the host executes (INSNFAULT record): a VMX
+    instruction's #UD / #GP(0) / #PF in VMX root operation or outside VMX operation."""
+
+    vector: int
+    error_code: int | None = None  # None: not compared (#UD pushes none)
+    insn: str | None = None
+    cpu: int | None = None
 
 
 @dataclass(frozen=True)
 class Expectation:
     events: tuple
     cite: str
+    cpus: int = 1  # the CPUs the scenario runs on (.cpus): an item without cpu= is expected on each
 
 
 # VM-exit interruption information (SDM "VM-Exit Information Fields",
@@ -148,7 +174,7 @@ def for_scenario(meta: dict, tables: Tables, params: dict | None = None,
             events = spec.parse(meta, tables, params)
         except spec.SpecError as exc:
             raise ExpectationError(str(exc)) from None
-        return Expectation(events, meta.get("cite") or "the scenario's declaration")
+        return Expectation(events, meta.get("cite") or "the scenario's declaration", cpus=int(meta.get("cpus") or 1))
     check = meta.get("check")
     if check:
         c = tables.check_by_name[check]

@@ -66,17 +66,49 @@ class ExitRecord:
     gpa: int | None = None
     idt_info: int | None = None
     idt_err: int | None = None
+    # Guest interruptibility state and activity state as the exit saved them (traced where
+    # the scenario asks: gintr= gact=).
+    gintr: int | None = None
+    gact: int | None = None
+    cpu: int = 0  # the CPU that traced it ("cpu=N" on records of CPU N != 0, core/smp.c)
 
 
 @dataclass(frozen=True)
 class VmFailRecord:
-    """A failed VMLAUNCH/VMRESUME (VMFAIL record)."""
+    """A failed VM instruction (VMFAIL record): VMLAUNCH/VMRESUME, or VMXON/VMCALL (guests/takeover.c)."""
 
     seq: int
     line: int
     insn: str
-    kind: str  # "valid" | "invalid" | "fault"
+    kind: str  # "valid" | "invalid"
     err: int | None
+    cpu: int = 0
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """What a call into the hypervisor returned to its caller (CALL record, guests/takeover.c)."""
+
+    seq: int
+    line: int
+    name: str  # "enable" | "disable" | ...
+    ret: int | None
+    vector: int | None = None  # the exception the call raised, if any
+    cpu: int = 0
+
+
+@dataclass(frozen=True)
+class InsnFaultRecord:
+    """An exception an instruction the host executed on purpose raised (a VMX instruction in VMX
+    root operation or outside VMX operation), caught by the exception table (INSNFAULT record);
+    the run goes on.  The FAULT record is the other kind: an unexpected host fault, which ends it."""
+
+    seq: int
+    line: int
+    insn: str
+    vector: int
+    error_code: int
+    cpu: int = 0
 
 
 @dataclass
@@ -86,16 +118,20 @@ class ScenarioTrace:
     id: str
     check: str | None
     begin_line: int
-    events: list = field(default_factory=list)  # ExitRecord | VmFailRecord, in order
+    # ExitRecord | VmFailRecord | InsnFaultRecord | CallRecord, in order per CPU
+    events: list = field(default_factory=list)
     vmcs: list = field(default_factory=list)  # [(encoding, value)] of the last dump
     setup: dict = field(default_factory=dict)  # values the scenario chose at run time (SETUP records)
     case: str | None = None  # sweep case: "violate" | "satisfy" (CASE record)
     diff: dict = field(default_factory=dict)  # sweep case: {encoding: value} that differ from GOLDEN
     msr_load: list = field(default_factory=list)  # [(index, value)] VM-entry MSR-load entries (MSRLOAD)
     predict: Record | None = None  # the image's model prediction (PREDICT)
-    keeps: list = field(default_factory=list)  # [(field, before, after, line)]: KEEP records (must be equal)
+    # [(field, before, after, line)]: KEEP records (must be equal); "cpuN:field" for CPU N != 0
+    keeps: list = field(default_factory=list)
     end: Record | None = None
     records: list = field(default_factory=list)
+    # [(cpu, state, line)]: an AP that did not finish within core/smp.c's bound (SMP what=ap_timeout)
+    ap_timeouts: list = field(default_factory=list)
 
     @property
     def status(self) -> str | None:
@@ -104,6 +140,11 @@ class ScenarioTrace:
     @property
     def exits(self) -> list:
         return [e for e in self.events if isinstance(e, ExitRecord)]
+
+    @property
+    def cpus(self) -> list:
+        """The CPUs that traced events, 0 always included, ascending."""
+        return sorted({0} | {e.cpu for e in self.events})
 
 
 @dataclass
@@ -114,6 +155,7 @@ class Trace:
     caps: dict = field(default_factory=dict)  # MSR name -> value, or None if absent
     cpuid: dict = field(default_factory=dict)  # CPUID record: pa_width, la_width
     golden: dict = field(default_factory=dict)  # GOLDEN records: {encoding: value}
+    ctl_used: dict = field(default_factory=dict)  # CTLUSED: {pin, proc, proc2, exit, entry} of successful entries
     novmx: str | None = None
     vmxon: Record | None = None
     scenarios: dict = field(default_factory=dict)  # id -> ScenarioTrace

@@ -3,19 +3,22 @@
 Records are lines containing ``@VT <major> <TYPE> seq=<n> k=v ...`` anywhere
 (BIOS, GRUB and emulator noise around them is ignored; ``\\r`` is stripped).
 A trace is complete only with a FINISH record, no seq gap and no bad record.
+Records of CPU N != 0 carry ``cpu=N`` (core/smp.c); events keep their CPU, and
+the comparisons are per CPU (harness/compare.py).
 """
 from __future__ import annotations
 
 import re
 
-from harness.model import ExitRecord, Record, ScenarioTrace, Trace, VmFailRecord
+from harness.model import CallRecord, ExitRecord, InsnFaultRecord, Record, ScenarioTrace, Trace, VmFailRecord
 
 SENTINEL = "@VT"
 SUPPORTED_MAJOR = 2
 _TOKEN = re.compile(r"^([a-z_][a-z0-9_]*)=(\S*)$")
 GPR_KEYS = ("rax", "rdi", "rsi", "rdx", "rcx")
-# EXIT keys present only where defined: exit_info.def's fields of the reason, IDT vectoring.
-EXIT_OPTIONAL_KEYS = ("info", "gla", "gpa", "idt_info", "idt_err")
+# EXIT keys present only where defined: exit_info.def's fields of the reason, IDT vectoring,
+# and the saved guest interruptibility/activity state where the scenario traces it.
+EXIT_OPTIONAL_KEYS = ("info", "gla", "gpa", "idt_info", "idt_err", "gintr", "gact")
 
 
 def parse_int(text: str) -> int | None:
@@ -102,6 +105,22 @@ def _optional_ints(rec: Record, keys, trace: Trace) -> dict:
     return out
 
 
+def _cpu(rec: Record, trace: Trace) -> int:
+    text = rec.fields.get("cpu", "0")
+    try:
+        return parse_int(text) or 0
+    except ValueError:
+        trace.errors.append(f"line {rec.line}: {rec.type} record has an invalid cpu=")
+        return 0
+
+
+def _cpu_field(rec: Record) -> int:
+    try:
+        return int(rec.fields.get("cpu", "0"), 0)
+    except ValueError:
+        return -1
+
+
 def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
     t = rec.type
     if cur is not None:
@@ -121,6 +140,12 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
         v = _ints(rec, ("enc", "value"), trace)
         if v is not None:
             trace.golden[v["enc"]] = v["value"]
+    elif t == "CTLUSED" and cur is None:
+        for k, val in rec.fields.items():
+            try:
+                trace.ctl_used[k] = parse_int(val)
+            except ValueError:
+                trace.errors.append(f"line {rec.line}: CTLUSED record has an invalid {k}=")
     elif t == "NOVMX":
         trace.novmx = rec.fields.get("reason", "unknown")
     elif t == "VMXON":
@@ -135,8 +160,8 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
         cur = ScenarioTrace(id=sid, check=None if check in (None, "none") else check, begin_line=rec.line)
         trace.scenarios[sid] = cur
         cur.records.append(rec)
-    elif cur is None and t in ("EXIT", "VMFAIL", "VMCS", "VMCSEND", "END", "SETUP", "CASE", "DIFF", "PREDICT",
-                               "KEEP"):
+    elif cur is None and t in ("EXIT", "VMFAIL", "INSNFAULT", "VMCS", "VMCSEND", "END", "SETUP", "CASE", "DIFF",
+                               "PREDICT", "KEEP", "CALL"):
         trace.errors.append(f"line {rec.line}: {t} record outside a scenario")
     elif t == "EXIT":
         v = _ints(rec, ("reason", "entry_fail", "qual", "len", "rip", "resumed", "intr_info", "intr_err")
@@ -146,7 +171,8 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
                 seq=rec.seq, line=rec.line, insn=rec.fields.get("insn", "?"), reason=v["reason"],
                 entry_fail=bool(v["entry_fail"]), qual=v["qual"], len=v["len"], rip=v["rip"],
                 resumed=bool(v["resumed"]), intr_info=v["intr_info"], intr_err=v["intr_err"],
-                gprs={k: v[k] for k in GPR_KEYS}, **_optional_ints(rec, EXIT_OPTIONAL_KEYS, trace)))
+                gprs={k: v[k] for k in GPR_KEYS}, cpu=_cpu(rec, trace),
+                **_optional_ints(rec, EXIT_OPTIONAL_KEYS, trace)))
     elif t == "VMFAIL":
         kind = rec.fields.get("kind", "?")
         err = None
@@ -154,7 +180,18 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
             v = _ints(rec, ("err",), trace)
             err = v["err"] if v else None
         cur.events.append(VmFailRecord(seq=rec.seq, line=rec.line, insn=rec.fields.get("insn", "?"),
-                                       kind=kind, err=err))
+                                       kind=kind, err=err, cpu=_cpu(rec, trace)))
+    elif t == "INSNFAULT":
+        v = _ints(rec, ("vector", "error_code"), trace)
+        if v is not None:
+            cur.events.append(InsnFaultRecord(seq=rec.seq, line=rec.line, insn=rec.fields.get("insn", "?"),
+                                              vector=v["vector"], error_code=v["error_code"], cpu=_cpu(rec, trace)))
+    elif t == "CALL":
+        v = _ints(rec, ("ret",), trace)
+        if v is not None:
+            cur.events.append(CallRecord(seq=rec.seq, line=rec.line, name=rec.fields.get("name", "?"), ret=v["ret"],
+                                         vector=_optional_ints(rec, ("vector",), trace).get("vector"),
+                                         cpu=_cpu(rec, trace)))
     elif t == "SETUP":
         for k, val in rec.fields.items():
             try:
@@ -176,7 +213,9 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
     elif t == "KEEP":
         v = _ints(rec, ("before", "after"), trace)
         if v is not None:
-            cur.keeps.append((rec.fields.get("field", "?"), v["before"], v["after"], rec.line))
+            cpu = _cpu(rec, trace)
+            name = rec.fields.get("field", "?")
+            cur.keeps.append((f"cpu{cpu}:{name}" if cpu else name, v["before"], v["after"], rec.line))
     elif t == "VMCS":
         v = _ints(rec, ("enc", "value"), trace)
         if v is not None:
@@ -187,6 +226,11 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
     elif t == "END":
         cur.end = rec
         cur = None
+    elif t == "SMP" and cur is not None and rec.fields.get("what") == "ap_timeout":
+        cur.ap_timeouts.append((_cpu_field(rec), rec.fields.get("state", "?"), rec.line))
+    elif t == "TRACELOST":
+        trace.errors.append(f"line {rec.line}: CPU {rec.fields.get('cpu', '?')} lost "
+                            f"{rec.fields.get('records', '?')} records (its trace buffer was full)")
     elif t == "FAULT":
         trace.fault = rec
     elif t == "FATAL":

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import bochslog, compare, evaluate
+from harness import bochslog, caps, compare, evaluate
 from harness.model import RunResult
 from harness.tables import REPO, Tables
 
@@ -117,6 +117,7 @@ def build_results(runs: dict, catalog: list[dict], tables: Tables, pairs: list[t
             "accelerator_reason": run.info.get("accelerator_reason"), "cmdline": run.info.get("cmdline"),
             "vmx": bool(tr and tr.caps and not tr.novmx), "novmx": tr.novmx if tr else None,
             "fingerprint": {k: (None if v is None else hex(v)) for k, v in (tr.caps if tr else {}).items()},
+            "controls": caps.control_coverage(tr, tables) if tr and tr.caps and not tr.novmx else {},
             "serial": _rel(run.serial_path) if run.serial_path else None,
             "logs": {k: _rel(p) for k, p in run.log_paths.items()},
         }

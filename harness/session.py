@@ -268,6 +268,42 @@ def _patterns(ids: list[str]) -> list[str]:
     return out
 
 
+def smp_split(ids: list[str] | None, build: Path, skip=()) -> tuple[list[str], list[str], int]:
+    """(single-CPU ids, ids of scenarios on more than one CPU, the most CPUs one needs) of a
+    selection (None: the default catalog); the catalog's "cpus" (core/include/scenario.h)."""
+    try:
+        cat = load_catalog(build)
+    except SelectionError:
+        return list(ids or []), [], 1
+    chosen = [m for m in cat if (m["id"] in ids if ids is not None else not m["hidden"]) and m["id"] not in skip]
+    smp = [m for m in chosen if int(m.get("cpus") or 1) > 1]
+    return ([m["id"] for m in chosen if m not in smp], [m["id"] for m in smp],
+            max([int(m["cpus"]) for m in smp], default=1))
+
+
+def merge_smp_boot(res: RunResult, sres: RunResult, smp_ids: list[str], scmd: str) -> RunResult:
+    """The SMP scenarios' own boot folded into the platform's result: their scenario traces, its
+    status, reason and paths under info["smp_boot"].  A scenario of that boot that did not end is
+    judged with that boot's status (harness/evaluate.py: scenario_run)."""
+    info = {"status": sres.status.value, "reason": sres.reason, "run_dir": sres.run_dir,
+            "serial": sres.serial_path, "cmdline": scmd, "scenarios": smp_ids,
+            "cpus": sres.info.get("cpus"), "duration_s": sres.duration_s}
+    res.info = dict(res.info, smp_boot=info)
+    if sres.trace is not None and res.trace is not None:
+        for sid, st in sres.trace.scenarios.items():  # in the order that boot ran them
+            if sid in smp_ids:
+                res.trace.scenarios[sid] = st
+        res.trace.errors += [f"{sres.run_dir}: {e}" for e in sres.trace.errors]
+    return res
+
+
+def _live(plat, run_dir: Path):
+    """What a progress watcher reads: the runner's growing trace file where it has its own
+    (runners/bochs.py: the trace disk, created once the run starts), else serial.log."""
+    live = getattr(plat, "live_trace", None)
+    return (lambda: live(run_dir)) if live else run_dir / "serial.log"
+
+
 def new_run_dir(tag: str = "") -> Path:
     """A fresh reports/runs/<stamp>-<pid>-<n>[-tag]/.
 
@@ -353,22 +389,44 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
                                        f"cases, which {name} does not run")
                 res.info = dict(plat.info() if hasattr(plat, "info") else {}, not_booted=True)
             else:
-                if skip or not_run:
-                    cmd = cmdline_for(pids, params, skip)
+                main_ids, smp_ids, cpus = smp_split(pids, build, skip)
+                separate = bool(smp_ids) and getattr(plat, "separate_smp_boot", False)
+                boot_skip = list(skip)
+                if separate:  # the SMP scenarios get a boot of their own (runners/bochs.py)
+                    boot_skip += [i for i in smp_ids if i not in skip]
+                if boot_skip or not_run:
+                    cmd = cmdline_for(pids, params, boot_skip)
                     piso = isomod.cached_iso(elf32, build / "iso-cache", cmd)
                 every = progress_interval() if progress else 0.0
-                watcher = None
-                if every:
-                    n = len(pids) if pids is not None else sum(1 for m in load_catalog(build) if not m["hidden"])
-                    live = getattr(plat, "live_trace", None)  # a runner whose trace grows elsewhere
-                    watcher = Progress(name, (lambda: live(pdir)) if live else pdir / "serial.log",
-                                       max(0, n - len(skip)), every)
-                    watcher.start()
-                try:
-                    res = plat.run(iso=piso, elf32=elf32, cmdline=cmd, run_dir=pdir, timeout=timeout)
-                finally:
+                if separate and not main_ids:
+                    res = None
+                else:
+                    watcher = None
+                    if every:
+                        n = len(main_ids)
+                        watcher = Progress(name, _live(plat, pdir), max(0, n - len(skip)), every)
+                        watcher.start()
+                    try:
+                        res = plat.run(iso=piso, elf32=elf32, cmdline=cmd, run_dir=pdir, timeout=timeout,
+                                       **({"cpus": cpus} if smp_ids and not separate else {}))
+                    finally:
+                        if watcher is not None:
+                            watcher.stop()
+                if separate:
+                    sdir = pdir if res is None else pdir / f"cpus{cpus}"
+                    sdir.mkdir(parents=True, exist_ok=True)
+                    scmd = cmdline_for(smp_ids, params)
+                    siso = isomod.cached_iso(elf32, build / "iso-cache", scmd)
+                    watcher = Progress(name, _live(plat, sdir), len(smp_ids), every) if every else None
                     if watcher is not None:
-                        watcher.stop()
+                        watcher.start()
+                    try:
+                        sres = plat.run(iso=siso, elf32=elf32, cmdline=scmd, run_dir=sdir, timeout=timeout,
+                                        cpus=cpus)
+                    finally:
+                        if watcher is not None:
+                            watcher.stop()
+                    res = sres if res is None else merge_smp_boot(res, sres, smp_ids, scmd)
         except Exception as exc:  # a runner bug must not lose the other platforms' results
             res = RunResult(platform=name, status=RunStatus.ERROR, reason=f"{type(exc).__name__}: {exc}",
                             run_dir=str(pdir))

@@ -39,6 +39,10 @@ class Tables:
     layouts: dict = None
     exit_info: dict = None  # {exit reason name: {trace key: layout}}
     info_keys: dict = None  # {VMCS field name: trace key}
+    # EXIT_INFO_WHEN rows: {exit reason name: {trace key: (qualification layout, field, value)}}
+    exit_info_when: dict = None
+    # EXIT_LEN_EVENT rows: {exit reason name: ((trace key, interruption type number), ...)}
+    len_events: dict = None
 
     def layout_mask(self, layout: str) -> int:
         """The bits of a layout that are compared: all but the ones the SDM calls undefined."""
@@ -72,10 +76,39 @@ class Tables:
         entry = self.exit_by_number.get(number)
         return entry["name"] if entry else f"UNKNOWN_{number}"
 
-    def len_defined(self, number: int) -> bool:
-        """SDM "VM-Exit Instruction Length": is the field defined for this exit?"""
+    def len_defined(self, number: int, intr_info: int | None = None, idt_info: int | None = None) -> bool:
+        """SDM "VM-Exit Instruction Length": is the field defined for this exit?  The reason's
+        exit_reasons.def column, or an exit_info.def EXIT_LEN_EVENT row: the exit's VM-exit
+        interruption information (``intr_info``) or IDT-vectoring information (``idt_info``)
+        valid and of the row's interruption type (None: not valid)."""
         entry = self.exit_by_number.get(number)
-        return bool(entry and entry["len_defined"])
+        if not entry:
+            return False
+        if entry["len_defined"]:
+            return True
+        values = {"intr_info": intr_info, "idt_info": idt_info}
+        for key, typ in (self.len_events or {}).get(entry["name"], ()):
+            v = values.get(key)
+            if v is not None and self.decode_field("INTR_INFO", "VALID", v) and \
+                    self.decode_field("INTR_INFO", "TYPE", v) == typ:
+                return True
+        return False
+
+    def decode_field(self, layout: str, field: str, value: int) -> int:
+        """The number in one field of a value laid out as `layout`."""
+        lo, hi = self.layouts[layout]["fields"][field]
+        return (value >> lo) & ((1 << (hi - lo + 1)) - 1)
+
+    def info_defined(self, reason: str, key: str, qual: int) -> bool:
+        """Does this exit define the information field `key`, given its exit qualification?
+        (exit_info.def: an EXIT_INFO row, or an EXIT_INFO_WHEN row whose condition holds)."""
+        if key not in self.exit_layouts(reason):
+            return False
+        when = (self.exit_info_when or {}).get(reason, {}).get(key)
+        if when is None:
+            return True
+        layout, field, value = when
+        return self.decode_field(layout, field, qual) == value
 
     def error_number(self, name: str) -> int:
         return self.error_by_name[name]["number"]
@@ -129,6 +162,8 @@ def _info(rows: list) -> dict:
     layouts: dict = {}
     keys = {r["vmcs_field"]: r["key"] for r in rows if r["kind"] == "key"}
     exit_info: dict = {}
+    when: dict = {}
+    len_events: dict = {}
     for r in rows:
         if r["kind"] == "layout":
             layouts[r["layout"]] = {"title": r["title"], "undefined": r["undefined"], "fields": {}, "values": {}}
@@ -136,6 +171,15 @@ def _info(rows: list) -> dict:
             layouts[r["layout"]]["fields"][r["field"]] = (r["lo"], r["hi"])
         elif r["kind"] == "value":
             layouts[r["layout"]]["values"].setdefault(r["field"], {})[r["name"]] = r["value"]
-        elif r["kind"] == "exit":
+    for r in rows:
+        if r["kind"] == "exit":
             exit_info.setdefault(r["reason"], {})[keys[r["vmcs_field"]]] = r["layout"]
-    return {"layouts": layouts, "exit_info": exit_info, "info_keys": keys}
+            if "when" in r:
+                w = r["when"]
+                when.setdefault(r["reason"], {})[keys[r["vmcs_field"]]] = (
+                    w["layout"], w["field"], layouts[w["layout"]]["values"][w["field"]][w["value"]])
+        elif r["kind"] == "len_event":
+            typ = layouts["INTR_INFO"]["values"]["TYPE"][r["type"]]
+            len_events[r["reason"]] = len_events.get(r["reason"], ()) + ((keys[r["vmcs_field"]], typ),)
+    return {"layouts": layouts, "exit_info": exit_info, "info_keys": keys, "exit_info_when": when,
+            "len_events": len_events}

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import SCENARIOS, TIMEOUT
-from harness import evaluate, platforms, session
+from harness import compare, evaluate, platforms, session
 from harness.model import RunStatus, Status
 
 PLAT = "bochs30-skylake_x"
@@ -70,10 +70,16 @@ def test_each_scenario_gives_the_same_records_in_any_order_and_alone():
         fwd, rev = pool.map(lambda p: session.run_platforms([PLAT], None, p, timeout=TIMEOUT)[PLAT],
                             ({}, {"order": "reverse"}))
     whole, backwards = _complete(fwd), _complete(rev)
-    assert set(whole.scenarios) == {s["id"] for s in SCENARIOS}
-    assert list(backwards.scenarios) == list(reversed(list(whole.scenarios))), "order=reverse did not reverse"
+    # A case registered as crashing this platform is left out of its catalog boots (compare.EMULATOR_CRASHES).
+    assert set(whole.scenarios) == {s["id"] for s in SCENARIOS} - set(compare.crash_skips(PLAT, None))
+    # Scenarios on several CPUs boot on their own on Bochs (harness/session.py): each boot reverses its own part.
+    smp = {s["id"] for s in SCENARIOS if int(s.get("cpus") or 1) > 1}
+    for part in (lambda i: i not in smp, lambda i: i in smp):
+        assert [i for i in backwards.scenarios if part(i)] == list(reversed([i for i in whole.scenarios if part(i)])), \
+            "order=reverse did not reverse"
     differ = _differences(whole, backwards, sorted(whole.scenarios), "reversed")
-    ids = _selection(str(whole.boot.fields.get("build", "")) if whole.boot else "")
+    ids = [sid for sid in _selection(str(whole.boot.fields.get("build", "")) if whole.boot else "")
+           if sid in whole.scenarios]
 
     def alone(sid):
         return sid, session.run_platforms([PLAT], [sid], {}, timeout=TIMEOUT)[PLAT]

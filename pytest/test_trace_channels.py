@@ -22,14 +22,19 @@ IDS = ["vmcall_loop", "exit_ctrl_xsetbv", "entry_fail_msr_load", "entry_fail_ctr
        "entry_fail_side_msr"] + sorted(s["id"] for s in CATALOG if s.get("sweep") and not s["hidden"])[:4]
 
 
-def _boot(plat: str, ids: list[str], channel: str, *, params: dict | None = None, timeout: float = TIMEOUT):
+# Scenarios on more than one CPU (the APs' records are buffered and printed by the BSP with cpu=N).
+SMP_IDS = [s["id"] for s in CATALOG if int(s.get("cpus") or 1) > 1 and not s["hidden"]][:3]
+
+
+def _boot(plat: str, ids: list[str], channel: str, *, params: dict | None = None, timeout: float = TIMEOUT,
+          cpus: int = 1):
     """One boot with the image's trace= key naming the channel (the runner follows it)."""
     p = require_platform(plat)
     cmd = f"{session.cmdline_for(ids, params or {})} trace={channel}"
     elf32 = DEFAULT_BUILD / "vmxdiff.elf32"
     iso = isomod.cached_iso(elf32, DEFAULT_BUILD / "iso-cache", cmd)
     return p.run(iso=iso, elf32=elf32, cmdline=cmd, run_dir=session.new_run_dir(f"channel-{channel}"),
-                 timeout=timeout)
+                 timeout=timeout, cpus=cpus)
 
 
 def _records(text: str) -> list[tuple]:
@@ -38,18 +43,20 @@ def _records(text: str) -> list[tuple]:
     return [(r.type, r.seq, tuple(sorted(r.fields.items()))) for st in tr.scenarios.values() for r in st.records]
 
 
-@pytest.mark.parametrize("plat", ["bochs30-skylake_x", "bochs27-skylake_x"])
-def test_disk_channel_carries_the_serial_bytes(plat):
-    serial = _boot(plat, IDS, "serial")
-    disk = _boot(plat, IDS, "disk")
+@pytest.mark.parametrize("plat,smp", [("bochs30-skylake_x", False), ("bochs27-skylake_x", False),
+                                      ("bochs30-skylake_x", True)], ids=["bochs30", "bochs27", "bochs30-smp"])
+def test_disk_channel_carries_the_serial_bytes(plat, smp):
+    ids, cpus = (SMP_IDS, max(int(s.get("cpus") or 1) for s in CATALOG if s["id"] in SMP_IDS)) if smp else (IDS, 1)
+    serial = _boot(plat, ids, "serial", cpus=cpus)
+    disk = _boot(plat, ids, "disk", cpus=cpus)
     assert serial.status == RunStatus.COMPLETE, serial.reason
     assert disk.status == RunStatus.COMPLETE, disk.reason
     assert (serial.info["trace_channel"], disk.info["trace_channel"]) == ("serial", "disk")
     a, b = Path(serial.serial_path).read_bytes(), Path(disk.serial_path).read_bytes()
-    assert len(a) > 16 * 512, "the trace spans many sectors"
+    assert len(a) > (2 if smp else 16) * 512, "the trace spans sectors"
     assert a == b, "the disk channel's bytes differ from COM1's"
     assert _records(a.decode()) == _records(b.decode())
-    assert set(disk.trace.scenarios) == set(IDS)
+    assert set(disk.trace.scenarios) == set(ids)
     assert not (Path(disk.run_dir) / bochs_runner.DISK_FILE).exists(), "the 1 GiB sparse disk is removed"
     assert "ata0-slave: type=disk" in (Path(disk.run_dir) / "command.txt").read_text()
 

@@ -117,6 +117,7 @@ boot_info:
 
         .section .bss
         .balign 4096
+        .global pml4, pdpt
 pml4:   .skip 4096
 pdpt:   .skip 4096
 pd:     .skip 4096

@@ -39,6 +39,10 @@ struct scenario {
 	bool hidden; /* not in the default catalog (harness self-tests) */
 	bool no_vmx; /* the body runs even where VMX is unavailable */
 	u8 sweep; /* SWEEP_*: an entry-check sweep case (core/sweep.c) */
+	/* CPUs it runs on (0 = 1).  More than one: the body starts the APs (core/smp.c,
+	 * scenario_smp_run); the harness boots such scenarios with that many CPUs, on Bochs
+	 * in a boot of their own (the single-CPU catalog keeps count=1). */
+	u8 cpus;
 	/* Parameters it reads with scenario_param(), "key=default[,key=default]"
 	 * (NULL: none); the harness rejects any other key. */
 	const char *params;
@@ -60,6 +64,7 @@ _Static_assert(offsetof(struct scenario, requires) == 32, "harness/elfinfo.py SC
 _Static_assert(offsetof(struct scenario, hidden) == 40, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, no_vmx) == 41, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, sweep) == 42, "harness/elfinfo.py SCENARIO_STRUCT");
+_Static_assert(offsetof(struct scenario, cpus) == 43, "harness/elfinfo.py SCENARIO_STRUCT");
 
 /*
  * Entry-check sweep cases (core/sweep.c): the golden VMCS (what vcpu_init()

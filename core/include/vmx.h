@@ -9,7 +9,7 @@
 #include "x86.h"
 
 enum vmcs_field {
-#define VMCS_FIELD(name, enc) name = enc,
+#define VMCS_FIELD(name, enc, ...) name = enc,
 #include "vmcs_fields.def"
 #undef VMCS_FIELD
 };
@@ -89,18 +89,25 @@ enum exit_info_layout_bits {
 #define INFO_FIELD(l, f, lo, hi) INFO_##l##_##f##_LO = lo, INFO_##l##_##f##_HI = hi,
 #define INFO_VALUE(l, f, n, v) INFO_##l##_##f##_##n = v,
 #define EXIT_INFO(r, fld, l)
+#define EXIT_INFO_WHEN(r, fld, l, ql, qf, v)
 #define EXIT_INFO_KEY(fld, key)
+#define EXIT_LEN_EVENT(r, fld, type)
 #include "exit_info.def"
 #undef INFO_LAYOUT
 #undef INFO_FIELD
 #undef INFO_VALUE
 #undef EXIT_INFO
+#undef EXIT_INFO_WHEN
 #undef EXIT_INFO_KEY
+#undef EXIT_LEN_EVENT
 };
 #define INFO_SET(l, f, v) ((u64)(v) << INFO_##l##_##f##_LO)
 #define INFO_GET(l, f, x) \
 	(((u64)(x) >> INFO_##l##_##f##_LO) & ((2ULL << (INFO_##l##_##f##_HI - INFO_##l##_##f##_LO)) - 1))
 #define VMX_BASIC_TRUE_CTLS BIT(55)
+/* IA32_VMX_MISC bit 29: VMWRITE may write any supported field, VM-exit information fields included
+ * (appendix "Miscellaneous Data"). */
+#define VMX_MISC_VMWRITE_ANY BIT(29)
 #define VMX_ENTRY_FAILURE BIT(31)
 
 /* Outcome of one VMX instruction (XTF's exinfo idea): one value. */
@@ -169,8 +176,27 @@ struct vcpu_exit {
 	 * traced as "<key>=<value>": up to EXIT_EXTRA_MAX of them. */
 	u8 n_extra;
 	struct { const char *key; u64 value; } extra[3];
+	/* Guest interruptibility and activity state as the exit saved them, traced as gintr= and
+	 * gact= when a scenario body reads them into here and sets gstate. */
+	bool gstate;
+	u64 gintr, gact;
 };
 #define EXIT_EXTRA_MAX 3
+
+/*
+ * Each wrapper runs one VMX instruction with an exception-table entry (a
+ * fault becomes VMX_FAULT) and captures RFLAGS right after it: CF set is
+ * VMfailInvalid, ZF set is VMfailValid (SDM "Conventions" for VMX
+ * instructions).  Use between fault_arm() and fault_disarm() (desc.h), with
+ * an output operand [fl]; then vmx_outcome_of(rflags, &fault).
+ */
+#define VMX_INSN(insn) \
+	"1: " insn "\n2: pushfq\n popq %[fl]\n" \
+	".pushsection .extable, \"a\"\n.balign 8\n.quad 1b, 2b\n.popsection"
+struct fault_info;
+struct vmx_outcome vmx_outcome_of(u64 rflags, const struct fault_info *f);
+/* The physical address of the image's own VMXON region (vmx_init()). */
+u64 vmx_vmxon_pointer(void);
 
 /* Instruction wrappers: each returns the outcome read from RFLAGS. */
 struct vmx_outcome vmx_on(u64 pa);
@@ -182,6 +208,8 @@ struct vmx_outcome __vmcs_write(u32 field, u64 val);
 u64 vmcs_read(u32 field); /* ends the run on failure */
 void vmcs_write(u32 field, u64 val); /* ends the run on failure */
 
+void vmx_off(void);
+struct vmx_outcome vmx_on_catalog(void);
 /* Bring-up: returns false (after tracing why) if VMX cannot be used. */
 bool vmx_init(void);
 /* Control value desired|must-be-1, or false if a desired bit is not allowed. */
@@ -196,6 +224,7 @@ void vcpu_write_controls(struct vcpu *v);
 struct vcpu_exit vcpu_run(struct vcpu *v);
 void vcpu_skip_instruction(struct vcpu *v, const struct vcpu_exit *e);
 void vcpu_dump_vmcs(void);
+void vcpu_trace_ctl_used(void); /* CTLUSED: the controls of the boot's successful VM entries */
 
 /* vmcs_fields.def as data (core/vmx/vcpu.c). */
 struct vmcs_field_info {
@@ -205,7 +234,11 @@ struct vmcs_field_info {
 extern const struct vmcs_field_info vmcs_field_table[];
 extern const size_t vmcs_field_count;
 const char *exit_reason_name(u32 reason);
-bool exit_len_defined(u32 reason);
+struct vcpu_exit;
+/* SDM field "VM-Exit Instruction Length": is it defined for this exit?  exit_reasons.def's
+ * len_defined, or an exit_info.def EXIT_LEN_EVENT row (software exceptions, faults during
+ * the delivery of a software interrupt or exception). */
+bool exit_len_defined(const struct vcpu_exit *e);
 
 /* Assembly (entry.S). Returns 0 after a VM exit, else RFLAGS of the VMfail. */
 u64 vmx_enter(struct vcpu *v);

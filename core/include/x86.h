@@ -23,10 +23,12 @@
 /* Architectural MSRs the image, the sweep and the model name (SDM Vol. 4 "Model-Specific
  * Registers"); the VMX capability MSRs are in vmx_msrs.def.  #defines, so guests' assembly
  * can use them too (STR()). */
+#define MSR_IA32_APIC_BASE 0x1b
 #define MSR_IA32_BIOS_UPDT_TRIG 0x79
 #define MSR_IA32_BIOS_SIGN_ID 0x8b
 #define MSR_IA32_SMM_MONITOR_CTL 0x9b
 #define MSR_IA32_SMBASE 0x9e
+#define MSR_IA32_APIC_BASE 0x1b
 #define MSR_IA32_SYSENTER_CS 0x174
 #define MSR_IA32_SYSENTER_ESP 0x175
 #define MSR_IA32_SYSENTER_EIP 0x176

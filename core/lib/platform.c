@@ -5,11 +5,15 @@
  */
 #include "lib.h"
 #include "x86.h"
+#include "smp.h"
 
 void NORETURN platform_exit(int code)
 {
 	static const char shutdown[] = "Shutdown";
 
+	u32 cpu = smp_this_cpu();
+	if (cpu) /* an AP: parked; the BSP prints its records and ends the run with this code */
+		smp_ap_exit(cpu, code);
 	serial_drain();
 	outl(0xf4, (u32)code);
 	for (const char *p = shutdown; *p; p++)

@@ -20,7 +20,7 @@
 
 /* Index of every VMCS field in vmcs_fields.def order (the input array). */
 enum vmcs_index {
-#define VMCS_FIELD(name, enc) VMCS_IDX_##name,
+#define VMCS_FIELD(name, enc, ...) VMCS_IDX_##name,
 #include "vmcs_fields.def"
 #undef VMCS_FIELD
 	VMCS_NFIELDS

@@ -7,6 +7,7 @@
 #include "vmx.h"
 #include "desc.h"
 #include "model.h"
+#include "smp.h"
 
 /* The assembly in entry.S hard-codes these offsets. */
 _Static_assert(offsetof(struct vcpu, regs.rax) == 0, "entry.S VCPU_RAX");
@@ -27,31 +28,58 @@ static const struct {
 };
 
 /* exit_info.def: the information fields an exit defines beyond the qualification and the
- * interruption information (those two are in every EXIT record). */
+ * interruption information (those two are in every EXIT record); a row with a condition
+ * (EXIT_INFO_WHEN) defines its field only when the qualification's bits lo..hi are `value`. */
 static const struct {
 	u32 reason, field;
+	bool when;
+	u8 lo, hi;
+	u64 value;
 } exit_info_rows[] = {
 #define INFO_LAYOUT(l, undef, title)
 #define INFO_FIELD(l, f, lo, hi)
 #define INFO_VALUE(l, f, n, v)
-#define EXIT_INFO(r, fld, l) { EXIT_REASON_##r, fld },
+#define EXIT_INFO(r, fld, l) { EXIT_REASON_##r, fld, false, 0, 0, 0 },
+#define EXIT_INFO_WHEN(r, fld, l, ql, qf, v) \
+	{ EXIT_REASON_##r, fld, true, INFO_##ql##_##qf##_LO, INFO_##ql##_##qf##_HI, INFO_##ql##_##qf##_##v },
 #define EXIT_INFO_KEY(fld, key)
+#define EXIT_LEN_EVENT(r, fld, type)
 #include "exit_info.def"
 #undef EXIT_INFO
+#undef EXIT_INFO_WHEN
 #undef EXIT_INFO_KEY
+#undef EXIT_LEN_EVENT
 };
 static const struct {
 	u32 field;
 	const char *key;
 } exit_info_keys[] = {
 #define EXIT_INFO(r, fld, l)
+#define EXIT_INFO_WHEN(r, fld, l, ql, qf, v)
 #define EXIT_INFO_KEY(fld, key) { fld, #key },
+#define EXIT_LEN_EVENT(r, fld, type)
+#include "exit_info.def"
+#undef EXIT_INFO
+#undef EXIT_INFO_WHEN
+#undef EXIT_INFO_KEY
+#undef EXIT_LEN_EVENT
+};
+/* exit_info.def EXIT_LEN_EVENT: interruption types whose exits define the instruction length. */
+static const struct {
+	u32 reason, field, type;
+} exit_len_events[] = {
+#define EXIT_INFO(r, fld, l)
+#define EXIT_INFO_WHEN(r, fld, l, ql, qf, v)
+#define EXIT_INFO_KEY(fld, key)
+#define EXIT_LEN_EVENT(r, fld, type) { EXIT_REASON_##r, fld, INFO_INTR_INFO_TYPE_##type },
 #include "exit_info.def"
 #undef INFO_LAYOUT
 #undef INFO_FIELD
 #undef INFO_VALUE
 #undef EXIT_INFO
+#undef EXIT_INFO_WHEN
 #undef EXIT_INFO_KEY
+#undef EXIT_LEN_EVENT
 };
 
 static void read_exit_extra(struct vcpu_exit *e)
@@ -59,6 +87,10 @@ static void read_exit_extra(struct vcpu_exit *e)
 	for (size_t i = 0; i < ARRAY_SIZE(exit_info_rows); i++) {
 		u32 f = exit_info_rows[i].field;
 		if (exit_info_rows[i].reason != e->reason || f == EXIT_QUALIFICATION || f == VM_EXIT_INTR_INFO)
+			continue;
+		if (exit_info_rows[i].when &&
+		    ((e->qual >> exit_info_rows[i].lo) & ((2ULL << (exit_info_rows[i].hi - exit_info_rows[i].lo)) - 1)) !=
+			    exit_info_rows[i].value)
 			continue;
 		for (size_t k = 0; k < ARRAY_SIZE(exit_info_keys); k++) {
 			if (exit_info_keys[k].field != f || e->n_extra >= EXIT_EXTRA_MAX)
@@ -77,15 +109,23 @@ const char *exit_reason_name(u32 reason)
 	return "UNKNOWN";
 }
 
-bool exit_len_defined(u32 reason)
+bool exit_len_defined(const struct vcpu_exit *e)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(exit_reasons); i++)
-		if (exit_reasons[i].nr == reason)
-			return exit_reasons[i].len_defined;
+		if (exit_reasons[i].nr == e->reason && exit_reasons[i].len_defined)
+			return true;
+	for (size_t i = 0; i < ARRAY_SIZE(exit_len_events); i++) {
+		if (exit_len_events[i].reason != e->reason)
+			continue;
+		u64 info = exit_len_events[i].field == VM_EXIT_INTR_INFO ? e->intr_info : e->idt_info;
+		if (INFO_GET(INTR_INFO, VALID, info) && INFO_GET(INTR_INFO, TYPE, info) == exit_len_events[i].type)
+			return true;
+	}
 	return false;
 }
 
 static u8 exit_stack[8192] ALIGNED(16);
+_Static_assert(sizeof(((struct percpu *)0)->exit_stack) == sizeof(exit_stack), "AP exit stack");
 
 /* Default guest segment: flat, base 0, limit 4 GiB, given access rights. */
 static void guest_segment(u32 selector_field, u16 sel, u32 ar)
@@ -140,12 +180,15 @@ bool vcpu_set_ctl(struct vcpu *v, u32 field, u64 bits)
 
 void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top)
 {
-	static u8 vmcs_region[4096] ALIGNED(4096);
+	static u8 bsp_vmcs_region[4096] ALIGNED(4096);
 	struct desc_ptr gdtr, idtr;
+	u32 cpu = smp_this_cpu(); /* an AP (core/smp.c) has its own VMCS and exit stack */
+	u8 *vmcs_region = cpu ? smp_percpu[cpu].vmcs : bsp_vmcs_region;
+	u8 *stack = cpu ? smp_percpu[cpu].exit_stack : exit_stack;
 
 	memset(v, 0, sizeof(*v));
 	v->vmcs = vmcs_region;
-	v->exit_stack_top = (u64)exit_stack + sizeof(exit_stack) - 16;
+	v->exit_stack_top = (u64)stack + sizeof(exit_stack) - 16;
 	v->guest_stack_top = guest_stack_top;
 
 	/*
@@ -158,7 +201,7 @@ void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top)
 	 */
 	struct vmx_outcome o = vmx_clear((u64)vmcs_region);
 	if (o.kind == VMX_SUCCEED) {
-		memset(vmcs_region, 0, sizeof(vmcs_region));
+		memset(vmcs_region, 0, sizeof(bsp_vmcs_region));
 		*(u32 *)vmcs_region = (u32)vmx_caps.basic & 0x7fffffff;
 		o = vmx_clear((u64)vmcs_region);
 	}
@@ -214,7 +257,7 @@ void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top)
 	vmcs_write(HOST_TR_SELECTOR, GDT_TSS);
 	vmcs_write(HOST_FS_BASE, 0);
 	vmcs_write(HOST_GS_BASE, 0);
-	vmcs_write(HOST_TR_BASE, (u64)&host_tss);
+	vmcs_write(HOST_TR_BASE, (u64)desc_host_tss());
 	vmcs_write(HOST_GDTR_BASE, gdtr.base);
 	vmcs_write(HOST_IDTR_BASE, idtr.base);
 	vmcs_write(HOST_IA32_SYSENTER_CS, 0);
@@ -240,7 +283,7 @@ void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top)
 	guest_segment(GUEST_FS_SELECTOR, GDT_DATA, 0xc093);
 	guest_segment(GUEST_GS_SELECTOR, GDT_DATA, 0xc093);
 	vmcs_write(GUEST_TR_SELECTOR, GDT_TSS);
-	vmcs_write(GUEST_TR_BASE, (u64)&host_tss);
+	vmcs_write(GUEST_TR_BASE, (u64)desc_host_tss());
 	vmcs_write(GUEST_TR_LIMIT, 0x67);
 	vmcs_write(GUEST_TR_AR_BYTES, 0x8b);
 	vmcs_write(GUEST_LDTR_SELECTOR, 0);
@@ -269,6 +312,34 @@ void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top)
 	*sp = (u64)guest_fell_off;
 	vmcs_write(GUEST_RSP, (u64)sp);
 	vmcs_write(GUEST_RIP, (u64)guest);
+}
+
+/* The controls of every VM entry that succeeded in this boot (OR of the fields; the
+ * secondary controls only where the primary "activate secondary controls" was 1), traced
+ * once at the end (CTLUSED): results.json lists, per platform, which allowed controls ran. */
+static u64 ctl_used[5];
+
+static void note_ctl_used(void)
+{
+	static const u32 fields[5] = { PIN_BASED_VM_EXEC_CONTROL, CPU_BASED_VM_EXEC_CONTROL,
+				       SECONDARY_VM_EXEC_CONTROL, VM_EXIT_CONTROLS, VM_ENTRY_CONTROLS };
+	u64 proc = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		u64 v = 0;
+		if (fields[i] == SECONDARY_VM_EXEC_CONTROL && !(proc & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
+			continue;
+		if (__vmcs_read(fields[i], &v).kind != VMX_SUCCEED)
+			continue;
+		if (fields[i] == CPU_BASED_VM_EXEC_CONTROL)
+			proc = v;
+		ctl_used[i] |= v;
+	}
+}
+
+void vcpu_trace_ctl_used(void)
+{
+	trace("CTLUSED", "pin=%#lx proc=%#lx proc2=%#lx exit=%#lx entry=%#lx", ctl_used[0], ctl_used[1],
+	      ctl_used[2], ctl_used[3], ctl_used[4]);
 }
 
 struct vcpu_exit vcpu_run(struct vcpu *v)
@@ -306,8 +377,10 @@ struct vcpu_exit vcpu_run(struct vcpu *v)
 	read_exit_extra(&e);
 	/* SDM "VMLAUNCH": the launch state becomes "launched" only when the
 	 * entry succeeds, so a failed entry leaves it clear. */
-	if (!e.entry_fail)
+	if (!e.entry_fail) {
 		v->launched = 1;
+		note_ctl_used();
+	}
 	return e;
 }
 
@@ -319,7 +392,7 @@ void vcpu_skip_instruction(struct vcpu *v, const struct vcpu_exit *e)
 
 /* vmcs_fields.def as data: the dump here and the sweep's GOLDEN/DIFF records (core/sweep.c). */
 const struct vmcs_field_info vmcs_field_table[] = {
-#define VMCS_FIELD(name, enc) { #name, enc },
+#define VMCS_FIELD(name, enc, ...) { #name, enc },
 #include "vmcs_fields.def"
 #undef VMCS_FIELD
 };

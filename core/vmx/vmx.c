@@ -18,16 +18,6 @@ const char *vmx_outcome_name(enum vmx_outcome_kind kind)
 	return names[kind];
 }
 
-/*
- * Each wrapper runs one VMX instruction with an exception-table entry (a
- * fault becomes VMX_FAULT) and captures RFLAGS right after it: CF set is
- * VMfailInvalid, ZF set is VMfailValid (SDM "Conventions" for VMX
- * instructions).
- */
-#define VMX_INSN(insn) \
-	"1: " insn "\n2: pushfq\n popq %[fl]\n" \
-	".pushsection .extable, \"a\"\n.balign 8\n.quad 1b, 2b\n.popsection"
-
 static u32 read_instruction_error(void)
 {
 	u64 v = 0;
@@ -35,7 +25,14 @@ static u32 read_instruction_error(void)
 	return (u32)v;
 }
 
-static struct vmx_outcome outcome(u64 rflags, const struct fault_info *f)
+u64 vmx_vmxon_pointer(void) { return (u64)vmxon_region; }
+
+/* Leave VMX operation, and enter it again with the catalog's VMXON region (a scenario that
+ * runs its own VMX life cycle, guests/takeover.c, hands the BSP back as it found it). */
+void vmx_off(void) { asm volatile("vmxoff" ::: "cc", "memory"); }
+struct vmx_outcome vmx_on_catalog(void) { return vmx_on((u64)vmxon_region); }
+
+struct vmx_outcome vmx_outcome_of(u64 rflags, const struct fault_info *f)
 {
 	struct vmx_outcome o = { .kind = VMX_SUCCEED, .vector = -1 };
 	if (f->vector >= 0) {
@@ -58,7 +55,7 @@ struct vmx_outcome vmx_on(u64 pa)
 	fault_arm(&f);
 	asm volatile(VMX_INSN("vmxon %[pa]") : [fl] "=r"(rflags) : [pa] "m"(pa) : "cc", "memory");
 	fault_disarm();
-	return outcome(rflags, &f);
+	return vmx_outcome_of(rflags, &f);
 }
 
 struct vmx_outcome vmx_clear(u64 pa)
@@ -68,7 +65,7 @@ struct vmx_outcome vmx_clear(u64 pa)
 	fault_arm(&f);
 	asm volatile(VMX_INSN("vmclear %[pa]") : [fl] "=r"(rflags) : [pa] "m"(pa) : "cc", "memory");
 	fault_disarm();
-	return outcome(rflags, &f);
+	return vmx_outcome_of(rflags, &f);
 }
 
 struct vmx_outcome vmx_ptrld(u64 pa)
@@ -78,7 +75,7 @@ struct vmx_outcome vmx_ptrld(u64 pa)
 	fault_arm(&f);
 	asm volatile(VMX_INSN("vmptrld %[pa]") : [fl] "=r"(rflags) : [pa] "m"(pa) : "cc", "memory");
 	fault_disarm();
-	return outcome(rflags, &f);
+	return vmx_outcome_of(rflags, &f);
 }
 
 struct vmx_outcome vmx_ptrst(u64 *pa)
@@ -88,7 +85,7 @@ struct vmx_outcome vmx_ptrst(u64 *pa)
 	fault_arm(&f);
 	asm volatile(VMX_INSN("vmptrst %[pa]") : [fl] "=r"(rflags), [pa] "=m"(*pa) : : "cc", "memory");
 	fault_disarm();
-	return outcome(rflags, &f);
+	return vmx_outcome_of(rflags, &f);
 }
 
 struct vmx_outcome __vmcs_read(u32 field, u64 *val)
@@ -99,7 +96,7 @@ struct vmx_outcome __vmcs_read(u32 field, u64 *val)
 	asm volatile(VMX_INSN("vmread %[f], %[v]") : [fl] "=r"(rflags), [v] "+r"(v) : [f] "r"((u64)field) : "cc", "memory");
 	fault_disarm();
 	*val = v;
-	return outcome(rflags, &f);
+	return vmx_outcome_of(rflags, &f);
 }
 
 struct vmx_outcome __vmcs_write(u32 field, u64 val)
@@ -109,7 +106,7 @@ struct vmx_outcome __vmcs_write(u32 field, u64 val)
 	fault_arm(&f);
 	asm volatile(VMX_INSN("vmwrite %[v], %[f]") : [fl] "=r"(rflags) : [v] "r"(val), [f] "r"((u64)field) : "cc", "memory");
 	fault_disarm();
-	return outcome(rflags, &f);
+	return vmx_outcome_of(rflags, &f);
 }
 
 static void NORETURN vmcs_fatal(const char *what, u32 field, struct vmx_outcome o)

@@ -9,6 +9,15 @@
  *                      (core/include/trace_mem.def) inside L2's RAM file;
  *                      at the end, a non-zero count of lost bytes is said
  *                      on port 0xe9 ("@L1 TRACEMEM lost=N")
+ *   l1io e9-lines RAW EVID TYPE_OFF RW_OFF PORT_OFF SIZE_OFF COUNT_OFF VAL_OFF DATA_OFF DATA_SIZE
+ *                      read the kvm_pio events of a tracefs ring buffer
+ *                      (per_cpu/cpuN/trace_pipe_raw, binary pages) and say
+ *                      L2's one-byte writes to port 0xe9 grouped into lines:
+ *                      "@L1 E9LINE <tick of the line's first byte> <text>",
+ *                      then "@L1 TRACED events=N lines=N partial=N missed=N".
+ *                      Offsets come from the event's and header_page's format
+ *                      files (harness/l1/init).  Exit 3 on a page it cannot
+ *                      parse: init then falls back to the text trace.
  */
 typedef unsigned long u64;
 static long sys3(long n, long a, long b, long c) {
@@ -25,12 +34,24 @@ static long sys3(long n, long a, long b, long c) {
 #define SYS_access 21
 #define SYS_pread64 17
 struct ts { long s, ns; };
+#ifdef L1IO_STDOUT
+/* Host unit tests (harness/tests/test_kvm_on_bochs.py): port output goes to stdout. */
+static void outs(unsigned short port, const char *p, u64 n) {
+    (void)port;
+    while (n > 0) {
+        long w = sys3(SYS_write, 1, (long)p, (long)n);
+        if (w <= 0) return;
+        p += w, n -= (u64)w;
+    }
+}
+#else
 static void outs(unsigned short port, const char *p, u64 n) {
     static int io;
     if (!io && sys3(SYS_iopl, 3, 0, 0) != 0) { sys3(SYS_write, 2, (long)"l1io: iopl failed\n", 18); sys3(SYS_exit, 2, 0, 0); }
     io = 1;
     __asm__ volatile("rep outsb" : "+S"(p), "+c"(n) : "d"(port) : "memory");
 }
+#endif
 static int eq(const char *a, const char *b) { while (*a && *a == *b) a++, b++; return *a == *b; }
 static u64 len(const char *s) { u64 n = 0; while (s[n]) n++; return n; }
 static char buf[65536];
@@ -54,6 +75,124 @@ static void say_num(const char *what, u64 v) {
     do d[--i] = (char)('0' + v % 10), v /= 10; while (v);
     outs(0xe9, what, len(what));
     outs(0xe9, d + i, sizeof d - (u64)i);
+}
+/* Line buffer of e9-lines: "@L1 E9LINE <tick> <text>\n". */
+static char line[8192];
+static u64 line_n, line_text, e9_lines;
+static int line_open;
+static u64 put_dec(char *d, u64 v) {
+    char t[24]; int i = 0;
+    do t[i++] = (char)('0' + v % 10), v /= 10; while (v);
+    for (int k = 0; k < i; k++) d[k] = t[i - 1 - k];
+    return (u64)i;
+}
+static void e9_byte(u64 tick, unsigned v) {
+    static const char hex[] = "0123456789abcdef";
+    if (!line_open) {
+        static const char pre[] = "@L1 E9LINE ";
+        for (line_n = 0; pre[line_n]; line_n++) line[line_n] = pre[line_n];
+        line_n += put_dec(line + line_n, tick);
+        line[line_n++] = ' ';
+        line_text = line_n, line_open = 1;
+    }
+    if (v == '\n') {  /* an empty line (the marker starts with one) says nothing */
+        if (line_n != line_text) {
+            line[line_n++] = '\n';
+            outs(0xe9, line, line_n);
+            e9_lines++;
+        }
+        line_open = 0;
+        return;
+    }
+    if (line_n + 6 >= sizeof line) return;  /* an over-long line is cut, never split */
+    if (v >= 0x20 && v < 0x7f && v != '\\') {
+        line[line_n++] = (char)v;
+    } else {  /* the text stays one line of printable ASCII */
+        line[line_n++] = '\\', line[line_n++] = 'x';
+        line[line_n++] = hex[(v >> 4) & 15], line[line_n++] = hex[v & 15];
+    }
+}
+static unsigned rd32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (unsigned)p[3] << 24; }
+static u64 rd64(const unsigned char *p) { return rd32(p) | (u64)rd32(p + 4) << 32; }
+/* One ring-buffer page (include/linux/ring_buffer.h: event header = type_len:5,
+ * time_delta:27; 29 padding, 30 time extend, 31 absolute time stamp). */
+static int e9_page(const unsigned char *pg, u64 data_off, u64 data_size, const u64 *off,
+                   u64 *events, u64 *missed) {
+    u64 ts = rd64(pg), commit = rd64(pg + 8);
+    u64 used = commit & ((1UL << 30) - 1);
+    if (commit & (1UL << 31)) {  /* RB_MISSED_EVENTS; RB_MISSED_STORED: the count follows the data */
+        u64 n = (commit & (1UL << 30)) && data_off + used + 8 <= data_off + data_size ? rd64(pg + data_off + used) : 1;
+        *missed += n ? n : 1;
+    }
+    if (used > data_size) return -1;
+    const unsigned char *p = pg + data_off, *end = p + used;
+    while (p + 4 <= end) {
+        unsigned h = rd32(p), type_len = h & 31, delta = h >> 5;
+        const unsigned char *rec;
+        u64 rlen;
+        if (type_len == 29) {  /* padding */
+            if (delta == 0) break;  /* the rest of the page */
+            if (p + 8 > end) return -1;
+            p += 4 + rd32(p + 4);
+            continue;
+        }
+        if (type_len == 30) { if (p + 8 > end) return -1; ts += delta + ((u64)rd32(p + 4) << 27); p += 8; continue; }
+        if (type_len == 31) {
+            if (p + 8 > end) return -1;
+            u64 abs = delta + ((u64)rd32(p + 4) << 27);  /* low 59 bits; the top ones are the page's */
+            ts = (ts & ~((1UL << 59) - 1)) | abs;
+            p += 8;
+            continue;
+        }
+        ts += delta;
+        if (type_len == 0) { if (p + 8 > end) return -1; rlen = rd32(p + 4) - 4; rec = p + 8; }
+        else { rlen = (u64)type_len * 4; rec = p + 4; }
+        if (rec + rlen > end) return -1;
+        p = rec + rlen;
+        if (off[0] + 2 > rlen || off[6] + 4 > rlen) continue;
+        if ((rec[off[0]] | rec[off[0] + 1] << 8) != off[7]) continue;  /* not kvm_pio */
+        (*events)++;
+        /* the text path's rule: "pio_write at 0xe9 size 1 count 1" */
+        if (rd32(rec + off[1]) == 1 && rd32(rec + off[2]) == 0xe9 && rd32(rec + off[3]) == 1 &&
+            rd32(rec + off[4]) == 1)
+            e9_byte(ts, rd32(rec + off[5]) & 0xff);
+    }
+    return 0;
+}
+static char page[65536];
+static int e9_lines_main(char **argv) {
+    /* argv: RAW EVID TYPE_OFF RW_OFF PORT_OFF SIZE_OFF COUNT_OFF VAL_OFF DATA_OFF DATA_SIZE */
+    u64 off[8] = { num(argv[2]), num(argv[3]), num(argv[4]), num(argv[5]), num(argv[6]), num(argv[7]),
+                   0, num(argv[1]) };
+    off[6] = off[1];
+    for (int k = 1; k < 6; k++) if (off[k] > off[6]) off[6] = off[k];
+    u64 data_off = num(argv[8]), data_size = num(argv[9]), psize = data_off + data_size;
+    if (data_off < 16 || psize > sizeof page) return 3;
+    long fd = sys3(SYS_open, (long)argv[0], 04000 /* O_RDONLY|O_NONBLOCK */, 0);
+    if (fd < 0) return 3;
+    u64 events = 0, missed = 0;
+    for (;;) {
+        u64 have = 0;
+        while (have < psize) {  /* a read returns at most one page */
+            long n = sys3(SYS_read, fd, (long)page + have, (long)(psize - have));
+            if (n <= 0) break;
+            have += (u64)n;
+        }
+        if (have == 0) break;
+        if (have < 16 || e9_page((unsigned char *)page, data_off, have - data_off, off, &events, &missed))
+            return 3;
+    }
+    outs(0xe9, "@L1 TRACED events=", 18);
+    char d[24];
+    outs(0xe9, d, put_dec(d, events));
+    outs(0xe9, " lines=", 7);
+    outs(0xe9, d, put_dec(d, e9_lines));
+    outs(0xe9, " partial=", 9);
+    outs(0xe9, d, put_dec(d, (u64)line_open));
+    outs(0xe9, " missed=", 8);
+    outs(0xe9, d, put_dec(d, missed));
+    outs(0xe9, "\n", 1);
+    return 0;
 }
 void __attribute__((used)) cmain(long argc, char **argv) {
     if (argc >= 2 && eq(argv[1], "e9")) {
@@ -120,10 +259,12 @@ void __attribute__((used)) cmain(long argc, char **argv) {
             if (!moved) pause_ms(2);
         }
         if (lost) say_num("@L1 TRACEMEM lost=", lost);
+    } else if (argc >= 12 && eq(argv[1], "e9-lines")) {
+        sys3(SYS_exit, e9_lines_main(argv + 2), 0, 0);
     } else if (argc >= 2 && eq(argv[1], "off")) {
         outs(0x8900, "Shutdown", 8);
     } else {
-        sys3(SYS_write, 2, (long)"usage: l1io e9|say|follow|follow-mem|off\n", 41);
+        sys3(SYS_write, 2, (long)"usage: l1io e9|say|follow|follow-mem|e9-lines|off\n", 50);
         sys3(SYS_exit, 2, 0, 0);
     }
     sys3(SYS_exit, 0, 0, 0);

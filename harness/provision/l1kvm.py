@@ -179,9 +179,11 @@ def newc_bytes(files: dict[str, bytes], mode: int = 0o100644) -> bytes:
         return buf.getvalue()
 
 
-def build_l1io(out: pathlib.Path) -> None:
+def build_l1io(out: pathlib.Path, defines: tuple[str, ...] = ()) -> None:
+    """Compile harness/l1/l1io.c; the unit tests add L1IO_STDOUT (port output to stdout)."""
     cmd = ["gcc", "-static", "-nostdlib", "-Os", "-fno-builtin", "-fno-stack-protector",
-           "-fno-pie", "-no-pie", "-Wall", "-Werror", "-o", str(out), str(L1_DIR / "l1io.c")]
+           "-fno-pie", "-no-pie", "-Wall", "-Werror", *(f"-D{d}" for d in defines),
+           "-o", str(out), str(L1_DIR / "l1io.c")]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     if r.returncode != 0:
         raise ProvisionError(f"cannot compile harness/l1/l1io.c: {(r.stderr.strip().splitlines() or ['?'])[-1]}")

@@ -14,7 +14,9 @@ failed consistency checks merged in by Bochs tick), command.txt.
 Attribution of VM-entry failures: L1 traces kvm_pio (port 0xe9: the image's
 "@VTMARK BEGIN <scenario>" markers) and kvm_nested_vmenter_failed (the check
 nested.c failed) with the x86-tsc clock; Bochs's TSC is its tick counter,
-the prefix of every Bochs log line.  So every "VMENTER FAIL"/"VMFAIL" line of
+the prefix of every Bochs log line.  L1 groups the marker bytes into lines
+("@L1 E9LINE <tick of the first byte> <text>", harness/l1/l1io.c e9-lines);
+older logs carry one "@L1 E9 <tick> <byte>" line per byte, still read.  So every "VMENTER FAIL"/"VMFAIL" line of
 Bochs and every KVM check lands in the scenario that caused it.
 """
 from __future__ import annotations
@@ -48,6 +50,8 @@ L2_SLOWDOWN = 5.0
 
 _TICK_LINE = re.compile(r"^(\d{8,})([a-z])\[([A-Z0-9 ]+)\] (.*)$")
 _L1 = re.compile(r"@L1 (\S+)(?: (.*))?$")
+# "@L1" lines that are data, not stages (progress and status).
+_L1_DATA = ("E9", "E9LINE", "KVMCHECK", "QEMUERR", "DMESG", "L2COM1")
 _BOCHS_REASON = re.compile(r"(VMFAIL:|VMENTER FAIL:|VMEXIT: Guest State|VMABORT|LoadMSRs)")
 
 
@@ -97,7 +101,7 @@ class KvmOnBochsPlatform:
                            "L2": {"qemu_args": "-accel kvm -cpu host,+vmx -m 64 -kernel vmxdiff.elf32"}}}
 
     # -- one boot ----------------------------------------------------------
-    def run(self, *, iso: Path, elf32: Path, cmdline: str, run_dir: Path, timeout: float) -> RunResult:
+    def run(self, *, iso: Path, elf32: Path, cmdline: str, run_dir: Path, timeout: float, cpus: int = 1) -> RunResult:
         del iso
         ok, why = self.availability()
         if not ok:
@@ -105,7 +109,7 @@ class KvmOnBochsPlatform:
         from harness.provision.debian import ProvisionError
         try:
             imgdir, man = self.image(log=sys.stderr)
-            l1iso = self.make_iso(imgdir, man, elf32, cmdline, timeout)
+            l1iso = self.make_iso(imgdir, man, elf32, cmdline, timeout, cpus)
         except (ProvisionError, OSError, subprocess.SubprocessError) as exc:
             return RunResult(platform=self.name, status=RunStatus.UNAVAILABLE,
                              reason=f"L1 image unavailable: {exc}", run_dir=str(run_dir))
@@ -127,16 +131,21 @@ class KvmOnBochsPlatform:
         res.run_dir = str(run_dir)
         res.log_paths = {"emulator": str(paths["layers"]), "bochs": str(paths["bochs"]),
                          "l1_console": str(paths["console"]), "command": str(paths["command"])}
-        res.info = dict(self.info(man), **{"stages": out["stages"], "entry_failure_layers":
-                                           res.info.get("entry_failure_layers", {})})
+        res.info = dict(self.info(man), cpus=max(1, cpus),
+                        **{"stages": out["stages"], "entry_failure_layers": res.info.get("entry_failure_layers", {}),
+                           "bochs_cpu_s": out["cpu_s"],
+                           "first_record": {"wall_s": out["first_record_s"], "cpu_s": out["first_record_cpu_s"]}})
         return res
 
-    def make_iso(self, imgdir: Path, man: dict, elf32: Path, cmdline: str, timeout: float) -> Path:
-        """GRUB ISO: L1 kernel, the base initramfs and a small per-run initrd."""
+    def make_iso(self, imgdir: Path, man: dict, elf32: Path, cmdline: str, timeout: float, cpus: int = 1) -> Path:
+        """GRUB ISO: L1 kernel, the base initramfs and a small per-run initrd (run/smp: L2's
+        vCPU count, QEMU -smp; more than one only when the selection has a scenario on more
+        than one CPU)."""
         from harness.provision.l1kvm import newc_bytes
         run_files = {"run/l2.elf32": elf32.read_bytes(), "run/cmdline": l2_cmdline(cmdline).encode(),
                      "run/trace-mem": trace_mem_args(elf32.parent / "tables.json").encode(),
-                     "run/kvm-params": KVM_PARAMS.encode(), "run/timeout": str(int(timeout * L2_SLOWDOWN)).encode()}
+                     "run/kvm-params": KVM_PARAMS.encode(), "run/timeout": str(int(timeout * L2_SLOWDOWN)).encode(),
+                     "run/smp": str(max(1, cpus)).encode()}
         h = hashlib.sha256(str(imgdir).encode())
         for k in sorted(run_files):
             h.update(k.encode() + b"\0" + run_files[k] + b"\0")
@@ -194,7 +203,8 @@ def watch(argv, *, env, log_path: Path, serial_path: Path, timeout: float, name:
     start = time.monotonic()
     stages: list = []
     out = {"stages": stages, "timed_out": False, "exit": None, "signal": None, "panic": None,
-           "shutdown": False, "duration_s": 0.0, "first_record_s": None}
+           "shutdown": False, "duration_s": 0.0, "first_record_s": None, "first_record_cpu_s": None,
+           "cpu_s": None}
     proc = subprocess.Popen(argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True,
                             preexec_fn=base.die_with_parent(base.BOCHS_BLOCKED_SIGNALS))
@@ -207,6 +217,8 @@ def watch(argv, *, env, log_path: Path, serial_path: Path, timeout: float, name:
         with open(log_path, "wb") as log:
             while True:
                 now = time.monotonic()
+                # read before poll() reaps it: a zombie's /proc entry keeps its final CPU time
+                out["cpu_s"] = cpu_seconds(proc.pid) or out["cpu_s"]
                 if now - start > timeout:
                     out["timed_out"] = True
                     break
@@ -222,9 +234,10 @@ def watch(argv, *, env, log_path: Path, serial_path: Path, timeout: float, name:
                     for raw in lines:
                         line = raw.decode("utf-8", "replace").rstrip("\r")
                         m = _L1.search(line)
-                        if m and m.group(1) not in ("E9", "KVMCHECK", "QEMUERR", "DMESG", "L2COM1"):
+                        if m and m.group(1) not in _L1_DATA:
                             stages.append({"stage": m.group(1), "detail": (m.group(2) or "")[:2000],
-                                           "wall_s": round(time.monotonic() - start, 2)})
+                                           "wall_s": round(time.monotonic() - start, 2),
+                                           "cpu_s": cpu_seconds(proc.pid)})
                             _progress(name, f"{m.group(1).lower()} {(m.group(2) or '')[:100]}", start)
                         elif ">>PANIC<<" in line:
                             if "Shutdown port: shutdown requested" in line:
@@ -241,6 +254,7 @@ def watch(argv, *, env, log_path: Path, serial_path: Path, timeout: float, name:
                     text = serial_path.read_bytes().decode("utf-8", "replace")
                     if out["first_record_s"] is None and "@VT" in text:
                         out["first_record_s"] = round(time.monotonic() - start, 2)
+                        out["first_record_cpu_s"] = cpu_seconds(proc.pid)
                     n = text.count(" BEGIN ")
                     if n != seen_begin:
                         seen_begin = n
@@ -258,6 +272,7 @@ def watch(argv, *, env, log_path: Path, serial_path: Path, timeout: float, name:
                 if proc.poll() is not None and not r:
                     break
     finally:
+        out["cpu_s"] = cpu_seconds(proc.pid) or out["cpu_s"]
         if proc.poll() is None:
             base.kill_group(proc.pid)
         try:
@@ -270,6 +285,17 @@ def watch(argv, *, env, log_path: Path, serial_path: Path, timeout: float, name:
         out["signal"] = -rc if rc is not None and rc < 0 and not out["timed_out"] else None
         out["duration_s"] = round(time.monotonic() - start, 2)
     return out
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) Bochs has used so far: on a loaded machine a steadier
+    measure of each phase's cost than wall time.  None once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 2)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _progress(name: str, msg: str, start: float) -> None:
@@ -362,7 +388,13 @@ def attribute(bochs_text: str) -> dict:
         if m:
             events.append((int(m.group(1)), i, "bochs", line))
             continue
-        if line.startswith("@L1 E9 "):
+        if line.startswith("@L1 E9LINE "):
+            parts = line.split(" ", 3)
+            if len(parts) >= 3 and parts[2].isdigit():
+                mm = re.match(r"@VTMARK BEGIN (\S+)", parts[3] if len(parts) == 4 else "")
+                if mm:
+                    events.append((int(parts[2]), -1, "mark", mm.group(1)))
+        elif line.startswith("@L1 E9 "):
             parts = line.split()
             if len(parts) >= 4 and parts[2].isdigit():
                 e9.append((int(parts[2]), int(parts[3], 16)))
@@ -370,7 +402,7 @@ def attribute(bochs_text: str) -> dict:
             parts = line.split(" ", 3)
             if len(parts) == 4 and parts[2].isdigit():
                 events.append((int(parts[2]), i, "kvm", parts[3]))
-    # Rebuild the marker text from the port 0xe9 bytes.
+    # Older logs: rebuild the marker text from the port 0xe9 bytes.
     text, start = "", None
     for tick, val in e9:
         if start is None:
@@ -404,5 +436,5 @@ def attribute(bochs_text: str) -> dict:
         v["layer"] = ("L0 (Bochs 3.0)" if v["bochs"] else "L1 (KVM nested.c)")
     # Lines without a tick (L1 stage lines, Bochs banner) keep their place at the end.
     merged += [ln for ln in bochs_text.splitlines() if not _TICK_LINE.match(ln.rstrip("\r"))
-               and not ln.startswith(("@L1 E9 ", "@L1 KVMCHECK "))]
+               and not ln.startswith(("@L1 E9 ", "@L1 E9LINE ", "@L1 KVMCHECK "))]
     return {"merged": "\n".join(merged) + "\n", "by_scenario": by}

@@ -80,7 +80,7 @@ class QemuPlatform:
                 "cpu_model": "host,+vmx" if accel == "kvm" else "max (TCG: no VMX)",
                 "accelerator": accel, "accelerator_reason": why, "binary": shutil.which(QEMU)}
 
-    def run(self, *, iso: Path, elf32: Path, cmdline: str, run_dir: Path, timeout: float) -> RunResult:
+    def run(self, *, iso: Path, elf32: Path, cmdline: str, run_dir: Path, timeout: float, cpus: int = 1) -> RunResult:
         ok, why = self.availability()
         if not ok:
             return RunResult(platform=self.name, status=RunStatus.UNAVAILABLE, reason=why, run_dir=str(run_dir))
@@ -89,7 +89,7 @@ class QemuPlatform:
         accel, _ = self.accel()
         argv = [shutil.which(QEMU), "-nodefaults", "-display", "none", "-vga", "none", "-monitor", "none",
                 "-serial", f"file:{serial}", "-no-reboot", "-m", "64",
-                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-smp", str(max(1, cpus))]
         argv += ["-accel", "kvm", "-cpu", "host,+vmx"] if accel == "kvm" else ["-accel", "tcg", "-cpu", "max"]
         if self.boot == "iso":
             argv += ["-cdrom", str(iso), "-boot", "d"]
@@ -103,5 +103,5 @@ class QemuPlatform:
         res = classify(self.name, proc, serial, clean_exit={1})
         res.run_dir = str(run_dir)
         res.log_paths = {"emulator": str(log), "command": str(run_dir / "command.txt")}
-        res.info = self.info()
+        res.info = dict(self.info(), cpus=max(1, cpus))
         return res

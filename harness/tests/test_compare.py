@@ -252,3 +252,33 @@ def test_every_catalog_scenario_has_an_expectation(tab):
     for meta in session.load_catalog():
         if not meta["hidden"]:
             assert expect.for_scenario(meta, tab, setup=setup) is not None, meta["id"]
+
+
+def test_length_judged_for_exits_during_software_event_delivery(tab):
+    """SDM "Information for VM Exits Due to Instruction Execution": the VM-exit instruction length is
+    defined for exit 0 only when the exception is a (privileged) software exception, and for any exit
+    during delivery of a software interrupt or (privileged) software exception (IDT-vectoring)."""
+    lay = tab.layouts["INTR_INFO"]
+    t, v = lay["values"]["TYPE"], 1 << lay["fields"]["VALID"][0]
+    lo = lay["fields"]["TYPE"][0]
+    ex0, ept = tab.exit_number("EXCEPTION_NMI"), tab.exit_number("EPT_VIOLATION")
+
+    def len_defined_for(tab, reason, w):
+        return tab.len_defined(reason, w.intr_info, w.idt_info)
+
+    def want(reason, intr=None, idt=None):
+        return expect.ExpectExit(tab.exit_name(reason), len=2, intr_info=intr, idt_info=idt)
+
+    def info(name, valid=True):
+        return (v if valid else 0) | (t[name] << lo)
+    assert not len_defined_for(tab, ex0, want(ex0, intr=info("HW_EXCEPTION")))
+    assert len_defined_for(tab, ex0, want(ex0, intr=info("SW_EXCEPTION")))
+    assert len_defined_for(tab, ex0, want(ex0, intr=info("PRIV_SW_EXCEPTION")))
+    assert len_defined_for(tab, ex0, want(ex0, intr=info("HW_EXCEPTION"), idt=info("SW_INTERRUPT")))
+    assert not len_defined_for(tab, ex0, want(ex0, intr=info("HW_EXCEPTION"), idt=info("HW_EXCEPTION")))
+    assert not len_defined_for(tab, ex0, want(ex0, intr=info("HW_EXCEPTION"),
+                                                      idt=info("SW_INTERRUPT", valid=False)))
+    assert len_defined_for(tab, ept, want(ept, idt=info("SW_EXCEPTION")))
+    assert not len_defined_for(tab, ept, want(ept, idt=info("EXTERNAL_INTERRUPT")))
+    assert not len_defined_for(tab, ept, want(ept, intr=info("SW_EXCEPTION")))
+    assert len_defined_for(tab, tab.exit_number("CPUID"), want(tab.exit_number("CPUID")))

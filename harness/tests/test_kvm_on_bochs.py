@@ -198,3 +198,152 @@ def test_ept_violations_of_l1s_guest_are_not_entry_failure_reasons():
              "0002e[CPU0  ] VMENTER FAIL: RFLAGS[1] cleared",
              "0003e[CPU0  ] VMEXIT: Guest State Checks Failed"]
     assert [bool(bochslog.REASON.search(ln)) for ln in lines] == [False, True, True]
+
+
+# --- port 0xe9 markers: L1 groups the bytes into lines (harness/l1/l1io.c e9-lines) -------------
+
+def _e9_lines(tick: int, text: str) -> list[str]:
+    """What l1io e9-lines says for text written byte by byte from tick on (one tick per byte)."""
+    out, start, cur = [], None, ""
+    for i, c in enumerate(text):
+        if start is None:
+            start = tick + i
+        if c == "\n":
+            if cur:
+                out.append(f"@L1 E9LINE {start} {cur}")
+            start, cur = None, ""
+        else:
+            cur += c
+    return out
+
+
+def test_marker_lines_attribute_exactly_like_marker_bytes():
+    lines = BOCHS_OUT.splitlines()
+    grouped = []
+    for ln in lines:
+        if ln.startswith("@L1 E9 "):
+            continue
+        grouped.append(ln)
+        if ln.startswith("08132277874e") and "Guest State" in ln:
+            grouped += _e9_lines(6006671200, "\n@VTMARK BEGIN entry_fail_ctrl\n")
+        if ln.startswith("@L1 KVMCHECK"):
+            grouped += _e9_lines(8000000000, "\n@VTMARK BEGIN invalid_guest_state_rflags_bit1\n")
+            grouped += _e9_lines(8200000000, "\n@VTMARK BEGIN vmcall_loop\n")
+    assert sum(ln.startswith("@L1 E9LINE") for ln in grouped) == 3
+    a, b = kob.attribute(BOCHS_OUT), kob.attribute("\n".join(grouped) + "\n")
+    assert a == b
+    assert not any(ln.startswith("@L1 E9") for ln in b["merged"].splitlines())
+
+
+# kvm_pio as 6.12 lays it out (events/kvm/kvm_pio/format); the test passes these offsets to
+# l1io as harness/l1/init does after reading them from the format file.
+PIO_ID, PIO_OFF = 77, {"common_type": 0, "rw": 8, "port": 12, "size": 16, "count": 20, "val": 24}
+PIO_FORMAT = "name: kvm_pio\nID: %d\nformat:\n" % PIO_ID + "".join(
+    f"\tfield:{t} {n};\toffset:{o};\tsize:{s};\tsigned:0;\n" for t, n, o, s in (
+        ("unsigned short", "common_type", 0, 2), ("unsigned char", "common_flags", 2, 1),
+        ("unsigned char", "common_preempt_count", 3, 1), ("int", "common_pid", 4, 4),
+        ("unsigned int", "rw", 8, 4), ("unsigned int", "port", 12, 4), ("unsigned int", "size", 16, 4),
+        ("unsigned int", "count", 20, 4), ("unsigned int", "val", 24, 4))) + "\nprint fmt: \"...\"\n"
+HEADER_PAGE = ("\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n"
+               "\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n"
+               "\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
+               "\tfield: char data;\toffset:16;\tsize:4080;\tsigned:0;\n")
+
+
+def test_init_reads_the_offsets_from_the_format_files(tmp_path):
+    init = (REPO / "harness" / "l1" / "init").read_text().splitlines()
+    keep = [ln.strip() for ln in init if ln.strip().startswith(("off()", "PIO=", "PAGE="))]
+    assert len(keep) == 3
+    (tmp_path / "fmt").write_text(PIO_FORMAT)
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "header_page").write_text(HEADER_PAGE)
+    script = "\n".join([f"F={tmp_path}/fmt", f"T={tmp_path}", *keep, 'echo "$PIO $PAGE"'])
+    r = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert r.stdout.split() == [str(PIO_ID)] + [str(PIO_OFF[k]) for k in PIO_OFF] + ["16", "4080"], r.stderr
+
+
+def _event(delta: int, payload: bytes) -> bytes:
+    """One ring-buffer data event: header type_len:5 time_delta:27, then the payload."""
+    payload += b"\0" * (-len(payload) % 4)
+    if len(payload) <= 112:
+        return struct.pack("<I", (delta << 5) | (len(payload) // 4)) + payload
+    return struct.pack("<II", delta << 5, len(payload) + 4) + payload  # type_len 0: length in array[0]
+
+
+def _pio(delta, val, *, port=0xe9, rw=1, size=1, count=1, etype=PIO_ID, big=False):
+    rec = struct.pack("<HBBi", etype, 0, 0, 1) + struct.pack("<5I", rw, port, size, count, val)
+    return _event(delta, rec + (b"\0" * 120 if big else b""))
+
+
+def _page(ts: int, events: list, flags: int = 0) -> bytes:
+    data = b"".join(events)
+    assert len(data) <= 4080
+    return struct.pack("<QQ", ts, len(data) | flags) + data + b"\0" * (4080 - len(data))
+
+
+@pytest.fixture(scope="module")
+def l1io_stdout(tmp_path_factory):
+    from harness.provision import l1kvm
+    out = tmp_path_factory.mktemp("l1io-stdout") / "l1io"
+    l1kvm.build_l1io(out, defines=("L1IO_STDOUT",))
+    return out
+
+
+def _e9_run(l1io, path):
+    args = [str(PIO_ID)] + [str(PIO_OFF[k]) for k in PIO_OFF] + ["16", "4080"]
+    return subprocess.run([str(l1io), "e9-lines", str(path), *args], capture_output=True, timeout=30)
+
+
+def test_l1io_groups_ring_buffer_bytes_into_marker_lines(l1io_stdout, tmp_path):
+    text1 = "\n@VTMARK BEGIN entry_fail_ctrl\n\n@VTMARK BEGIN b"
+    ev = [_pio(5 if i else 0, ord(c)) for i, c in enumerate(text1)]
+    ev.insert(3, _pio(2, 0x41, port=0x80))                     # another port: not a marker byte
+    ev.insert(4, _pio(1, 0x41, etype=PIO_ID + 1))               # another event: skipped, its delta counts
+    ev.insert(5, struct.pack("<II", (7 << 5) | 29, 16) + b"\0" * 12)  # discarded: 4 + array[0] bytes, delta ignored
+    k2 = text1.rindex("@")
+    ev.insert(k2 + 3, struct.pack("<II", (3 << 5) | 30, 2))     # time extend: + 3 + (2 << 27)
+    p1 = _page(1000, ev)
+    text2 = "ad\x01\\y\n" + "\n@VTMARK BEGIN tail_without_newline"
+    p2 = _page(5_000_000_000, [_pio(4, ord(c), big=(i == 0)) for i, c in enumerate(text2)],
+               flags=1 << 31)                                   # events were lost before this page
+    (tmp_path / "raw").write_bytes(p1 + p2)
+    r = _e9_run(l1io_stdout, tmp_path / "raw")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode().splitlines()
+    # tick of each marker's first byte: page ts + the deltas before it (+2 and +1 for the two
+    # non-marker events, nothing for the discarded one, then the time extend)
+    t_first = 1000 + 5 * text1.index("@")
+    t_second = 1000 + 5 * k2 + 2 + 1 + 3 + (2 << 27)
+    assert out == [f"@L1 E9LINE {t_first} @VTMARK BEGIN entry_fail_ctrl",
+                   f"@L1 E9LINE {t_second} @VTMARK BEGIN bad\\x01\\x5cy",
+                   f"@L1 TRACED events={len(text1) + len(text2) + 1} lines=2 partial=1 missed=1"]
+    # into the runner: the second marker owns the Bochs line after its tick
+    bochs = "\n".join(out + [f"{t_second + 1:011d}e[CPU0  ] VMENTER FAIL: RFLAGS[1] cleared"]) + "\n"
+    by = kob.attribute(bochs)["by_scenario"]
+    assert by == {"bad\\x01\\x5cy": {"bochs": ["VMENTER FAIL: RFLAGS[1] cleared"], "kvm": [],
+                                     "layer": "L0 (Bochs 3.0)"}}
+
+
+def test_l1io_refuses_a_page_it_cannot_parse(l1io_stdout, tmp_path):
+    (tmp_path / "raw").write_bytes(struct.pack("<QQ", 0, 5000) + b"\0" * 4080)  # commit > page
+    r = _e9_run(l1io_stdout, tmp_path / "raw")
+    assert r.returncode == 3 and b"TRACED" not in r.stdout
+    (tmp_path / "raw").write_bytes(b"")
+    r = _e9_run(l1io_stdout, tmp_path / "raw")
+    assert r.returncode == 0 and r.stdout == b"@L1 TRACED events=0 lines=0 partial=0 missed=0\n"
+
+
+def test_bench_phases_of_a_boot():
+    from harness import bench
+    info = {"stages": [{"stage": "INIT", "detail": "", "wall_s": 30.0, "cpu_s": 14.5},
+                       {"stage": "MOD", "detail": "kvm", "wall_s": 31.0, "cpu_s": 15.0},
+                       {"stage": "KVM", "detail": "", "wall_s": 40.0, "cpu_s": 19.0},
+                       {"stage": "QEMU", "detail": "start uptime=8", "wall_s": 41.0, "cpu_s": 19.5},
+                       {"stage": "QEMU", "detail": "exit=1 uptime=9", "wall_s": 70.0, "cpu_s": 33.0}],
+            "first_record": {"wall_s": 48.0, "cpu_s": 23.0}, "bochs_cpu_s": 34.0}
+    f = bench.kvm_phases(info, 72.5)
+    assert (f["l1_init_s"], f["kvm_loaded_s"], f["qemu_start_s"], f["l2_started_s"], f["qemu_exit_s"],
+            f["catalog_done_s"]) == (30.0, 40.0, 41.0, 48.0, 70.0, 72.5)
+    assert (f["l1_init_cpu_s"], f["l2_started_cpu_s"], f["qemu_exit_cpu_s"], f["catalog_done_cpu_s"]) == (
+        14.5, 23.0, 33.0, 34.0)
+    assert bench.kvm_phases({}, 5.0)["l1_init_s"] is None  # a boot that never got there

@@ -2,7 +2,7 @@
 import pytest
 
 from harness import compare, spec
-from harness.expect import Expectation, ExpectExit, ExpectVmFail
+from harness.expect import Expectation, ExpectCall, ExpectExit, ExpectFault, ExpectVmFail
 from harness.model import ExitRecord, ScenarioTrace
 
 LABELS = {"insn": 0x1000, "resume": 0x1003, "data": 0x2000}
@@ -54,7 +54,42 @@ def test_value_with_a_mask_compares_only_those_bits(tab):
         spec.parse(meta("VMPTRLD qual=0x100000000/0xffffffff"), tab)
 
 
+def test_fault_head_and_vmx_instruction_names(tab):
+    """FAULT(vector): the vector by its exit_info.def name or a number; err= optional; insn= any VMX
+    instruction (guests/vmx_root.c), for VMFAIL heads too."""
+    a, b, c = spec.parse(meta("FAULT(GP) err=0 insn=VMXON; FAULT(6) insn=VMREAD; VMFAIL_VALID(VMXON_IN_VMX_ROOT) "
+                              "insn=VMXON"), tab)
+    assert a == ExpectFault(13, 0, insn="VMXON") and b == ExpectFault(6, None, insn="VMREAD")
+    assert c == ExpectVmFail("valid", "VMXON_IN_VMX_ROOT", insn="VMXON")
+
+
+def test_insnfault_records_are_events_compared_with_fault_heads(tab):
+    """An INSNFAULT record (a caught #UD/#GP in VMX root operation) is an event inside its scenario,
+    not the fatal FAULT of the run; vector, error code and instruction are compared."""
+    from harness import parser
+    text = "\n".join([
+        "@VT 2 BEGIN seq=0 scenario=t check=none",
+        "@VT 2 INSNFAULT seq=1 insn=VMXON vector=13 error_code=0x0",
+        "@VT 2 END seq=2 scenario=t status=DONE reason=none exits=0 vmfails=0",
+    ])
+    tr = parser.parse(text)
+    assert tr.fault is None and not tr.errors
+    st = tr.scenarios["t"]
+    assert compare.compare_sdm(st, Expectation(spec.parse(meta("FAULT(GP) err=0 insn=VMXON"), tab), "x"), tab) == []
+    divs = compare.compare_sdm(st, Expectation(spec.parse(meta("FAULT(UD) insn=VMXOFF"), tab), "x"), tab)
+    assert [(d.field, d.left, d.right) for d in divs] == [("insn", "VMXOFF", "VMXON"), ("vector", 6, 13)]
+    divs = compare.compare_sdm(st, Expectation(spec.parse(meta("VMFAIL_VALID(VMXON_IN_VMX_ROOT)"), tab), "x"), tab)
+    assert [(d.field, d.left, d.right) for d in divs] == [("event", "VMFAIL", "FAULT VMXON vector=13 error_code=0x0")]
+    other = parser.parse(text.replace("error_code=0x0", "error_code=0x8")).scenarios["t"]
+    assert [(d.field, d.left, d.right) for d in compare.compare_pair(st, other, tab)] == [("error_code", 0, 8)]
+
+
 @pytest.mark.parametrize("text, words", [
+    ("FAULT(XX)", "not a vector of INTR_INFO.VECTOR"),
+    ("FAULT", "FAULT needs a vector"),
+    ("FAULT(GP) err", "err needs a value"),
+    ("FAULT(GP) qual=0", "qual not allowed after FAULT"),
+    ("VMFAIL_INVALID insn=CPUID", "insn=CPUID: not a VMX instruction"),
     ("NOT_A_REASON at=insn", "not an exit reason"),
     ("CPUID at=nolabel", "no assembler label label__t__nolabel"),
     ("CR_ACCESS qual={CR=3,BOGUS=1}", "has no field 'BOGUS'"),
@@ -117,7 +152,8 @@ def test_every_declared_expectation_in_the_image_parses(tab):
     for s in declared:
         assert spec.parse(s, tab), s["id"]
         assert s.get("cite"), f"{s['id']} declares an expectation without its SDM source (.cite)"
-    assert all(isinstance(e, (ExpectExit, ExpectVmFail)) for s in declared for e in spec.parse(s, tab))
+    assert all(isinstance(e, (ExpectExit, ExpectVmFail, ExpectFault, ExpectCall))
+               for s in declared for e in spec.parse(s, tab))
 
 
 def test_keep_records_must_be_unchanged(tab):
@@ -144,3 +180,40 @@ def test_intermittent_known_divergence_matches_exactly_but_is_not_stale_when_abs
     assert (unexplained, matched, stale) == ([], [], [])
     strict = compare.KnownDivergence("p*", "s", "qual", "0", "1", "cite")
     assert compare.split_known("p1", "s", [], registry=(strict,))[2] == [strict]
+
+
+def test_saved_guest_state_words_and_impl(tab):
+    """gintr=/gact= (saved interruptibility / activity state, layouts INTERRUPTIBILITY and
+    ACTIVITY of exit_info.def) are compared with the SDM and between platforms; ``impl``
+    (implementation-specific or timing) is compared nowhere, at= included."""
+    ev, = spec.parse(meta("EXTERNAL_INTERRUPT at=insn gintr={NMI=1} gact=HLT end"), tab)
+    assert (ev.gintr, ev.gact, ev.rip) == (8, 1, 0x1000)
+    st = ScenarioTrace(id="t", check=None, begin_line=1)
+    st.events.append(_exit(reason=1, qual=0, rip=0x1000, gintr=8, gact=0, resumed=False))
+    divs = compare.compare_sdm(st, Expectation((ev,), "x"), tab)
+    assert [(d.field, d.left, d.right) for d in divs] == [("gact", 1, 0)]
+    assert "ACTIVITY: STATE HLT -> ACTIVE" in divs[0].note
+    st.events[0] = _exit(reason=1, qual=0, rip=0x1000, resumed=False)  # not traced: a divergence, never a pass
+    assert [d.field for d in compare.compare_sdm(st, Expectation((ev,), "x"), tab)] == ["gintr", "gact"]
+    ev, = spec.parse(meta("EXTERNAL_INTERRUPT at=impl gintr=impl gact=ACTIVE resumed"), tab)
+    assert ev.rip is None and ev.gintr is None and ev.masks["rip"] == 0 and ev.masks["gintr"] == 0
+    a, b = ScenarioTrace(id="t", check=None, begin_line=1), ScenarioTrace(id="t", check=None, begin_line=1)
+    a.events.append(_exit(reason=1, qual=0, rip=0x1000, gintr=1, gact=0))
+    b.events.append(_exit(reason=1, qual=0, rip=0x1003, gintr=0, gact=0))
+    assert compare.compare_sdm(a, Expectation((ev,), "x"), tab) == []
+    assert compare.compare_pair(a, b, tab, masks=[dict(ev.masks)]) == []
+    assert [d.field for d in compare.compare_pair(a, b, tab)] == ["rip", "gintr"]  # undeclared: compared
+    b.events[0] = _exit(reason=1, qual=0, rip=0x1003, gintr=0, gact=1)
+    assert [d.field for d in compare.compare_pair(a, b, tab, masks=[dict(ev.masks)])] == ["gact"]
+    with pytest.raises(spec.SpecError, match="ACTIVITY.STATE"):
+        spec.parse(meta("EXTERNAL_INTERRUPT gact=SLEEP"), tab)
+
+
+def test_exit_record_carries_the_saved_guest_state():
+    from harness import parser
+    t = parser.parse("@VT 2 BEGIN seq=0 scenario=s check=none\n"
+                     "@VT 2 EXIT seq=1 insn=VMLAUNCH reason=1 name=EXTERNAL_INTERRUPT entry_fail=0 qual=0x0 len=0 "
+                     "rip=0x10 resumed=0 intr_info=0x80000050 intr_err=0x0 rax=0x0 rdi=0x0 rsi=0x0 rdx=0x0 rcx=0x0 "
+                     "gintr=0x8 gact=0x1\n@VT 2 END seq=2 scenario=s status=DONE\n")
+    e, = t.scenarios["s"].events
+    assert (e.gintr, e.gact) == (8, 1) and not t.errors

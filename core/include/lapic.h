@@ -1,0 +1,67 @@
+/*
+ * The host's local APIC in xAPIC mode (MMIO at the IA32_APIC_BASE address),
+ * for scenarios that need real external interrupts and NMIs: a fixed
+ * self-IPI, a self-NMI, IRR/ISR inspection, EOI, and the host taking a
+ * pending interrupt (or an NMI) through a gate installed only for that.
+ *
+ * Everything is undone by lapic_close(): the MMIO mapping (PDPT slot 3 of
+ * the host's page tables, 3-4 GiB, absent at boot), SVR and TPR, the host
+ * IDT gates, and NMI blocking (an IRET).  Host RFLAGS.IF stays 0 outside
+ * lapic_host_take().  SDM Vol. 3 "Advanced Programmable Interrupt
+ * Controller (APIC)": "Local APIC Register Address Map", "Interrupt Command
+ * Register (ICR)", "IRR, ISR and TMR", "Signaling Interrupt Servicing
+ * Completion", "Spurious-Interrupt Vector Register".
+ */
+#ifndef VMXDIFF_LAPIC_H
+#define VMXDIFF_LAPIC_H
+
+#include "types.h"
+
+/* Register offsets (SDM "Local APIC Register Address Map"). */
+#define LAPIC_ID 0x20
+#define LAPIC_TPR 0x80
+#define LAPIC_EOI 0xb0
+#define LAPIC_SVR 0xf0
+#define LAPIC_ISR 0x100
+#define LAPIC_IRR 0x200
+#define LAPIC_ICR_LO 0x300
+#define LAPIC_ICR_HI 0x310
+/* ICR low dword fields (SDM "Interrupt Command Register (ICR)"). */
+#define LAPIC_ICR_DM_FIXED (0u << 8)
+#define LAPIC_ICR_DM_NMI (4u << 8)
+#define LAPIC_ICR_BUSY (1u << 12) /* delivery status: send pending */
+#define LAPIC_ICR_ASSERT (1u << 14)
+#define LAPIC_ICR_SELF (1u << 18) /* destination shorthand 01b */
+#define LAPIC_SVR_ENABLE (1u << 8)
+#define IA32_APIC_BASE_ENABLE BIT(11)
+#define IA32_APIC_BASE_X2APIC BIT(10)
+
+/* Open the APIC: false with *why set when it cannot be used (no xAPIC). */
+bool lapic_open(const char **why);
+/* Put everything back (see above); any interrupt of `vector` still pending
+ * or in service is taken by the host and EOI'd first.  Idempotent. */
+void lapic_close(u8 vector);
+u64 lapic_mmio(void); /* the MMIO address (valid while open) */
+u32 lapic_read(u32 reg);
+void lapic_write(u32 reg, u32 value);
+u32 lapic_icr_hi_self(void); /* ICR high dword naming this APIC (physical destination) */
+/* Send a fixed self-IPI / an NMI to this APIC; false if the ICR stays busy. */
+bool lapic_self_ipi(u8 vector);
+bool lapic_self_nmi(void);
+bool lapic_irr(u8 vector);
+bool lapic_isr(u8 vector);
+void lapic_eoi(void);
+/* Host-side delivery: install a gate for `vector` (and one for NMI), set
+ * RFLAGS.IF for a bounded number of instructions, clear it, restore the
+ * gates.  Returns how many interrupts of `vector` the host took (its handler
+ * EOIs each). */
+u32 lapic_host_take(u8 vector);
+/* NMIs the host took through its temporary NMI gate since lapic_open(). */
+u32 lapic_host_nmis(void);
+/* Install / remove the temporary host NMI gate (counts, then IRET). */
+void lapic_nmi_gate(bool on);
+/* Execute an IRET in the host (ends NMI blocking), with the NMI gate in
+ * place so an NMI that was pending is counted, not fatal. */
+void lapic_nmi_unblock(void);
+
+#endif

@@ -1,0 +1,207 @@
+/* The host's local APIC (xAPIC MMIO): see core/include/lapic.h. */
+#include "lib.h"
+#include "x86.h"
+#include "desc.h"
+#include "lapic.h"
+
+#define PTE_P_RW 0x3ULL
+#define PTE_PWT BIT(3)
+#define PTE_PCD BIT(4)
+#define PDE_PS BIT(7)
+#define GIB(n) ((u64)(n) << 30)
+#define APIC_PDPT_SLOT 3 /* 3-4 GiB: the architectural default base FEE00000H lies here */
+#define ICR_SPINS 100000
+#define TAKE_SPINS 2000
+
+static u64 apic_pd[512] ALIGNED(4096);
+static bool is_open;
+static u64 base; /* MMIO address, identity-mapped while open */
+static u64 saved_pdpte;
+static u32 saved_svr, saved_tpr;
+/* Counters the handlers below increment (one host CPU, RFLAGS.IF = 0 elsewhere). */
+volatile u32 lapic_intr_count, lapic_nmi_count;
+u64 lapic_eoi_addr;
+
+/* Host handlers: count, EOI (interrupt only), return.  IRETQ also ends NMI blocking. */
+void lapic_intr_stub(void);
+void lapic_nmi_stub(void);
+asm(".text\n.global lapic_intr_stub\nlapic_intr_stub:\n"
+    "pushq %rax\n"
+    "lock incl lapic_intr_count(%rip)\n"
+    "movq lapic_eoi_addr(%rip), %rax\n"
+    "movl $0, (%rax)\n"
+    "popq %rax\n"
+    "iretq\n"
+    ".global lapic_nmi_stub\nlapic_nmi_stub:\n"
+    "lock incl lapic_nmi_count(%rip)\n"
+    "iretq\n");
+
+struct gate {
+	u16 off0, sel;
+	u8 ist, type;
+	u16 off1;
+	u32 off2, zero;
+} __attribute__((packed));
+
+static struct gate *host_idt(void)
+{
+	struct desc_ptr p = desc_host_idtr();
+	return (struct gate *)p.base;
+}
+
+static struct gate gate_for(void (*fn)(void), u8 ist)
+{
+	u64 off = (u64)fn;
+	return (struct gate){ .off0 = (u16)off, .sel = GDT_CODE64, .ist = ist, .type = 0x8e,
+			      .off1 = (u16)(off >> 16), .off2 = (u32)(off >> 32) };
+}
+
+static u64 *host_pdpt(void)
+{
+	u64 *pml4 = (u64 *)(read_cr3() & ~0xfffULL);
+	return (u64 *)(pml4[0] & 0x000ffffffffff000ULL);
+}
+
+u64 lapic_mmio(void) { return base; }
+u32 lapic_read(u32 reg) { return *(volatile u32 *)(base + reg); }
+void lapic_write(u32 reg, u32 value) { *(volatile u32 *)(base + reg) = value; }
+
+bool lapic_open(const char **why)
+{
+	u32 a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (!(d & BIT(9))) {
+		*why = "no_local_apic";
+		return false;
+	}
+	u64 msr = rdmsr(MSR_IA32_APIC_BASE);
+	if (!(msr & IA32_APIC_BASE_ENABLE) || (msr & IA32_APIC_BASE_X2APIC)) {
+		*why = (msr & IA32_APIC_BASE_X2APIC) ? "apic_in_x2apic_mode" : "apic_globally_disabled";
+		return false;
+	}
+	u64 pa = msr & 0x000ffffffffff000ULL;
+	if (pa < GIB(APIC_PDPT_SLOT) || pa >= GIB(APIC_PDPT_SLOT + 1)) {
+		*why = "apic_base_outside_3_4_gib";
+		return false;
+	}
+	u64 *pdpt = host_pdpt();
+	saved_pdpte = pdpt[APIC_PDPT_SLOT];
+	memset(apic_pd, 0, sizeof(apic_pd));
+	apic_pd[(pa >> 21) & 511] = (pa & ~0x1fffffULL) | PDE_PS | PTE_PCD | PTE_PWT | PTE_P_RW;
+	pdpt[APIC_PDPT_SLOT] = (u64)apic_pd | PTE_P_RW;
+	write_cr3(read_cr3());
+	base = pa;
+	lapic_eoi_addr = base + LAPIC_EOI;
+	saved_svr = lapic_read(LAPIC_SVR);
+	saved_tpr = lapic_read(LAPIC_TPR);
+	lapic_write(LAPIC_SVR, saved_svr | LAPIC_SVR_ENABLE);
+	lapic_write(LAPIC_TPR, 0);
+	lapic_intr_count = lapic_nmi_count = 0;
+	is_open = true;
+	return true;
+}
+
+static bool icr_idle(void)
+{
+	for (u32 i = 0; i < ICR_SPINS; i++)
+		if (!(lapic_read(LAPIC_ICR_LO) & LAPIC_ICR_BUSY))
+			return true;
+	return false;
+}
+
+u32 lapic_icr_hi_self(void) { return lapic_read(LAPIC_ID) & 0xff000000u; }
+
+bool lapic_self_ipi(u8 vector)
+{
+	if (!icr_idle())
+		return false;
+	lapic_write(LAPIC_ICR_HI, 0);
+	lapic_write(LAPIC_ICR_LO, LAPIC_ICR_SELF | LAPIC_ICR_ASSERT | LAPIC_ICR_DM_FIXED | vector);
+	return icr_idle();
+}
+
+/* SDM "Interrupt Command Register (ICR)": the "self" shorthand is for fixed
+ * interrupts only, so an NMI names this APIC's own ID (physical mode). */
+bool lapic_self_nmi(void)
+{
+	if (!icr_idle())
+		return false;
+	lapic_write(LAPIC_ICR_HI, lapic_icr_hi_self());
+	lapic_write(LAPIC_ICR_LO, LAPIC_ICR_ASSERT | LAPIC_ICR_DM_NMI);
+	return icr_idle();
+}
+
+bool lapic_irr(u8 v) { return lapic_read(LAPIC_IRR + 0x10 * (v / 32)) & (1u << (v % 32)); }
+bool lapic_isr(u8 v) { return lapic_read(LAPIC_ISR + 0x10 * (v / 32)) & (1u << (v % 32)); }
+void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+u32 lapic_host_nmis(void) { return lapic_nmi_count; }
+
+static struct gate saved_nmi_gate;
+static bool nmi_gate_on;
+
+void lapic_nmi_gate(bool on)
+{
+	struct gate *idt = host_idt();
+	if (on && !nmi_gate_on) {
+		saved_nmi_gate = idt[2];
+		idt[2] = gate_for(lapic_nmi_stub, saved_nmi_gate.ist);
+	} else if (!on && nmi_gate_on) {
+		idt[2] = saved_nmi_gate;
+	}
+	nmi_gate_on = on;
+}
+
+u32 lapic_host_take(u8 vector)
+{
+	struct gate *idt = host_idt();
+	struct gate saved = idt[vector];
+	u32 before = lapic_intr_count, tpr = lapic_read(LAPIC_TPR);
+	bool nmi_was_on = nmi_gate_on;
+	idt[vector] = gate_for(lapic_intr_stub, 0);
+	lapic_nmi_gate(true);
+	/* Only this vector's priority class and above may be delivered here. */
+	lapic_write(LAPIC_TPR, vector >= 0x20 ? ((vector >> 4) - 1) << 4 : 0);
+	u64 n = TAKE_SPINS;
+	asm volatile("sti\n1: dec %0\njnz 1b\ncli" : "+r"(n) : : "memory", "cc");
+	lapic_write(LAPIC_TPR, tpr);
+	idt[vector] = saved;
+	lapic_nmi_gate(nmi_was_on);
+	return lapic_intr_count - before;
+}
+
+void lapic_nmi_unblock(void)
+{
+	bool was_on = nmi_gate_on;
+	lapic_nmi_gate(true);
+	asm volatile("mov %%rsp, %%rax\n"
+		     "pushq %0\n"
+		     "pushq %%rax\n"
+		     "pushfq\n"
+		     "pushq %1\n"
+		     "lea 1f(%%rip), %%rax\n"
+		     "pushq %%rax\n"
+		     "iretq\n"
+		     "1: nop; nop; nop; nop\n"
+		     :
+		     : "i"(GDT_DATA), "i"(GDT_CODE64)
+		     : "rax", "memory", "cc");
+	for (volatile int i = 0; i < 100; i++)
+		;
+	lapic_nmi_gate(was_on);
+}
+
+void lapic_close(u8 vector)
+{
+	if (!is_open)
+		return;
+	for (int i = 0; i < 4 && lapic_isr(vector); i++)
+		lapic_eoi();
+	if (lapic_irr(vector))
+		lapic_host_take(vector);
+	lapic_nmi_unblock();
+	lapic_write(LAPIC_TPR, saved_tpr);
+	lapic_write(LAPIC_SVR, saved_svr);
+	host_pdpt()[APIC_PDPT_SLOT] = saved_pdpte;
+	write_cr3(read_cr3());
+	is_open = false;
+}
