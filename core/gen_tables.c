@@ -134,6 +134,11 @@ int main(int argc, char **argv)
 #define TRACE_MEM(name, value) printf("%s\"%s\": %llu", sep, #name, (unsigned long long)(value)), sep = ",\n    ";
 #include "trace_mem.def"
 #undef TRACE_MEM
+	printf("\n  },\n  \"trace_disk\": {");
+	sep = "\n    ";
+#define TRACE_DISK(name, value) printf("%s\"%s\": %llu", sep, #name, (unsigned long long)(value)), sep = ",\n    ";
+#include "trace_disk.def"
+#undef TRACE_DISK
 	printf("\n  }\n}\n");
 	return 0;
 }

@@ -8,8 +8,9 @@
  *   KEY=N or ID.KEY=N       scenario parameters, e.g. vmcall_loop.count=100
  *   skip=ID[,ID...]         scenarios not to run (exact ids; the harness's
  *                           registry of cases that crash an emulator)
- *   trace=serial|mem        where the trace goes: COM1 (default) or the
- *                           memory channel of trace_mem.def
+ *   trace=serial|mem|disk   where the trace goes: COM1 (default), the
+ *                           memory channel of trace_mem.def or the ATA
+ *                           disk of trace_disk.def (same bytes on each)
  *   order=forward|reverse   run the selection in name order (default) or
  *                           backwards (pytest/test_independence.py: a
  *                           scenario's records must not depend on what ran
@@ -332,9 +333,11 @@ void kmain(u32 magic, u32 info)
 	memcpy(cmdline, src, n);
 	cmdline[n] = '\0';
 	const char *channel = cmdline_value("trace");
-	bool bad_channel = false;
+	bool bad_channel = false, no_disk = false;
 	if (channel && !strncmp(channel, "mem", 3) && (channel[3] == ' ' || !channel[3]))
 		serial_to_memory();
+	else if (channel && !strncmp(channel, "disk", 4) && (channel[4] == ' ' || !channel[4]))
+		no_disk = !serial_to_disk(); /* then the trace stays on COM1 and ends FATAL */
 	else if (channel && !(!strncmp(channel, "serial", 6) && (channel[6] == ' ' || !channel[6])))
 		bad_channel = true;
 
@@ -349,6 +352,11 @@ void kmain(u32 magic, u32 info)
 	      BUILD_ID, TABLES_HASH, magic == MB2_BOOT_MAGIC ? "multiboot2" : "multiboot1", vendor,
 	      a, c);
 
+	if (no_disk) {
+		trace("FATAL", "what=trace_disk_missing");
+		trace("FINISH", "status=FATAL");
+		platform_exit(1);
+	}
 	if (bad_channel) {
 		trace("FATAL", "what=bad_trace_channel");
 		trace("FINISH", "status=FATAL");

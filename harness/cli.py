@@ -478,6 +478,11 @@ DELEGATED = ("bench", "report", "debug", "repro", "fuzz")
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
+        from harness.runners import bochs as bochs_runner
+        try:
+            bochs_runner.trace_channel()  # a bad VMXDIFF_TRACE_CHANNEL: one line, exit 2, before any boot
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
         if argv and argv[0] in DELEGATED:
             # These modules parse their own options.
             return __import__(f"harness.{argv[0]}", fromlist=["main"]).main(argv[1:])

@@ -132,7 +132,11 @@ class Progress(threading.Thread):
 
     It reads only what the emulator appended since the last look (complete lines), so its cost
     does not grow with the trace.  Off under VMXDIFF_QUIET or with VMXDIFF_PROGRESS_S=0.
+    ``serial``: the trace file, or a function that returns it (asked at every poll: a runner may
+    create its trace file after the watcher starts).
     """
+
+    READ_MAX = 8 << 20  # bytes read per poll at most
 
     def __init__(self, name: str, serial: Path, total: int, every: float = 5.0, stream=None):
         super().__init__(name=f"vmxdiff-progress-{name}", daemon=True)
@@ -147,13 +151,20 @@ class Progress(threading.Thread):
         self.changed_t = self.start_t  # when the case count last rose
 
     def poll(self) -> None:
-        """Count the END records and all records appended since the last poll."""
+        """Count the END records and all records appended since the last poll.
+
+        The trace file is serial.log, or (the Bochs disk channel) the run's trace disk: a sparse
+        file whose trace bytes end at the first NUL, so a read stops there and at READ_MAX."""
+        path = self.serial() if callable(self.serial) else self.serial
         try:
-            with open(self.serial, "rb") as f:
+            with open(path, "rb") as f:
                 f.seek(self.offset)
-                chunk = f.read()
+                chunk = f.read(self.READ_MAX)
         except OSError:
             return
+        cut = chunk.find(b"\0")
+        if cut >= 0:
+            chunk = chunk[:cut]
         self.offset += len(chunk)
         data = self.tail + chunk
         cut = data.rfind(b"\n") + 1
@@ -286,6 +297,13 @@ def merge_smp_boot(res: RunResult, sres: RunResult, smp_ids: list[str], scmd: st
     return res
 
 
+def _live(plat, run_dir: Path):
+    """What a progress watcher reads: the runner's growing trace file where it has its own
+    (runners/bochs.py: the trace disk, created once the run starts), else serial.log."""
+    live = getattr(plat, "live_trace", None)
+    return (lambda: live(run_dir)) if live else run_dir / "serial.log"
+
+
 def new_run_dir(tag: str = "") -> Path:
     """A fresh reports/runs/<stamp>-<pid>-<n>[-tag]/.
 
@@ -386,7 +404,7 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
                     watcher = None
                     if every:
                         n = len(main_ids)
-                        watcher = Progress(name, pdir / "serial.log", max(0, n - len(skip)), every)
+                        watcher = Progress(name, _live(plat, pdir), max(0, n - len(skip)), every)
                         watcher.start()
                     try:
                         res = plat.run(iso=piso, elf32=elf32, cmdline=cmd, run_dir=pdir, timeout=timeout,
@@ -399,7 +417,7 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
                     sdir.mkdir(parents=True, exist_ok=True)
                     scmd = cmdline_for(smp_ids, params)
                     siso = isomod.cached_iso(elf32, build / "iso-cache", scmd)
-                    watcher = Progress(name, sdir / "serial.log", len(smp_ids), every) if every else None
+                    watcher = Progress(name, _live(plat, sdir), len(smp_ids), every) if every else None
                     if watcher is not None:
                         watcher.start()
                     try:

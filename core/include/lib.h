@@ -8,9 +8,13 @@
 void serial_init(void);
 void serial_putc(char c);
 void serial_write(const char *s);
+/* n bytes of s (no NUL among them): one write of the trace channel. */
+void serial_write_n(const char *s, size_t n);
 void serial_drain(void);
 /* Send the trace to the memory channel (trace_mem.def) instead of COM1. */
 void serial_to_memory(void);
+/* Send the trace to the ATA disk of trace_disk.def; false if none answers. */
+bool serial_to_disk(void);
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

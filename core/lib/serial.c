@@ -1,6 +1,11 @@
 /*
- * The trace sink: COM1 (0x3f8) 16550 UART, 115200 8N1, polled; or, after
- * serial_to_memory(), the memory channel of trace_mem.def.
+ * The trace sink, one of three channels (command line key "trace="):
+ *   serial  COM1 (0x3f8) 16550 UART, 115200 8N1, polled (the default);
+ *   mem     guest RAM, layout trace_mem.def (serial_to_memory());
+ *   disk    sectors of an ATA disk, trace_disk.def (serial_to_disk()).
+ * Every channel carries the same bytes; only serial_write() is used to emit
+ * them (one call per record), so the disk channel writes the sector holding
+ * the end of the trace once per record.
  */
 #include "lib.h"
 #include "x86.h"
@@ -9,9 +14,14 @@ enum {
 #define TRACE_MEM(name, value) TRACE_MEM_##name = (u64)(value),
 #include "trace_mem.def"
 #undef TRACE_MEM
+#define TRACE_DISK(name, value) TRACE_DISK_##name = (value),
+#include "trace_disk.def"
+#undef TRACE_DISK
 };
 
-/* NULL: COM1.  Otherwise the memory channel's header. */
+static enum { CH_SERIAL, CH_MEM, CH_DISK } channel;
+
+/* The memory channel's header (CH_MEM). */
 static volatile u64 *mem_header;
 
 #define COM1 0x3f8
@@ -48,37 +58,167 @@ void serial_to_memory(void)
 	asm volatile("" ::: "memory");
 	h[0] = TRACE_MEM_MAGIC;
 	mem_header = h;
+	channel = CH_MEM;
+}
+
+/* ---- the disk channel: ATA PIO, LBA28, polled, interrupts off (nIEN) ---- */
+
+#define ATA_BASE (TRACE_DISK_ATA_CHANNEL ? 0x170 : 0x1f0)
+#define ATA_CTRL (TRACE_DISK_ATA_CHANNEL ? 0x376 : 0x3f6)
+#define ATA_DATA 0
+#define ATA_COUNT 2
+#define ATA_LBA0 3
+#define ATA_LBA1 4
+#define ATA_LBA2 5
+#define ATA_DEVICE 6 /* bit 6 LBA, bit 4 slave, bits 3:0 LBA 27:24 */
+#define ATA_STATUS 7 /* read */
+#define ATA_COMMAND 7 /* write */
+#define ATA_CMD_WRITE_SECTORS 0x30
+#define ATA_ST_ERR BIT(0)
+#define ATA_ST_DRQ BIT(3)
+#define ATA_ST_DF BIT(5)
+#define ATA_ST_DRDY BIT(6)
+#define ATA_ST_BSY BIT(7)
+#define ATA_CTRL_NIEN BIT(1)
+#define ATA_POLLS 1000000 /* Bochs completes a PIO write at once; a real disk within this */
+#define DISK_SECTORS ((u64)TRACE_DISK_CYLINDERS * TRACE_DISK_HEADS * TRACE_DISK_SPT)
+
+static u8 disk_sector[TRACE_DISK_SECTOR] ALIGNED(16); /* the sector being filled, zero-padded */
+static u32 disk_fill; /* bytes of disk_sector in use */
+static u32 disk_lba; /* where disk_sector goes */
+static bool disk_failed; /* a write failed (or the disk is full): the rest is dropped */
+
+static u8 ata_select(u32 lba)
+{
+	outb(ATA_BASE + ATA_DEVICE, (u8)(0xe0 | (TRACE_DISK_ATA_SLAVE << 4) | ((lba >> 24) & 0x0f)));
+	return inb(ATA_BASE + ATA_STATUS);
+}
+
+/* Wait until BSY clears; the status then, or 0xff when it never does. */
+static u8 ata_wait(void)
+{
+	for (u32 i = 0; i < ATA_POLLS; i++) {
+		u8 st = inb(ATA_BASE + ATA_STATUS);
+		if (!(st & ATA_ST_BSY))
+			return st;
+	}
+	return 0xff;
+}
+
+static bool disk_write_sector(u32 lba, const void *buf)
+{
+	if (lba >= DISK_SECTORS)
+		return false;
+	ata_select(lba);
+	outb(ATA_BASE + ATA_COUNT, 1);
+	outb(ATA_BASE + ATA_LBA0, (u8)lba);
+	outb(ATA_BASE + ATA_LBA1, (u8)(lba >> 8));
+	outb(ATA_BASE + ATA_LBA2, (u8)(lba >> 16));
+	outb(ATA_BASE + ATA_COMMAND, ATA_CMD_WRITE_SECTORS);
+	u8 st = ata_wait();
+	if ((st & (ATA_ST_ERR | ATA_ST_DF)) || !(st & ATA_ST_DRQ))
+		return false;
+	/* 32-bit OUTs: half the I/O instructions of OUTSW (Bochs accepts both on the data port; its
+	 * bulk-transfer shortcut for REP OUTSW does not apply in 64-bit mode). */
+	const void *p = buf;
+	u64 dwords = TRACE_DISK_SECTOR / 4;
+	asm volatile("cld; rep outsl" : "+S"(p), "+c"(dwords) : "d"((u16)(ATA_BASE + ATA_DATA)) : "memory");
+	st = ata_wait();
+	return !(st & (ATA_ST_ERR | ATA_ST_DF | ATA_ST_DRQ));
+}
+
+/*
+ * Send the trace to the disk of trace_disk.def.  false (and COM1 stays the
+ * channel) when no ready disk answers there.
+ */
+bool serial_to_disk(void)
+{
+	outb(ATA_CTRL, ATA_CTRL_NIEN);
+	u8 st = ata_select(0);
+	if (st == 0xff || (st & (ATA_ST_BSY | ATA_ST_DRDY)) != ATA_ST_DRDY)
+		return false;
+	disk_fill = 0;
+	disk_lba = 0;
+	disk_failed = false;
+	memset(disk_sector, 0, sizeof(disk_sector));
+	channel = CH_DISK;
+	return true;
+}
+
+static void disk_write_n(const char *s, size_t n)
+{
+	while (n && !disk_failed) {
+		size_t k = TRACE_DISK_SECTOR - disk_fill;
+		if (k > n)
+			k = n;
+		void *d = disk_sector + disk_fill;
+		const void *src = s;
+		size_t c = k;
+		asm volatile("cld; rep movsb" : "+D"(d), "+S"(src), "+c"(c) : : "memory");
+		disk_fill += (u32)k;
+		s += k;
+		n -= k;
+		if (disk_fill == TRACE_DISK_SECTOR) {
+			if (!disk_write_sector(disk_lba, disk_sector))
+				disk_failed = true;
+			disk_lba++;
+			disk_fill = 0;
+			d = disk_sector;
+			c = TRACE_DISK_SECTOR;
+			asm volatile("cld; rep stosb" : "+D"(d), "+c"(c) : "a"(0) : "memory");
+		}
+	}
+}
+
+/* The partial sector, so that the disk holds every byte written so far. */
+static void disk_flush(void)
+{
+	if (!disk_failed && disk_fill && !disk_write_sector(disk_lba, disk_sector))
+		disk_failed = true;
 }
 
 void serial_putc(char c)
 {
-	if (mem_header) {
-		u64 n = mem_header[TRACE_MEM_LEN_OFFSET / 8];
-		if (n >= TRACE_MEM_SIZE - TRACE_MEM_DATA_OFFSET) {
-			mem_header[TRACE_MEM_LOST_OFFSET / 8]++;
-			return;
-		}
-		((volatile u8 *)mem_header)[TRACE_MEM_DATA_OFFSET + n] = (u8)c;
-		asm volatile("" ::: "memory"); /* the byte before the length (x86 stores are ordered) */
-		mem_header[TRACE_MEM_LEN_OFFSET / 8] = n + 1;
+	serial_write_n(&c, 1);
+}
+
+void serial_write_n(const char *s, size_t n)
+{
+	if (channel == CH_DISK) {
+		disk_write_n(s, n);
+		disk_flush();
 		return;
 	}
-	while (!(inb(COM1 + UART_LSR) & LSR_THRE))
-		;
-	outb(COM1 + UART_THR, (u8)c);
+	if (channel == CH_MEM) {
+		for (; n; n--) {
+			u64 len = mem_header[TRACE_MEM_LEN_OFFSET / 8];
+			if (len >= TRACE_MEM_SIZE - TRACE_MEM_DATA_OFFSET) {
+				mem_header[TRACE_MEM_LOST_OFFSET / 8]++;
+				continue;
+			}
+			((volatile u8 *)mem_header)[TRACE_MEM_DATA_OFFSET + len] = (u8)*s++;
+			asm volatile("" ::: "memory"); /* the byte before the length (x86 stores are ordered) */
+			mem_header[TRACE_MEM_LEN_OFFSET / 8] = len + 1;
+		}
+		return;
+	}
+	for (; n; n--) {
+		while (!(inb(COM1 + UART_LSR) & LSR_THRE))
+			;
+		outb(COM1 + UART_THR, (u8)*s++);
+	}
 }
 
 void serial_write(const char *s)
 {
-	while (*s)
-		serial_putc(*s++);
+	serial_write_n(s, strlen(s));
 }
 
 /* Wait until the transmitter is empty (TEMT): the last byte has left. */
 void serial_drain(void)
 {
-	if (mem_header)
-		return;
+	if (channel != CH_SERIAL)
+		return; /* the disk channel is flushed by every serial_write() */
 	while (!(inb(COM1 + UART_LSR) & LSR_TEMT))
 		;
 }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from harness.model import RunResult, RunStatus
 from harness.runners.base import BOCHS_BLOCKED_SIGNALS, classify, run_process
 from harness.tables import REPO
+from harness import tables
 
 # Bochs log lines that end a run.  With reset_on_triple_fault=0 a triple fault
 # is reported as "exception(): 3rd (N) exception with no resolution".
@@ -22,6 +24,74 @@ BAD_PATTERNS = {
 CLEAN_EXIT = {0, 1}  # Bochs exits 1 even after the shutdown port
 # Why the Bochs 3.0 build failed in this process, if it did (set by ensure_bochs3_or_reason).
 _bochs3_error: list[str] = []
+
+# The trace channel of the Bochs platforms (README "Trace channels"): the one switch.  "disk": the
+# image writes its trace to an ATA disk the runner attaches for the run (core/include/trace_disk.def),
+# and the runner copies it into serial.log after the run; "serial": COM1, written by Bochs into
+# serial.log byte by byte at the modelled 115200 baud.  Both carry the same bytes
+# (pytest/test_trace_channels.py).  A command line that already names trace= keeps its channel.
+CHANNEL_ENV = "VMXDIFF_TRACE_CHANNEL"
+CHANNELS = ("disk", "serial")
+DEFAULT_CHANNEL = "disk"
+DISK_FILE = "trace.disk"
+
+
+def trace_channel() -> str:
+    """The channel VMXDIFF_TRACE_CHANNEL asks for (default disk).
+
+    Raises:
+        ValueError: one line naming the bad value and the known ones.
+    """
+    v = os.environ.get(CHANNEL_ENV, "") or DEFAULT_CHANNEL
+    if v not in CHANNELS:
+        raise ValueError(f"{CHANNEL_ENV}={v!r} is not a trace channel of the Bochs platforms "
+                         f"(known: {', '.join(CHANNELS)})")
+    return v
+
+
+def channel_of(cmdline: str) -> str | None:
+    """The value of the image's trace= key in a command line, if it names one."""
+    for w in cmdline.split():
+        if w.startswith("trace="):
+            return w[len("trace="):]
+    return None
+
+
+def disk_option(path: Path, tab=None) -> str:
+    """The bochsrc line (given on Bochs's command line) that attaches the trace disk."""
+    d = (tab or tables.load()).trace_disk
+    slot = f"ata{d['ATA_CHANNEL']}-{'slave' if d['ATA_SLAVE'] else 'master'}"
+    return (f"{slot}: type=disk, path={path}, mode=flat, cylinders={d['CYLINDERS']}, heads={d['HEADS']}, "
+            f"spt={d['SPT']}")
+
+
+def make_disk(path: Path, tab=None) -> int:
+    """A fresh, sparse, all-zero trace disk; returns its size in bytes."""
+    d = (tab or tables.load()).trace_disk
+    size = d["CYLINDERS"] * d["HEADS"] * d["SPT"] * d["SECTOR"]
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return size
+
+
+def read_disk(path: Path, chunk: int = 1 << 20) -> bytes:
+    """The trace bytes on a trace disk: everything before the first NUL byte (the image pads the
+    sector it is filling with zeros, and the trace text has no NUL)."""
+    out = bytearray()
+    try:
+        with open(path, "rb") as f:
+            while True:
+                block = f.read(chunk)
+                cut = block.find(b"\0")
+                if cut >= 0:
+                    out += block[:cut]
+                    break
+                out += block
+                if len(block) < chunk:
+                    break
+    except OSError:
+        pass
+    return bytes(out)
 
 
 def ensure_bochs3_or_reason(log=None) -> str:
@@ -126,31 +196,72 @@ class BochsPlatform:
                       f"#include {self.config}\ncpu: count={cpus}\n")
         return rc
 
+    def live_trace(self, run_dir: Path) -> Path:
+        """The file the trace grows in while the platform runs (progress lines read it)."""
+        return run_dir / (DISK_FILE if (run_dir / DISK_FILE).exists() else "serial.log")
+
     def run(self, *, iso: Path, elf32: Path, cmdline: str, run_dir: Path, timeout: float, cpus: int = 1) -> RunResult:
-        del elf32, cmdline  # the command line is inside the ISO's grub.cfg
+        # The command line is inside the ISO's grub.cfg; a channel other than COM1 needs its own ISO.
         ok, why = self.availability()
         if not ok:
             return RunResult(platform=self.name, status=RunStatus.UNAVAILABLE, reason=why, run_dir=str(run_dir))
+        try:
+            channel = channel_of(cmdline) or trace_channel()
+        except ValueError as exc:
+            return RunResult(platform=self.name, status=RunStatus.ERROR, reason=str(exc), run_dir=str(run_dir))
+        if channel_of(cmdline) is None and channel != "serial":
+            from harness import iso as isomod
+            from harness.session import CMDLINE_MAX
+            longer = f"{cmdline} trace={channel}".strip()
+            if len(longer) < CMDLINE_MAX:  # else COM1: the image would cut the line's end
+                cmdline, iso = longer, isomod.cached_iso(elf32, iso.parent, longer)
+            else:
+                channel = "serial"
         b, _ = self.binary()
         serial = run_dir / "serial.log"
         log = run_dir / "emulator.log"
         argv = [b, "-q", "-f", str(self.config_for(cpus, run_dir))]
+        disk, disk_size = None, 0
+        if channel == "disk":
+            tab = tables.load(elf32.parent / "tables.json")
+            disk = run_dir / DISK_FILE
+            disk_size = make_disk(disk, tab)
+            argv.append(disk_option(disk, tab))
         if self.version == "2.7":
             # Debian's 2.7 has the debugger compiled in: it waits at its prompt
             # unless an -rc script says "continue".
             rc = run_dir / "debugger.rc"
             rc.write_text("continue\nquit\n")
-            argv = netns_prefix()[0] + argv + ["-rc", str(rc)]
+            argv = netns_prefix()[0] + argv[:4] + ["-rc", str(rc)] + argv[4:]
         env = dict(os.environ, VMXDIFF_ISO=str(iso), VMXDIFF_SERIAL=str(serial), LC_ALL="C")
         from harness.runners.base import shell_command  # command.txt: one line a user can paste
-        (run_dir / "command.txt").write_text(shell_command(argv, cwd=REPO, env={
-            "LC_ALL": "C", "VMXDIFF_ISO": iso, "VMXDIFF_SERIAL": serial}))
-        proc = run_process(argv, cwd=REPO, env=env, timeout=timeout, log_path=log, serial_path=serial,
+        command = shell_command(argv, cwd=REPO, env={"LC_ALL": "C", "VMXDIFF_ISO": iso, "VMXDIFF_SERIAL": serial})
+        if disk is not None:  # the same three steps as here: a fresh disk, the boot, its bytes into serial.log
+            q = shlex.quote
+            cd, _, rest = command.partition(" && ")
+            command = (f"{cd} && truncate -s {disk_size} {q(str(disk))} && {rest.rstrip()}; "
+                       f"tr -d '\\000' < {q(str(disk))} >> {q(str(serial))}; rm -f {q(str(disk))} "
+                       f"{q(str(disk) + '.lock')}\n")
+        (run_dir / "command.txt").write_text(command)
+        proc = run_process(argv, cwd=REPO, env=env, timeout=timeout, log_path=log,
+                           serial_path=disk if disk is not None else serial,
                            bad_patterns=BAD_PATTERNS, block_signals=BOCHS_BLOCKED_SIGNALS)
+        full = False
+        if disk is not None:
+            # serial.log gets the disk's bytes after whatever reached COM1 (only the image's FATAL
+            # when no disk answered): the rest of the harness reads serial.log alone.
+            data = read_disk(disk)
+            full = len(data) >= disk_size - tab.trace_disk["SECTOR"]
+            with open(serial, "ab") as f:
+                f.write(data)
+            for p in (disk, Path(f"{disk}.lock")):  # Bochs locks an image with <path>.lock
+                p.unlink(missing_ok=True)
         res = classify(self.name, proc, serial, clean_exit=CLEAN_EXIT)
+        if full and res.status != RunStatus.COMPLETE:
+            res.reason = f"the trace disk is full ({disk_size} bytes); {res.reason}"
         res.run_dir = str(run_dir)
         res.log_paths = {"emulator": str(log), "command": str(run_dir / "command.txt")}
-        res.info = dict(self.info(), cpus=cpus)
+        res.info = dict(self.info(), cpus=cpus, trace_channel=channel)
         return res
 
 

@@ -1,0 +1,82 @@
+"""The Bochs disk trace channel's host side, without an emulator: the channel switch, the disk's
+geometry from trace_disk.def, reading the trace bytes back, progress lines from a disk."""
+import io
+import subprocess
+import sys
+
+import pytest
+
+from harness import parser, session, tables
+from harness.runners import bochs as bochs_runner
+from harness.tables import REPO
+
+
+def test_channel_switch(monkeypatch):
+    monkeypatch.delenv(bochs_runner.CHANNEL_ENV, raising=False)
+    assert bochs_runner.trace_channel() == "disk"
+    monkeypatch.setenv(bochs_runner.CHANNEL_ENV, "serial")
+    assert bochs_runner.trace_channel() == "serial"
+    monkeypatch.setenv(bochs_runner.CHANNEL_ENV, "e9")
+    with pytest.raises(ValueError, match="known: disk, serial"):
+        bochs_runner.trace_channel()
+
+
+def test_bad_channel_is_one_line_and_exit_2():
+    env = {"VMXDIFF_TRACE_CHANNEL": "pigeon", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    r = subprocess.run([sys.executable, "-m", "harness", "list"], cwd=REPO, env=env, capture_output=True,
+                       text=True, timeout=60, check=False)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1 and "VMXDIFF_TRACE_CHANNEL='pigeon'" in r.stderr, r.stderr
+
+
+def test_channel_of_a_command_line():
+    assert bochs_runner.channel_of("scenarios=a* trace=mem x=1") == "mem"
+    assert bochs_runner.channel_of("scenarios=a* order=reverse") is None
+
+
+def test_disk_geometry_comes_from_the_table(tmp_path):
+    tab = tables.load()
+    d = tab.trace_disk
+    size = bochs_runner.make_disk(tmp_path / "t.disk", tab)
+    assert size == d["CYLINDERS"] * d["HEADS"] * d["SPT"] * d["SECTOR"] == (tmp_path / "t.disk").stat().st_size
+    assert (tmp_path / "t.disk").stat().st_blocks == 0 or (tmp_path / "t.disk").stat().st_blocks < 64  # sparse
+    opt = bochs_runner.disk_option(tmp_path / "t.disk", tab)
+    assert opt.startswith("ata0-slave: type=disk, path=") and "mode=flat" in opt
+    assert f"cylinders={d['CYLINDERS']}, heads={d['HEADS']}, spt={d['SPT']}" in opt
+
+
+@pytest.mark.parametrize("length", [0, 1, 511, 512, 513, 3 * 512 + 7])
+def test_read_disk_stops_at_the_first_nul(tmp_path, length):
+    """The image zero-pads the sector it fills: the trace is every byte before the first NUL,
+    wherever it falls relative to sectors and to the reader's chunks."""
+    data = bytes((ord("a") + i % 26) for i in range(length))
+    p = tmp_path / "t.disk"
+    with open(p, "wb") as f:
+        f.write(data)
+        f.truncate(8 * 512)
+    for chunk in (512, 1000, 1 << 20):
+        assert bochs_runner.read_disk(p, chunk=chunk) == data
+    assert bochs_runner.read_disk(tmp_path / "missing.disk") == b""
+
+
+def test_read_disk_of_a_disk_without_padding(tmp_path):
+    p = tmp_path / "t.disk"
+    p.write_bytes(b"x" * 4096)  # full to the last byte
+    assert bochs_runner.read_disk(p, chunk=1000) == b"x" * 4096
+
+
+def test_progress_reads_a_growing_disk(tmp_path, canned):
+    """Progress lines from the trace disk: the partial sector is rewritten as records are added,
+    and the zeros after the trace are never counted."""
+    text = canned("bochs27_skylake_x").encode()
+    disk = tmp_path / "trace.disk"
+    with open(disk, "wb") as f:
+        f.truncate(1 << 20)
+    prog = session.Progress("bochs30-skylake_x", lambda: disk, total=10, every=99, stream=io.StringIO())
+    half = text.index(b"\n", len(text) // 2) + 1
+    for upto in (half - 20, len(text)):  # first a record cut in the middle, then the rest
+        with open(disk, "r+b") as f:
+            f.write(text[:upto])
+        prog.poll()
+    assert prog.records == text.count(parser.SENTINEL.encode() + b" ")
+    assert prog.offset == len(text)
