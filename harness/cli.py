@@ -346,7 +346,7 @@ def explain_failure(tr, st, tab):
     if not fails:
         return None
     e = fails[-1]
-    if e.kind == "valid" and e.err == tab.error_number("ENTRY_EVENTS_BLOCKED_MOV_SS"):
+    if isinstance(e, VmFailRecord) and e.kind == "valid" and e.err == tab.error_number("ENTRY_EVENTS_BLOCKED_MOV_SS"):
         # The VMLAUNCH/VMRESUME pseudo-code tests blocking by MOV SS before any VMCS check: the
         # cause is the host's instruction stream, which no VMCS dump holds.
         return e, None, "VM entry right after MOV SS (host instruction stream, before any VMCS check)"
