@@ -49,12 +49,13 @@
 
 #define XVEC 0x50 /* the fixed vector sent to self: class 5, above the exceptions */
 #define RFLAGS_IF BIT(9)
-#define GINTR_STI BIT(0)
-#define GINTR_MOV_SS BIT(1)
-#define GINTR_NMI BIT(3)
-#define ACT_ACTIVE 0
-#define ACT_HLT 1
-#define ACT_SHUTDOWN 2
+/* Interruptibility and activity state: exit_info.def's INTERRUPTIBILITY and ACTIVITY layouts. */
+#define GINTR_STI INFO_SET(INTERRUPTIBILITY, STI, 1)
+#define GINTR_MOV_SS INFO_SET(INTERRUPTIBILITY, MOV_SS, 1)
+#define GINTR_NMI INFO_SET(INTERRUPTIBILITY, NMI, 1)
+#define ACT_ACTIVE INFO_ACTIVITY_STATE_ACTIVE
+#define ACT_HLT INFO_ACTIVITY_STATE_HLT
+#define ACT_SHUTDOWN INFO_ACTIVITY_STATE_SHUTDOWN
 #define WATCHDOG_TICKS 0x200000 /* VMX-preemption timer: ends HLT / shutdown if nothing else does */
 #define GUEST_SPINS 200000 /* the NMI guest's bounded wait for its self-NMI */
 #define MAX_EXITS 6
