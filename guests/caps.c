@@ -72,6 +72,20 @@ static enum scenario_status two_exits(struct scenario_ctx *ctx, void (*probe)(st
 	return SCN_DONE;
 }
 
+/* "Use MSR bitmaps" with an all-zero bitmap, then the VM-entry and VM-exit controls a case exercises. */
+static bool msr_ctls(struct scenario_ctx *ctx, u64 entry, u64 exit)
+{
+	return msr_passthrough(ctx) && scenario_set_ctl(ctx, VM_ENTRY_CONTROLS, entry) &&
+	       scenario_set_ctl(ctx, VM_EXIT_CONTROLS, exit);
+}
+
+/* The body of a case whose host reports what the exit saved and loaded through probe_<name>. */
+#define TWO_EXITS_BODY(name)                                                                             \
+	static enum scenario_status body_##name(struct scenario_ctx *ctx)                                \
+	{                                                                                                \
+		return two_exits(ctx, probe_##name);                                                     \
+	}
+
 #define TWO_EXITS(id, first, second)                                                                     \
 	"VMCALL at=insn len=3 next=resume " first "; VMCALL at=resume len=3 end " second
 
@@ -98,8 +112,7 @@ CAPS_GUEST(caps_pat, READ_THEN_WRITE(MSR_IA32_PAT, PAT_G2_LO, PAT_G2_HI));
 
 static bool setup_pat(struct scenario_ctx *ctx)
 {
-	if (!msr_passthrough(ctx) || !scenario_set_ctl(ctx, VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_PAT) ||
-	    !scenario_set_ctl(ctx, VM_EXIT_CONTROLS, VM_EXIT_SAVE_PAT | VM_EXIT_LOAD_PAT))
+	if (!msr_ctls(ctx, VM_ENTRY_LOAD_PAT, VM_EXIT_SAVE_PAT | VM_EXIT_LOAD_PAT))
 		return false;
 	vmcs_write(GUEST_IA32_PAT, (u64)PAT_G_HI << 32 | PAT_G_LO);
 	vmcs_write(HOST_IA32_PAT, PAT_H);
@@ -112,10 +125,7 @@ static void probe_pat(struct vcpu *v)
 	v->regs.rsi = host_msr(MSR_IA32_PAT); /* loaded by the exit */
 }
 
-static enum scenario_status body_pat(struct scenario_ctx *ctx)
-{
-	return two_exits(ctx, probe_pat);
-}
+TWO_EXITS_BODY(pat)
 
 SCENARIO(caps_pat, .guest = guest_caps_pat, .setup = setup_pat, .body = body_pat,
 	 .expect = TWO_EXITS(caps_pat, "rdi=" STR(PAT_G_LO) " rsi=" STR(PAT_G_HI),
@@ -134,8 +144,7 @@ CAPS_GUEST(caps_efer, READ_THEN_WRITE(MSR_IA32_EFER, EFER_G2, 0));
 
 static bool setup_efer(struct scenario_ctx *ctx)
 {
-	if (!msr_passthrough(ctx) || !scenario_set_ctl(ctx, VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_EFER) ||
-	    !scenario_set_ctl(ctx, VM_EXIT_CONTROLS, VM_EXIT_SAVE_EFER | VM_EXIT_LOAD_EFER))
+	if (!msr_ctls(ctx, VM_ENTRY_LOAD_EFER, VM_EXIT_SAVE_EFER | VM_EXIT_LOAD_EFER))
 		return false;
 	vmcs_write(GUEST_IA32_EFER, EFER_G);
 	vmcs_write(HOST_IA32_EFER, EFER_H);
@@ -148,10 +157,7 @@ static void probe_efer(struct vcpu *v)
 	v->regs.rsi = host_msr(MSR_IA32_EFER);
 }
 
-static enum scenario_status body_efer(struct scenario_ctx *ctx)
-{
-	return two_exits(ctx, probe_efer);
-}
+TWO_EXITS_BODY(efer)
 
 SCENARIO(caps_efer, .guest = guest_caps_efer, .setup = setup_efer, .body = body_efer,
 	 .expect = TWO_EXITS(caps_efer, "rdi=" STR(EFER_G) " rsi=0", "rdi=" STR(EFER_G2) " rsi=" STR(EFER_H)),
@@ -196,10 +202,7 @@ static void probe_debug(struct vcpu *v)
 	v->regs.rdx = host_dr7();
 }
 
-static enum scenario_status body_debug(struct scenario_ctx *ctx)
-{
-	return two_exits(ctx, probe_debug);
-}
+TWO_EXITS_BODY(debug)
 
 SCENARIO(caps_debug, .guest = guest_caps_debug, .setup = setup_debug, .body = body_debug,
 	 .expect = TWO_EXITS(caps_debug, "rdi=" STR(DR7_G) " rax=" STR(DR7_G2),
@@ -285,8 +288,7 @@ static bool setup_perf_global(struct scenario_ctx *ctx)
 		ctx->skip_reason = "cpuid_0a_no_two_counters";
 		return false;
 	}
-	if (!msr_passthrough(ctx) || !scenario_set_ctl(ctx, VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_PERF_GLOBAL_CTRL) ||
-	    !scenario_set_ctl(ctx, VM_EXIT_CONTROLS, VM_EXIT_LOAD_PERF_GLOBAL_CTRL))
+	if (!msr_ctls(ctx, VM_ENTRY_LOAD_PERF_GLOBAL_CTRL, VM_EXIT_LOAD_PERF_GLOBAL_CTRL))
 		return false;
 	vmcs_write(GUEST_IA32_PERF_GLOBAL_CTRL, PERF_G);
 	vmcs_write(HOST_IA32_PERF_GLOBAL_CTRL, PERF_H);
@@ -298,10 +300,7 @@ static void probe_perf_global(struct vcpu *v)
 	v->regs.rdi = host_msr(MSR_IA32_PERF_GLOBAL_CTRL);
 }
 
-static enum scenario_status body_perf_global(struct scenario_ctx *ctx)
-{
-	return two_exits(ctx, probe_perf_global);
-}
+TWO_EXITS_BODY(perf_global)
 
 SCENARIO(caps_perf_global, .guest = guest_caps_perf_global, .setup = setup_perf_global, .body = body_perf_global,
 	 .expect = TWO_EXITS(caps_perf_global, "rdi=" STR(PERF_G) " rsi=0", "rdi=" STR(PERF_H)),
@@ -345,10 +344,7 @@ static void probe_msr_areas(struct vcpu *v)
 	v->regs.rsi = host_msr(MSR_IA32_KERNEL_GS_BASE); /* loaded by the exit */
 }
 
-static enum scenario_status body_msr_areas(struct scenario_ctx *ctx)
-{
-	return two_exits(ctx, probe_msr_areas);
-}
+TWO_EXITS_BODY(msr_areas)
 
 SCENARIO(caps_msr_areas, .guest = guest_caps_msr_areas, .setup = setup_msr_areas, .body = body_msr_areas,
 	 .expect = TWO_EXITS(caps_msr_areas, "rdi=" STR(KGS_G_LO) " rsi=" STR(KGS_G_HI),
@@ -365,8 +361,7 @@ CAPS_GUEST(caps_bndcfgs, "mov $" STR(MSR_IA32_BNDCFGS) ", %ecx\nrdmsr\nmov %rax,
 
 static bool setup_bndcfgs(struct scenario_ctx *ctx)
 {
-	if (!msr_passthrough(ctx) || !scenario_set_ctl(ctx, VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_BNDCFGS) ||
-	    !scenario_set_ctl(ctx, VM_EXIT_CONTROLS, VM_EXIT_CLEAR_BNDCFGS))
+	if (!msr_ctls(ctx, VM_ENTRY_LOAD_BNDCFGS, VM_EXIT_CLEAR_BNDCFGS))
 		return false;
 	vmcs_write(GUEST_BNDCFGS, (u64)BND_G_HI << 32 | BND_G_LO);
 	return true;
@@ -377,10 +372,7 @@ static void probe_bndcfgs(struct vcpu *v)
 	v->regs.rdi = host_msr(MSR_IA32_BNDCFGS);
 }
 
-static enum scenario_status body_bndcfgs(struct scenario_ctx *ctx)
-{
-	return two_exits(ctx, probe_bndcfgs);
-}
+TWO_EXITS_BODY(bndcfgs)
 
 SCENARIO(caps_bndcfgs, .guest = guest_caps_bndcfgs, .setup = setup_bndcfgs, .body = body_bndcfgs,
 	 .expect = TWO_EXITS(caps_bndcfgs, "rdi=" STR(BND_G_LO) " rsi=" STR(BND_G_HI), "rdi=0"),
@@ -395,8 +387,7 @@ CAPS_GUEST(caps_pkrs, "mov $" STR(MSR_IA32_PKRS) ", %ecx\nrdmsr\nmov %rax, %rdi\
 
 static bool setup_pkrs(struct scenario_ctx *ctx)
 {
-	if (!msr_passthrough(ctx) || !scenario_set_ctl(ctx, VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_PKRS) ||
-	    !scenario_set_ctl(ctx, VM_EXIT_CONTROLS, VM_EXIT_LOAD_PKRS))
+	if (!msr_ctls(ctx, VM_ENTRY_LOAD_PKRS, VM_EXIT_LOAD_PKRS))
 		return false;
 	vmcs_write(GUEST_IA32_PKRS, PKRS_G);
 	vmcs_write(HOST_IA32_PKRS, PKRS_H);
@@ -408,10 +399,7 @@ static void probe_pkrs(struct vcpu *v)
 	v->regs.rdi = host_msr(MSR_IA32_PKRS);
 }
 
-static enum scenario_status body_pkrs(struct scenario_ctx *ctx)
-{
-	return two_exits(ctx, probe_pkrs);
-}
+TWO_EXITS_BODY(pkrs)
 
 SCENARIO(caps_pkrs, .guest = guest_caps_pkrs, .setup = setup_pkrs, .body = body_pkrs,
 	 .expect = TWO_EXITS(caps_pkrs, "rdi=" STR(PKRS_G) " rsi=0", "rdi=" STR(PKRS_H)),

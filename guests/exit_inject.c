@@ -358,24 +358,24 @@ INJ_SCENARIO(exit_inj_hw_pf, .setup = setup_hw_pf, .expect = HW_DELIVERED(V_PF, 
 	     .cite = INJ_CITE " (type 3, #PF with error code 1234H: the handler reads CR2 = the value before "
 			      "the entry, 2C2C2C2C2000H)");
 
+/* Setup of a software event injected with a VM-entry instruction length = label resume - label
+ * insn (what the assembler encoded for the instruction the injection stands for). */
+#define SW_INJ_SETUP(name, type, vector)                                                                 \
+	static bool setup_##name(struct scenario_ctx *ctx)                                               \
+	{                                                                                                \
+		extern u8 label__exit_inj_##name##__insn[], label__exit_inj_##name##__resume[];          \
+		return inj_setup(ctx, INFO_INTR_INFO_TYPE_##type, vector, false,                         \
+				 label__exit_inj_##name##__resume - label__exit_inj_##name##__insn, RFL); \
+	}
+
 EXIT_GUEST(exit_inj_swint, "", "int $" STR(V_SWINT));
-static bool setup_swint(struct scenario_ctx *ctx)
-{
-	extern u8 label__exit_inj_swint__insn[], label__exit_inj_swint__resume[];
-	return inj_setup(ctx, INFO_INTR_INFO_TYPE_SW_INTERRUPT, V_SWINT, false,
-			 label__exit_inj_swint__resume - label__exit_inj_swint__insn, RFL);
-}
+SW_INJ_SETUP(swint, SW_INTERRUPT, V_SWINT)
 INJ_SCENARIO(exit_inj_swint, .setup = setup_swint, .expect = SW_DELIVERED(V_SWINT, RFL),
 	     .cite = INJ_CITE " (type 4, vector 128, VM-entry instruction length 2 = INT 80H (CD 80) at label "
 			      "insn: RIP pushed = label resume)");
 
 EXIT_GUEST(exit_inj_int1, "", ".byte 0xf1");
-static bool setup_int1(struct scenario_ctx *ctx)
-{
-	extern u8 label__exit_inj_int1__insn[], label__exit_inj_int1__resume[];
-	return inj_setup(ctx, INFO_INTR_INFO_TYPE_PRIV_SW_EXCEPTION, V_DB, false,
-			 label__exit_inj_int1__resume - label__exit_inj_int1__insn, RFL);
-}
+SW_INJ_SETUP(int1, PRIV_SW_EXCEPTION, V_DB)
 INJ_SCENARIO(exit_inj_int1, .setup = setup_int1, .expect = SW_DELIVERED(V_DB, RFL),
 	     .cite = INJ_CITE " (type 5, vector 1 (INT1 = F1), VM-entry instruction length 1: RIP pushed = label "
 			      "resume)");
@@ -383,23 +383,13 @@ INJ_SCENARIO(exit_inj_int1, .setup = setup_int1, .expect = SW_DELIVERED(V_DB, RF
 /* #BP with VM-entry instruction length 3 (INT3 and two NOPs): the length
  * written, not the instruction's own, decides the pushed RIP. */
 EXIT_GUEST(exit_inj_sw_bp, "", "int3; nop; nop");
-static bool setup_sw_bp(struct scenario_ctx *ctx)
-{
-	extern u8 label__exit_inj_sw_bp__insn[], label__exit_inj_sw_bp__resume[];
-	return inj_setup(ctx, INFO_INTR_INFO_TYPE_SW_EXCEPTION, V_BP, false,
-			 label__exit_inj_sw_bp__resume - label__exit_inj_sw_bp__insn, RFL);
-}
+SW_INJ_SETUP(sw_bp, SW_EXCEPTION, V_BP)
 INJ_SCENARIO(exit_inj_sw_bp, .setup = setup_sw_bp, .expect = SW_DELIVERED(V_BP, RFL),
 	     .cite = INJ_CITE " (type 6, #BP, VM-entry instruction length 3 (CC 90 90): RIP pushed = label insn "
 			      "+ 3 = label resume, not insn + 1)");
 
 EXIT_GUEST(exit_inj_sw_of, "", ".byte 0xce");
-static bool setup_sw_of(struct scenario_ctx *ctx)
-{
-	extern u8 label__exit_inj_sw_of__insn[], label__exit_inj_sw_of__resume[];
-	return inj_setup(ctx, INFO_INTR_INFO_TYPE_SW_EXCEPTION, V_OF, false,
-			 label__exit_inj_sw_of__resume - label__exit_inj_sw_of__insn, RFL);
-}
+SW_INJ_SETUP(sw_of, SW_EXCEPTION, V_OF)
 INJ_SCENARIO(exit_inj_sw_of, .setup = setup_sw_of, .expect = SW_DELIVERED(V_OF, RFL),
 	     .cite = INJ_CITE " (type 6, #OF, VM-entry instruction length 1 (INTO = CE, never executed: the "
 			      "injection stands for it): RIP pushed = label resume)");

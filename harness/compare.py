@@ -278,6 +278,11 @@ KVM_EXIT_DIVERGENCES = (
 )
 
 
+# Shared tails of the KVM-on-Bochs sweep entries (which layer let the entry through).
+_KVM_NO_CHECK = (" On qemu-kvm612-on-bochs30: KVM nested.c (L1) has no such check and copies the field into vmcs02; Bochs 3.0 (L0) lacks it as well, so the entry succeeds there too.")
+_KVM_NO_SEG_CHECK = (" On qemu-kvm612-on-bochs30: KVM nested.c (L1) makes no guest segment-register checks (left to the hardware) and copies the SS fields into vmcs02; Bochs 3.0 (L0) skips them for the null SS selector.")
+
+
 KNOWN_DIVERGENCES: tuple[KnownDivergence, ...] = (
     *KVM_EXIT_DIVERGENCES,
     KnownDivergence("bochs*", "invalid_guest_state_rip_bit_n", "reason", "33 (INVALID_STATE)",
@@ -506,23 +511,23 @@ KNOWN_DIVERGENCES += (
     # software and leaves the rest to its "hardware", Bochs 3.0 (L0), which checks vmcs02.  Each entry names
     # the layer that let the entry through (Bochs's log during the L2 run shows no failed check for any).
     KnownDivergence('qemu-kvm*-on-bochs*', 'ec_GUEST_INTR_VNMI_NMI__blocked', 'reason', '33 (INVALID_STATE)', '0 (EXCEPTION_NMI)',
-                    _bochs_cite('ec_GUEST_INTR_VNMI_NMI__blocked') + ' On qemu-kvm612-on-bochs30: KVM nested.c (L1) has no such check and copies the field into vmcs02; Bochs 3.0 (L0) lacks it as well, so the entry succeeds there too.', layer='bochs'),
+                    _bochs_cite('ec_GUEST_INTR_VNMI_NMI__blocked') + _KVM_NO_CHECK, layer='bochs'),
     KnownDivergence('qemu-kvm*-on-bochs*', 'ec_GUEST_PENDING_DBG_BS_CLEAR__notf_bs1', 'reason', '33 (INVALID_STATE)', '18 (VMCALL)',
-                    _bochs_cite('ec_GUEST_PENDING_DBG_BS_CLEAR__notf_bs1') + ' On qemu-kvm612-on-bochs30: KVM nested.c (L1) has no such check and copies the field into vmcs02; Bochs 3.0 (L0) lacks it as well, so the entry succeeds there too.', layer='bochs'),
+                    _bochs_cite('ec_GUEST_PENDING_DBG_BS_CLEAR__notf_bs1') + _KVM_NO_CHECK, layer='bochs'),
     KnownDivergence('qemu-kvm*-on-bochs*', 'ec_GUEST_PENDING_DBG_BS_CLEAR__tf_btf_bs1', 'reason', '33 (INVALID_STATE)', '18 (VMCALL)',
-                    _bochs_cite('ec_GUEST_PENDING_DBG_BS_CLEAR__tf_btf_bs1') + ' On qemu-kvm612-on-bochs30: KVM nested.c (L1) has no such check and copies the field into vmcs02; Bochs 3.0 (L0) lacks it as well, so the entry succeeds there too.', layer='bochs'),
+                    _bochs_cite('ec_GUEST_PENDING_DBG_BS_CLEAR__tf_btf_bs1') + _KVM_NO_CHECK, layer='bochs'),
     KnownDivergence('qemu-kvm*-on-bochs*', 'ec_GUEST_PENDING_DBG_BS_SET__tf_bs0', 'reason', '33 (INVALID_STATE)', '18 (VMCALL)',
-                    _bochs_cite('ec_GUEST_PENDING_DBG_BS_SET__tf_bs0') + ' On qemu-kvm612-on-bochs30: KVM nested.c (L1) has no such check and copies the field into vmcs02; Bochs 3.0 (L0) lacks it as well, so the entry succeeds there too.', layer='bochs'),
+                    _bochs_cite('ec_GUEST_PENDING_DBG_BS_SET__tf_bs0') + _KVM_NO_CHECK, layer='bochs'),
     KnownDivergence('qemu-kvm*-on-bochs*', 'ec_GUEST_RIP_HIGH_BITS__bit_n', 'reason', '33 (INVALID_STATE)', '0 (EXCEPTION_NMI)',
                     _bochs_cite('ec_GUEST_RIP_HIGH_BITS__bit_n') + ' GUEST_RIP = 0x1000000000000 (N = 48). On qemu-kvm612-on-bochs30: KVM nested.c (L1) has no check of vmcs12\'s guest RIP and leaves it to Bochs 3.0 (L0), which does not make it (Bochs: "prefetch: #GP(0): RIP crossed canonical boundary").', layer='bochs'),
     KnownDivergence('qemu-kvm*-on-bochs*', 'ec_GUEST_SEG_SS_AR_G_LIMIT_HIGH__bit20_g0_null_sel', 'reason', '33 (INVALID_STATE)', '18 (VMCALL)',
-                    _bochs_cite('ec_GUEST_SEG_SS_AR_G_LIMIT_HIGH__bit20_g0_null_sel') + ' On qemu-kvm612-on-bochs30: KVM nested.c (L1) makes no guest segment-register checks (left to the hardware) and copies the SS fields into vmcs02; Bochs 3.0 (L0) skips them for the null SS selector.', layer='bochs'),
+                    _bochs_cite('ec_GUEST_SEG_SS_AR_G_LIMIT_HIGH__bit20_g0_null_sel') + _KVM_NO_SEG_CHECK, layer='bochs'),
     KnownDivergence('qemu-kvm*-on-bochs*', 'ec_GUEST_SEG_SS_AR_G_LIMIT_LOW__g1_null_sel', 'reason', '33 (INVALID_STATE)', '18 (VMCALL)',
-                    _bochs_cite('ec_GUEST_SEG_SS_AR_G_LIMIT_LOW__g1_null_sel') + ' On qemu-kvm612-on-bochs30: KVM nested.c (L1) makes no guest segment-register checks (left to the hardware) and copies the SS fields into vmcs02; Bochs 3.0 (L0) skips them for the null SS selector.', layer='bochs'),
+                    _bochs_cite('ec_GUEST_SEG_SS_AR_G_LIMIT_LOW__g1_null_sel') + _KVM_NO_SEG_CHECK, layer='bochs'),
     KnownDivergence('qemu-kvm*-on-bochs*', 'ec_GUEST_SEG_SS_AR_P__p0_null_sel', 'reason', '33 (INVALID_STATE)', '18 (VMCALL)',
-                    _bochs_cite('ec_GUEST_SEG_SS_AR_P__p0_null_sel') + ' On qemu-kvm612-on-bochs30: KVM nested.c (L1) makes no guest segment-register checks (left to the hardware) and copies the SS fields into vmcs02; Bochs 3.0 (L0) skips them for the null SS selector.', layer='bochs'),
+                    _bochs_cite('ec_GUEST_SEG_SS_AR_P__p0_null_sel') + _KVM_NO_SEG_CHECK, layer='bochs'),
     KnownDivergence('qemu-kvm*-on-bochs*', 'ec_GUEST_SEG_SS_BASE_HIGH__bit32_null_sel', 'reason', '33 (INVALID_STATE)', '18 (VMCALL)',
-                    _bochs_cite('ec_GUEST_SEG_SS_BASE_HIGH__bit32_null_sel') + ' On qemu-kvm612-on-bochs30: KVM nested.c (L1) makes no guest segment-register checks (left to the hardware) and copies the SS fields into vmcs02; Bochs 3.0 (L0) skips them for the null SS selector.', layer='bochs'),
+                    _bochs_cite('ec_GUEST_SEG_SS_BASE_HIGH__bit32_null_sel') + _KVM_NO_SEG_CHECK, layer='bochs'),
     KnownDivergence('qemu-kvm*-on-bochs*', 'ec_GUEST_ACTIVITY_HLT_EVENT__de', 'reason', '33 (INVALID_STATE)', '0 (EXCEPTION_NMI)',
                     _bochs_cite('ec_GUEST_ACTIVITY_HLT_EVENT__de') + ' On qemu-kvm612-on-bochs30 (GUEST_ACTIVITY_STATE = 1, VM_ENTRY_INTR_INFO_FIELD = 0x80000300: hardware exception, vector 0): KVM nested.c (L1) checks only that the activity state is active, HLT or wait-for-SIPI (nested_check_guest_non_reg_state), and with an event to inject runs L2 through vmcs02 instead of emulating the HLT; the #DE is delivered (IDT limit 0: #GP, exit 0).', layer='kvm'),
     KnownDivergence('qemu-kvm*-on-bochs*', 'ec_GUEST_ACTIVITY_BLOCKING__hlt_movss', 'reason', '33 (INVALID_STATE)', '52 (PREEMPTION_TIMER)',
