@@ -294,7 +294,7 @@ EXIT_GUEST(exit_ctrl_cr3_target_hit, "mov %cr3, %rax", "mov %rax, %cr3");
 EXIT_GUEST(exit_ctrl_cr3_target_miss, "mov %cr3, %rax", "mov %rax, %cr3");
 static bool setup_cr3_target(struct scenario_ctx *ctx, bool hit)
 {
-	if (((vmx_caps.misc >> 16) & 0x1ff) < 2) {
+	if (INFO_GET(VMX_MISC, CR3_TARGETS, vmx_caps.misc) < 2) {
 		ctx->skip_reason = "cr3_target_count_below_2";
 		return false;
 	}

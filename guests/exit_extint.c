@@ -84,7 +84,7 @@ static struct xcfg cfg;
 static bool activity_supported(struct scenario_ctx *ctx, u32 act)
 {
 	/* SDM appendix "Miscellaneous Data": IA32_VMX_MISC bits 8:6 = HLT, shutdown, wait-for-SIPI. */
-	if (act == ACT_ACTIVE || (vmx_caps.misc & BIT(5 + act)))
+	if (act == ACT_ACTIVE || (vmx_caps.misc & VMX_MISC_ACTIVITY_BIT(act)))
 		return true;
 	ctx->skip_reason = "activity_state_not_supported";
 	return false;

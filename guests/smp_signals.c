@@ -110,7 +110,7 @@ static enum scenario_status sig_body(struct scenario_ctx *ctx, int kind)
 		ctx->skip_reason = "missing_preemption_timer";
 		return SCN_SKIP;
 	}
-	if (kind && !(vmx_caps.misc & BIT(8))) { /* IA32_VMX_MISC bit 8: wait-for-SIPI */
+	if (kind && !(INFO_GET(VMX_MISC, ACT_WAIT_SIPI, vmx_caps.misc))) {
 		ctx->skip_reason = "missing_wait_for_sipi_activity_state";
 		return SCN_SKIP;
 	}

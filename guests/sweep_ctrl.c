@@ -982,7 +982,7 @@ static bool ev_len(struct scenario_ctx *c, u64 valid, u64 len) { (void)c; return
 static bool ev_len_16(struct scenario_ctx *c) { return ev_len(c, INTR_VALID, 16); }
 static bool ev_len_0(struct scenario_ctx *c)
 {
-	if (vmx_caps.misc & BIT(30))
+	if (INFO_GET(VMX_MISC, INJECT_LEN0, vmx_caps.misc))
 		return skip(c, "zero_length_allowed"); /* IA32_VMX_MISC[30] = 1 */
 	return ev_len(c, INTR_VALID, 0);
 }

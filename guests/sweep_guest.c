@@ -595,7 +595,7 @@ ENTRY_CASE(ec_GUEST_ACTIVITY_SUPPORTED__active, GUEST_ACTIVITY_SUPPORTED, SATISF
 static bool activity_unsupported(struct scenario_ctx *ctx)
 {
 	for (u64 s = 1; s <= 3; s++) {
-		if (!(vmx_caps.misc & BIT(5 + s))) {
+		if (!(vmx_caps.misc & VMX_MISC_ACTIVITY_BIT(s))) {
 			hang_guard(ctx);
 			vmcs_write(GUEST_ACTIVITY_STATE, s);
 			return true;

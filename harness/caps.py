@@ -34,7 +34,6 @@ _CTL64_MSR = {
     "VM_FUNCTION_CONTROL": ("IA32_VMX_VMFUNC", "SECONDARY_ENABLE_VMFUNC"),
 }
 READ_ONLY_AREA = 1  # encoding bits 11:10 (SDM "Component Encoding": read-only data)
-MISC_VMWRITE_ANY = 1 << 29  # IA32_VMX_MISC bit 29: "VMWRITE to any supported field"
 ERR_UNSUPPORTED, ERR_READ_ONLY = "UNSUPPORTED_VMCS_COMPONENT", "VMWRITE_READ_ONLY_COMPONENT"  # vm_errors.def
 
 
@@ -79,7 +78,7 @@ def field_divergences(trace, st, tables: Tables) -> list[Divergence]:
     recs = [r for r in st.records if r.type == "FIELD"]
     if not recs:
         return out
-    misc = caps.get("IA32_VMX_MISC") or 0
+    misc = tables.decode_field("VMX_MISC", "VMWRITE_ANY", caps.get("IA32_VMX_MISC") or 0)  # exit_info.def
     unsupported = f"VMfailValid({tables.error_number(ERR_UNSUPPORTED)} {ERR_UNSUPPORTED})"
     read_only = f"VMfailValid({tables.error_number(ERR_READ_ONLY)} {ERR_READ_ONLY})"
     enum_max = ((caps.get("IA32_VMX_VMCS_ENUM") or 0) >> 1) & 0x1FF
@@ -102,10 +101,10 @@ def field_divergences(trace, st, tables: Tables) -> list[Divergence]:
             got_w = _outcome(r.fields.get("write", "?"), r.fields.get("write_err", "0"), tables)
             area = (enc >> 10) & 3
             want_w = unsupported if not exists else (
-                read_only if area == READ_ONLY_AREA and not misc & MISC_VMWRITE_ANY else "ok")
+                read_only if area == READ_ONLY_AREA and not misc else "ok")
             if got_w != want_w:
                 out.append(Divergence(st.id, -1, f"vmwrite:{name}", want_w, got_w, line=r.line,
-                                      note=f"exists if {cond}; IA32_VMX_MISC[29]={misc >> 29 & 1}"))
+                                      note=f"exists if {cond}; IA32_VMX_MISC[29]={misc}"))
             idx = (enc >> 1) & 0x1FF
             if idx > enum_max:
                 out.append(Divergence(st.id, -1, f"vmcs_enum:{name}", f"index<={enum_max}", f"index={idx}",

@@ -105,9 +105,10 @@ enum exit_info_layout_bits {
 #define INFO_GET(l, f, x) \
 	(((u64)(x) >> INFO_##l##_##f##_LO) & ((2ULL << (INFO_##l##_##f##_HI - INFO_##l##_##f##_LO)) - 1))
 #define VMX_BASIC_TRUE_CTLS BIT(55)
-/* IA32_VMX_MISC bit 29: VMWRITE may write any supported field, VM-exit information fields included
- * (appendix "Miscellaneous Data"). */
-#define VMX_MISC_VMWRITE_ANY BIT(29)
+/* IA32_VMX_MISC (exit_info.def layout VMX_MISC): bit 29, VMWRITE may write any supported field,
+ * VM-exit information fields included; activity state s (1..3) supported. */
+#define VMX_MISC_VMWRITE_ANY INFO_SET(VMX_MISC, VMWRITE_ANY, 1)
+#define VMX_MISC_ACTIVITY_BIT(s) BIT(INFO_VMX_MISC_ACT_HLT_LO + (s) - 1)
 #define VMX_ENTRY_FAILURE BIT(31)
 
 /* Outcome of one VMX instruction (XTF's exinfo idea): one value. */

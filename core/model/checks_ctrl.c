@@ -94,7 +94,7 @@ static void checks_exec(struct model *m)
 	 * This number is a value between 0 and 256, inclusive".  The bound is that number: 4 on
 	 * every processor so far (and every Bochs model), 0 under KVM's nested VMX, which rejects
 	 * a count above what it reports (nested.c: cr3_target_count > nested_cpu_vmx_misc_cr3_count). */
-	REQUIRE(m, CTRL_CR3_TARGET_COUNT, F(m, CR3_TARGET_COUNT) <= ((MSR(m, IA32_VMX_MISC) >> 16) & 0x1ff));
+	REQUIRE(m, CTRL_CR3_TARGET_COUNT, F(m, CR3_TARGET_COUNT) <= INFO_GET(VMX_MISC, CR3_TARGETS, MSR(m, IA32_VMX_MISC)));
 
 	if (model_proc(m, CPU_BASED_USE_IO_BITMAPS_BIT)) {
 		REQUIRE(m, CTRL_IO_BITMAP_A_ALIGN, page_aligned(F(m, IO_BITMAP_A)));
@@ -243,7 +243,7 @@ static void checks_event_injection(struct model *m)
 		REQUIRE(m, CTRL_EVENT_ERROR_CODE_HIGH, (F(m, VM_ENTRY_EXCEPTION_ERROR_CODE) & 0xffff0000u) == 0);
 	if (type == INTR_TYPE_SW_INTR || type == INTR_TYPE_PRIV_SW_EXCEPTION || type == INTR_TYPE_SW_EXCEPTION) {
 		u64 len = F(m, VM_ENTRY_INSTRUCTION_LEN) & 0xffffffffu;
-		bool len0_ok = MSR(m, IA32_VMX_MISC) & BIT(30);
+		bool len0_ok = INFO_GET(VMX_MISC, INJECT_LEN0, MSR(m, IA32_VMX_MISC));
 		REQUIRE(m, CTRL_EVENT_INSTRUCTION_LENGTH, len <= 15 && (len != 0 || len0_ok));
 	}
 }

@@ -133,7 +133,7 @@ void model_checks_guest(struct model *m)
 	u64 intr = F(m, GUEST_INTERRUPTIBILITY_INFO);
 	REQUIRE(m, GUEST_ACTIVITY_STATE, act <= 3);
 	if (act >= 1 && act <= 3) /* IA32_VMX_MISC bit 6 HLT, 7 shutdown, 8 wait-for-SIPI */
-		REQUIRE(m, GUEST_ACTIVITY_SUPPORTED, MSR(m, IA32_VMX_MISC) & BIT(5 + act));
+		REQUIRE(m, GUEST_ACTIVITY_SUPPORTED, MSR(m, IA32_VMX_MISC) & VMX_MISC_ACTIVITY_BIT(act));
 	if (act == ACT_HLT)
 		REQUIRE(m, GUEST_ACTIVITY_HLT_SS_DPL, AR_DPL(F(m, GUEST_SS_AR_BYTES)) == 0);
 	if (intr & (INTR_STI | INTR_MOVSS))
