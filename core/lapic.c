@@ -18,6 +18,8 @@ static bool is_open;
 static u64 base; /* MMIO address, identity-mapped while open */
 static u64 saved_pdpte;
 static u32 saved_svr, saved_tpr;
+static bool timer_saved;
+static u32 saved_lvt_timer, saved_timer_divide, saved_timer_initial;
 /* Counters the handlers below increment (one host CPU, RFLAGS.IF = 0 elsewhere). */
 volatile u32 lapic_intr_count, lapic_nmi_count;
 u64 lapic_eoi_addr;
@@ -97,6 +99,7 @@ bool lapic_open(const char **why)
 	lapic_write(LAPIC_SVR, saved_svr | LAPIC_SVR_ENABLE);
 	lapic_write(LAPIC_TPR, 0);
 	lapic_intr_count = lapic_nmi_count = 0;
+	timer_saved = false;
 	is_open = true;
 	return true;
 }
@@ -190,10 +193,37 @@ void lapic_nmi_unblock(void)
 	lapic_nmi_gate(was_on);
 }
 
+void lapic_timer_oneshot(u8 vector, u32 divide, u32 count)
+{
+	if (!timer_saved) {
+		saved_lvt_timer = lapic_read(LAPIC_LVT_TIMER);
+		saved_timer_divide = lapic_read(LAPIC_TIMER_DIVIDE);
+		saved_timer_initial = lapic_read(LAPIC_TIMER_INITIAL);
+		timer_saved = true;
+	}
+	lapic_write(LAPIC_TIMER_INITIAL, 0);
+	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_TIMER_ONESHOT | vector);
+	lapic_write(LAPIC_TIMER_DIVIDE, divide);
+	lapic_write(LAPIC_TIMER_INITIAL, count);
+}
+
+static void timer_restore(void)
+{
+	if (!timer_saved)
+		return;
+	lapic_write(LAPIC_TIMER_INITIAL, 0); /* stops it */
+	lapic_write(LAPIC_LVT_TIMER, saved_lvt_timer | LAPIC_LVT_MASKED);
+	lapic_write(LAPIC_TIMER_DIVIDE, saved_timer_divide);
+	lapic_write(LAPIC_LVT_TIMER, saved_lvt_timer);
+	lapic_write(LAPIC_TIMER_INITIAL, saved_timer_initial);
+	timer_saved = false;
+}
+
 void lapic_close(u8 vector)
 {
 	if (!is_open)
 		return;
+	timer_restore();
 	for (int i = 0; i < 4 && lapic_isr(vector); i++)
 		lapic_eoi();
 	if (lapic_irr(vector))

@@ -26,6 +26,10 @@
 #define LAPIC_IRR 0x200
 #define LAPIC_ICR_LO 0x300
 #define LAPIC_ICR_HI 0x310
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INITIAL 0x380
+#define LAPIC_TIMER_CURRENT 0x390
+#define LAPIC_TIMER_DIVIDE 0x3e0
 /* ICR low dword fields (SDM "Interrupt Command Register (ICR)"). */
 #define LAPIC_ICR_DM_FIXED (0u << 8)
 #define LAPIC_ICR_DM_NMI (4u << 8)
@@ -33,6 +37,11 @@
 #define LAPIC_ICR_ASSERT (1u << 14)
 #define LAPIC_ICR_SELF (1u << 18) /* destination shorthand 01b */
 #define LAPIC_SVR_ENABLE (1u << 8)
+/* LVT timer register and divide configuration (SDM "APIC Timer"): bit 16 mask, bits 18:17
+ * timer mode (00b one-shot); divide value in bits 3, 1:0 (0011b: divide by 16). */
+#define LAPIC_LVT_MASKED (1u << 16)
+#define LAPIC_LVT_TIMER_ONESHOT (0u << 17)
+#define LAPIC_TIMER_DIVIDE_16 0x3u
 #define IA32_APIC_BASE_ENABLE BIT(11)
 #define IA32_APIC_BASE_X2APIC BIT(10)
 
@@ -56,6 +65,11 @@ void lapic_eoi(void);
  * gates.  Returns how many interrupts of `vector` the host took (its handler
  * EOIs each). */
 u32 lapic_host_take(u8 vector);
+/* The APIC timer (SDM "APIC Timer"): one-shot, `vector`, unmasked, the divide configuration
+ * `divide` and the initial count `count` (0 stops it).  The first call saves the LVT timer
+ * register, the divide configuration and the initial count; lapic_close() stops the timer
+ * and writes them back before it takes what is left of its vector. */
+void lapic_timer_oneshot(u8 vector, u32 divide, u32 count);
 /* NMIs the host took through its temporary NMI gate since lapic_open(). */
 u32 lapic_host_nmis(void);
 /* Install / remove the temporary host NMI gate (counts, then IRET). */
