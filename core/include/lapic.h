@@ -44,7 +44,25 @@
 #define LAPIC_TIMER_DIVIDE_16 0x3u
 #define IA32_APIC_BASE_ENABLE BIT(11)
 #define IA32_APIC_BASE_X2APIC BIT(10)
+#define CPUID_1_ECX_X2APIC BIT(21) /* CPUID.01H:ECX[21]: the processor supports x2APIC mode */
+/* x2APIC mode (SDM "Extended XAPIC (x2APIC)"): register at xAPIC offset R is MSR
+ * X2APIC_MSR_BASE + R/16 ("x2APIC Register Address Space"); the ICR is one 64-bit MSR
+ * (destination in bits 63:32); SELF IPI (MSR 83FH) takes the vector in bits 7:0. */
+#define X2APIC_MSR_BASE 0x800
+#define X2APIC_MSR(reg) (X2APIC_MSR_BASE + ((reg) >> 4))
+#define LAPIC_SELF_IPI 0x3f0 /* x2APIC only: MSR 83FH */
 
+/* While open: switch the APIC to x2APIC mode (false, *why set, where CPUID.01H:ECX[21]
+ * is 0).  lapic_read/lapic_write/lapic_irr/lapic_isr/lapic_eoi/lapic_host_take then use
+ * the MSRs.  lapic_close() goes back through the disabled state (SDM "State Changes From
+ * xAPIC Mode to x2APIC Mode": x2APIC -> xAPIC only through disabled), which resets the
+ * APIC, and writes back every xAPIC register it saved before the switch. */
+bool lapic_x2apic_enter(const char **why);
+bool lapic_in_x2apic(void);
+/* x2APIC mode: a fixed self-IPI through the SELF IPI MSR, or through the ICR MSR with the
+ * "self" shorthand. */
+void lapic_x2apic_self_ipi(u8 vector);
+void lapic_x2apic_icr_self(u8 vector);
 /* Open the APIC: false with *why set when it cannot be used (no xAPIC). */
 bool lapic_open(const char **why);
 /* Put everything back (see above); any interrupt of `vector` still pending
