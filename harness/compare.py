@@ -770,6 +770,109 @@ KNOWN_DIVERGENCES += (
 )
 
 
+# ---- guests/exit_apic_timer.c, exit_nmi_window.c (issue 10, helper h3-apic) ------------------------------
+_TMR_IF = ('SDM "Event Blocking" (VMX non-root operation): "If the external-interrupt exiting VM-execution control '
+           'is 1, RFLAGS.IF does not control the blocking of external interrupts. In this case, an external '
+           'interrupt that is not blocked for other reasons causes a VM exit (even if RFLAGS.IF = 0)." -- the '
+           'host\'s local APIC timer (one-shot, vector 58H) ')
+_TMR_PENDING = 'expired before the entry (IRR[58H] checked) and the guest is entered with IF = 0 and no blocking. '
+_TMR_RUN = ('expires while the guest (IF = 0, no blocking) spins: the same masked event; the guest runs on to its '
+            'VMCALL and the timer interrupt is still in IRR afterwards. ')
+_BOCHS_TMR_IF0 = ('Bochs (2.7 and 3.0, every model): the same cause as the self-IPI (exit_extint_if0): the timer sets '
+                  'IRR and signals BX_EVENT_PENDING_LAPIC_INTR, which stays masked from the host\'s IF = 0, because '
+                  'cpu/vmx.cc VM entry loads the guest RFLAGS through setEFlags and flag_ctrl_pro.cc '
+                  'handleInterruptMaskChange (whose external-interrupt-exiting branch unmasks it) runs only when IF '
+                  'changes; host IF 0 -> guest IF 0 is no change.')
+_NMIW_ENTRY = ('SDM "Interruptibility State" (VM entry, virtual NMIs 1): bit 3 "does not affect the blocking of NMIs '
+               'after VM entry. NMIs are not blocked in VMX non-root operation" -- the host pends a second self-NMI '
+               'after the guest\'s NMI exit (host NMIs blocked, "An NMI causes subsequent NMIs to be blocked, but '
+               'only after the VM exit completes") and enters again with NMI-window exiting 1. ')
+_BOCHS27_NMIW = ('Bochs 2.7 keeps the host\'s NMI blocking through the entry (Bochs 3.0 cpu/vmx.cc unmasks '
+                 'BX_EVENT_NMI at every VM entry and masks it again only for bit 3 with virtual NMIs 0; compare '
+                 'exit_nmi_hlt and exit_ev_nmi_window_stale_blocking, 2.7 keeps NMI blocking across entries): the '
+                 'NMI stays pending until the host\'s clean-up IRET.')
+_X2GP = ('SDM RDMSR ("Specifying a reserved or unimplemented MSR address in ECX will also cause a general '
+         'protection exception") and "Changes to Instruction Behavior in VMX Non-Root Operation" (RDMSR 808H, '
+         '"virtualize x2APIC mode" 0: "If the local APIC is not in x2APIC mode, a general-protection fault occurs") '
+         '-- the guest\'s RDMSR 808H must be #GP(0) (exception bitmap bit 13: exit 0). On penryn (no x2APIC) Bochs '
+         'treats 808H as an unknown MSR: cpu/msr.cc rdmsr logs "RDMSR: Unknown register 0x808" and, with its default '
+         'cpu option ignore_bad_msrs=1, returns 0 without #GP; the guest reaches its VMCALL.')
+KNOWN_DIVERGENCES += (
+    *(KnownDivergence("bochs*", "exit_apictimer_if0", f, w, g, _TMR_IF + _TMR_PENDING + _BOCHS_TMR_IF0, layer="bochs")
+      for f, w, g in (("event_count", "2", "1"), ("reason", "1 (EXTERNAL_INTERRUPT)", "18 (VMCALL)"))),
+    *(KnownDivergence("bochs*", "exit_apictimer_run_if0", f, w, g, _TMR_IF + _TMR_RUN + _BOCHS_TMR_IF0, layer="bochs")
+      for f, w, g in (("event_count", "2", "1"), ("reason", "1 (EXTERNAL_INTERRUPT)", "18 (VMCALL)"))),
+    *(KnownDivergence("bochs*", "exit_apictimer_hlt_if0", f, w, g,
+                      _TMR_IF + "expires while the guest, IF = 0, is in the HLT state its own HLT entered. "
+                      + _BOCHS_TMR_IF0 + _BOCHS_HLT_WAKE, layer="bochs")
+      for f, w, g in (("reason", "1 (EXTERNAL_INTERRUPT)", "52 (PREEMPTION_TIMER)"), ("rax", "2", "5"))),
+    KnownDivergence("bochs*", "exit_apictimer_hlt", "gact", "1", "0",
+                    _HLT_SAVED.replace("a guest entered in HLT (activity state 1)",
+                                       "a guest whose own HLT put it in the HLT state")
+                    + _BOCHS_HLT_SAVED + " (Bochs 2.7 too.)", layer="bochs"),
+    KnownDivergence("bochs27-*", "exit_nmiwin_real_open", "rax", "8", "0",
+                    _NMIW_ENTRY + 'No virtual-NMI blocking: the NMI-window exit comes first ("VM exits caused by this '
+                    'control take priority over non-maskable interrupts (NMIs)"), and SDM "Updating Non-Register '
+                    'State" (only a VM exit caused directly by an NMI causes blocking by NMI) leaves the NMI unblocked, '
+                    'so the host\'s NMI handler must take it right after that exit (rax bit 3). ' + _BOCHS27_NMIW,
+                    layer="bochs"),
+    *(KnownDivergence("bochs27-*", "exit_nmiwin_real_blocked", f, w, g,
+                      _NMIW_ENTRY + "Virtual-NMI blocking 1: no NMI-window exit, but the real NMI is not blocked and "
+                      "must exit (0) before the guest's first instruction. " + _BOCHS27_NMIW, layer="bochs")
+      for f, w, g in (("event_count", "3", "2"), ("reason", "0 (EXCEPTION_NMI)", "18 (VMCALL)"))),
+    # KVM on Bochs.  The IF = 0 cases are Bochs (L0) again: KVM (L1) enters vmcs02 with its own IF = 0 and
+    # external-interrupt exiting 1, so the interrupt that should end L3 (the image's guest) -- the image's
+    # timer interrupt, or L1's own interrupt that makes KVM deliver it -- meets the same masked event.
+    *(KnownDivergence("qemu-kvm*-on-bochs*", sid, f, w, g,
+                      _TMR_IF + what + "Under KVM-on-Bochs: as for exit_extint_if0 there, " + _BOCHS_TMR_IF0, layer="bochs")
+      for sid, what in (("exit_apictimer_if0", _TMR_PENDING), ("exit_apictimer_run_if0", _TMR_RUN))
+      for f, w, g in (("event_count", "2", "1"), ("reason", "1 (EXTERNAL_INTERRUPT)", "18 (VMCALL)"))),
+    # The NMI cases are KVM's (L1): Bochs 3.0 as L0 gets both right natively (bochs30-* pass).
+    KnownDivergence("qemu-kvm*-on-bochs*", "exit_nmiwin_real_open", "rax", "8", "0",
+                    _NMIW_ENTRY + "After the NMI-window exit the NMI must be unblocked in the image's host (only an "
+                    "NMI-caused exit blocks NMIs) and go to its handler. KVM (L1) keeps the host's NMI blocking that "
+                    "nested.c set at the first, NMI-caused nested exit (vmx_set_nmi_mask(vcpu, true) in vmcs01) "
+                    "through the nested entry with virtual NMIs 1 and the NMI-window exit: the NMI stays pending.",
+                    layer="kvm"),
+    *(KnownDivergence("qemu-kvm*-on-bochs*", "exit_nmiwin_real_blocked", f, w, g,
+                      _NMIW_ENTRY + "Virtual-NMI blocking 1: the real NMI must exit (0) at the first instruction. KVM "
+                      "(L1) treats the host's pending NMI as blocked at the nested entry (vmcs01's NMI blocking from "
+                      "the first nested NMI exit is kept) and L3 runs to its VMCALL.", layer="kvm")
+      for f, w, g in (("event_count", "3", "2"), ("reason", "0 (EXCEPTION_NMI)", "18 (VMCALL)"))),
+    # Pairs: Bochs 2.7 vs 3.0 (3.0 follows the SDM).
+    *(KnownDivergence(pair, "exit_nmiwin_real_blocked", f, a, b, _NMIW_ENTRY + _BOCHS27_NMIW + " Bochs 3.0 (right) "
+                      "takes the NMI exit.", layer="bochs")
+      for pair in ("bochs27-skylake_x-vs-bochs30-skylake_x", "bochs27-penryn-vs-bochs30-penryn")
+      for f, a, b in (("event_count", "2", "3"), ("gintr", "None", "8"), ("gact", "None", "0"),
+                      ("intr_info", "0", "0x80000202"), ("reason", "0x12", "0"), ("resumed", "False", "True"))),
+    *(KnownDivergence(pair, "exit_nmiwin_real_open", "gprs", "{'rax': " + a + ", 'rdi': 0, 'rsi': 0, 'rdx': 0, 'rcx': 0}",
+                      "{'rax': " + b + ", 'rdi': 0, 'rsi': 0, 'rdx': 0, 'rcx': 0}",
+                      _NMIW_ENTRY + "The host must take the NMI after the NMI-window exit (rax 8). " + _BOCHS27_NMIW
+                      + (" KVM (right) keeps the host's NMI blocking (the qemu-kvm*-on-bochs* entry)."
+                         if "qemu" in pair else ""), layer="kvm" if "qemu" in pair else "bochs")
+      for pair, a, b in (("bochs27-skylake_x-vs-bochs30-skylake_x", "0", "8"), ("bochs27-penryn-vs-bochs30-penryn", "0", "8"),
+                         ("bochs30-skylake_x-vs-qemu-kvm612-on-bochs30", "8", "0"))),
+    *(KnownDivergence("bochs30-skylake_x-vs-qemu-kvm612-on-bochs30", "exit_nmiwin_real_blocked", f, a, b,
+                      _NMIW_ENTRY + "Bochs 3.0 (left) takes the NMI exit; KVM (right) does not (the qemu-kvm*-on-bochs* "
+                      "entry).", layer="kvm")
+      for f, a, b in (("event_count", "3", "2"), ("gintr", "8", "None"), ("gact", "0", "None"),
+                      ("intr_info", "0x80000202", "0"), ("reason", "0", "0x12"), ("resumed", "True", "False"))),
+    # Bochs 3.0 vs KVM on the timer in HLT: KVM (right) follows the SDM on both (saves HLT, wakes with IF = 0).
+    KnownDivergence("bochs30-skylake_x-vs-qemu-kvm612-on-bochs30", "exit_apictimer_hlt", "gact", "0", "1",
+                    _HLT_SAVED + _BOCHS_HLT_SAVED + " KVM (right) saves HLT.", layer="bochs"),
+    *(KnownDivergence("bochs30-skylake_x-vs-qemu-kvm612-on-bochs30", "exit_apictimer_hlt_if0", f, a, b,
+                      _TMR_IF + "expires while the guest, IF = 0, is in the HLT state. Bochs 3.0 (left): "
+                      + _BOCHS_HLT_WAKE.strip() + " KVM (right) exits with reason 1.", layer="bochs")
+      for f, a, b in (("reason", "0x34", "1"), ("intr_info", "0", "0x80000058"),
+                      ("gprs", "{'rax': 5, 'rdi': 0, 'rsi': 0, 'rdx': 0, 'rcx': 0}",
+                       "{'rax': 2, 'rdi': 0, 'rsi': 0, 'rdx': 0, 'rcx': 0}"))),
+    # exit_x2apic_xapic_gp on penryn (no x2APIC, CPUID.01H:ECX[21] = 0): MSR 808H does not exist there.
+    KnownDivergence("bochs*-penryn", "exit_x2apic_xapic_gp", "reason", "0 (EXCEPTION_NMI)", "18 (VMCALL)",
+                    _X2GP, layer="bochs"),
+    *(KnownDivergence("bochs27-penryn-vs-bochs27-skylake_x", "exit_x2apic_xapic_gp", f, a, b, _X2GP, layer="bochs")
+      for f, a, b in (("reason", "0x12", "0"), ("intr_info", "0", "0x80000b0d"), ("rip", "@resume", "@insn"))),
+)
+
 # Event injection and IDT-vectoring information (guests/exit_inject.c, helper h2-inject).
 _INJ_RF_CITE = ('SDM "Saving RIP, RSP, RFLAGS, and SSP" (RF): for VM exits caused by EPT violations, "If the VM '
                 'exit stored 1 for bit 31 for IDT-vectoring information field ... the value saved is the value '
