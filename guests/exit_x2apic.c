@@ -3,7 +3,7 @@
  * from the guest (issue 10).
  *
  * Host in x2APIC mode (core/lapic.c lapic_x2apic_enter; skipped with reason
- * "no_x2apic (CPUID.01H:ECX[21] = 0)" where the processor does not enumerate
+ * "no_x2apic" (CPUID.01H:ECX[21] = 0) where the processor does not enumerate
  * it, e.g. penryn):
  *   exit_x2apic_selfipi        fixed self-IPI through the SELF IPI MSR (83FH),
  *                              pending in IRR (checked), "external-interrupt
@@ -191,14 +191,14 @@ X2_SCENARIO(exit_x2apic_virt_reg, RD_PREP(MSR_VERSION), "rdmsr", .mode = M_XAPIC
 /* ---- declarations ---------------------------------------------------------------------- */
 
 #define X2SCN(id, ...) SCENARIO(id, .guest = guest_##id, .setup = setup_##id, .body = body_x2apic, __VA_ARGS__)
-/* Host in x2APIC mode: hidden (run by exact name, alone).  The way back to xAPIC mode goes
+/* Host in x2APIC mode: each in a boot of its own (.alone).  The way back to xAPIC mode goes
  * through the disabled state, and Bochs (2.7 and 3.0, cpu/msr.cc relocate_apic) ignores
  * every IA32_APIC_BASE write while the APIC is globally disabled ("APIC global enable bit
  * cleared !"): the APIC stays disabled for the rest of the boot, and every later scenario
- * that uses it would skip (no_local_apic) -- in the catalog that would break the
- * independence of scenarios.  The KEEP record after the clean-up shows it.  They need a
- * boot of their own (a harness change: session.py boots only .cpus > 1 separately). */
-#define X2HOST(id, ...) X2SCN(id, .hidden = true, __VA_ARGS__)
+ * that uses it would skip (no_local_apic) -- in one boot with the catalog that would break
+ * the independence of scenarios.  The KEEP record after the clean-up shows it (registered
+ * in harness/compare.py). */
+#define X2HOST(id, ...) X2SCN(id, .alone = true, __VA_ARGS__)
 #define X2_CITE                                                                                          \
 	"SDM Vol. 3 \"Extended XAPIC (x2APIC)\": \"x2APIC Register Address Space\" (MSR 800H + offset/16), "    \
 	"\"x2APIC State Transitions\" (xAPIC -> x2APIC by setting IA32_APIC_BASE[10]; back only through the "  \
