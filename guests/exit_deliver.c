@@ -18,7 +18,8 @@
  *           one: SDM "64-Bit Mode Stack Frame"), rdx = pushed CS, rcx = pushed
  *           RFLAGS (the RFLAGS the exit saved: re-injection pushes the RFLAGS
  *           loaded from the guest-state area, RF not modified);
- *   hstate  VMCALL with rax = how many times the handler ran, rdi = CR2;
+ *   hstate  VMCALL with rax = how many times the handler ran, rdi = CR2 (rcx
+ *           cleared: the pushed RFLAGS shows in the hcall record only);
  * then it replaces the pushed RIP with r9 when r9 is not 0 (a fault: go on
  * after the faulting instruction) and executes IRETQ.
  *
@@ -116,6 +117,7 @@ asm(".text\n.balign 16\n.global dlv_stubs\ndlv_stubs:\n"
     ".global dlv_hcall\ndlv_hcall:\n" DLV_ALL(HCALL_LABEL) "vmcall\n"
     "mov dlv_count(%rip), %rax\n"
     "mov %cr2, %rdi\n"
+    "xor %ecx, %ecx\n"
     ".global dlv_hstate\ndlv_hstate:\n" DLV_ALL(HSTATE_LABEL) "vmcall\n"
     "test %r9, %r9\n"
     "jz 3f\n"
@@ -443,3 +445,67 @@ DLV_SCENARIO(exit_dlv_apic_gp, .setup = setup_apic_gp,
 		       " idt_err=0 next=hcall; " AFTER("@insn", V_GP, "0", RFL_RF, STR(DLV_CR2), "resume"),
 	     .cite = CITE_A "; #GP(0) from MOV RAX, [8000000000000000H]: the 48-byte frame has two slots in that "
 			    "page (offsets FF0H, FF8H; bit 3 of the offset not compared), RF 1 (a fault)");
+
+/* ---- blocking by NMI loaded by one VM entry, not by the next ------------------------------- */
+
+/*
+ * exit_nmiblock_stale: "virtual NMIs" 0, "NMI exiting" 0.  The first entry
+ * loads interruptibility state 8 (blocking by NMI); the guest's VMCALL exits
+ * (no IRET in between: the blocking is still in effect, saved 8).  The host
+ * writes interruptibility state 0 and resumes; the guest's next VMCALL exits
+ * and the host reads the interruptibility state that exit saved.
+ */
+void guest_exit_nmiblock_stale(void);
+asm(".text\nguest_exit_nmiblock_stale:\n"
+    GUEST_LABEL(exit_nmiblock_stale, first) "vmcall\n"
+    GUEST_LABEL(exit_nmiblock_stale, second) "vmcall\n"
+    "jmp guest_exit_nmiblock_stale\n");
+
+static bool setup_nmiblock_stale(struct scenario_ctx *ctx)
+{
+	(void)ctx;
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, INFO_SET(INTERRUPTIBILITY, NMI, 1));
+	return true;
+}
+
+static void read_gstate(struct vcpu_exit *e)
+{
+	if (e->kind != RESULT_EXIT)
+		return;
+	e->gstate = true;
+	e->gintr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	e->gact = vmcs_read(GUEST_ACTIVITY_STATE);
+}
+
+static enum scenario_status body_nmiblock_stale(struct scenario_ctx *ctx)
+{
+	struct vcpu *v = ctx->vcpu;
+	struct vcpu_exit e = vcpu_run(v);
+	read_gstate(&e);
+	bool ok = e.kind == RESULT_EXIT && !e.entry_fail && e.reason == EXIT_REASON_VMCALL;
+	scenario_trace_result(ctx, &e, ok);
+	if (!ok)
+		return SCN_DONE;
+	vcpu_skip_instruction(v, &e);
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
+	e = vcpu_run(v);
+	read_gstate(&e);
+	scenario_trace_result(ctx, &e, false);
+	return SCN_DONE;
+}
+
+SCENARIO(exit_nmiblock_stale, .guest = guest_exit_nmiblock_stale, .setup = setup_nmiblock_stale,
+	 .body = body_nmiblock_stale,
+	 .expect = "VMCALL at=first len=3 resumed gintr={NMI=1} gact=ACTIVE; VMCALL at=second len=3 end gintr={NMI=0} gact=ACTIVE",
+	 .cite = "SDM Vol. 3 \"Special Features of VM Entry\" / \"Interruptibility State\": \"The blocking of "
+		 "non-maskable interrupts (NMIs) is determined as follows: If the \"virtual NMIs\" VM-execution "
+		 "control is 0, NMIs are blocked if bit 3 (blocking by NMI) in the interruptibility-state field is 1. "
+		 "If the \"NMI exiting\" VM-execution control is 0, such blocking remains in effect until IRET is "
+		 "executed\" (first entry: bit 3 = 1, no IRET before the VMCALL: blocked); \"Saving Non-Register "
+		 "State\" (\"The interruptibility-state field is saved to reflect the logical processor's "
+		 "interruptibility before the VM exit\": 8 at the first exit); the second entry loads bit 3 = 0, and "
+		 "the entry is what determines NMI blocking: no item of that list blocks NMIs, so the second exit "
+		 "saves bit 3 = 0 (the same list loads blocking by STI and by MOV SS \"if and only if\" their bits "
+		 "are 1; the table \"Format of Interruptibility State\" note \"Clearing this bit does not imply that "
+		 "NMIs are not (temporarily) blocked for other reasons\" names no other reason here: no NMI was "
+		 "delivered, no SMM, no MOV SS)");
