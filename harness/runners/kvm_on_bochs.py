@@ -194,7 +194,7 @@ def l2_cmdline(cmdline: str) -> str:
     Through COM1 every trace byte costs two L2 exits to QEMU (status poll and
     write), each a round trip through KVM inside Bochs; through RAM it costs none.
     L1 copies the bytes out of QEMU's RAM file as they come (harness/l1/init).
-    A text marker costs one such exit per byte (~43,000 per catalog; KVM does
+    A text marker costs one such exit per byte (~49,000 per catalog; KVM does
     not batch OUTS either: its emulator's em_out hands userspace one element
     per iteration), the compact one exit per scenario.
     """
