@@ -15,6 +15,9 @@
  *                           backwards (pytest/test_independence.py: a
  *                           scenario's records must not depend on what ran
  *                           before it)
+ *   marker=text|id          the scenario marker on port 0xe9 (marker.def):
+ *                           a text line (default) or one 32-bit OUT of the
+ *                           catalog index (the KVM-on-Bochs platform)
  */
 #include "lib.h"
 #include "trace.h"
@@ -121,6 +124,7 @@ static bool listed(const struct scenario *s, const char *list)
 }
 
 static const char *skip_list;
+static bool marker_id; /* marker=id: one OUT per scenario instead of a text line */
 
 /* Does the selection (comma-separated globs) pick scenario s, and skip= not exclude it? */
 static bool selected(const struct scenario *s, const char *sel)
@@ -253,9 +257,13 @@ static void run_scenario(const struct scenario *s, bool vmx_ok)
 	enum scenario_status st;
 
 	trace("BEGIN", "scenario=%s check=%s", s->name, check);
-	char mark[128];
-	snprintf(mark, sizeof(mark), "\n@VTMARK BEGIN %s\n", s->name);
-	debugcon_write(mark);
+	if (marker_id) {
+		debugcon_mark((u32)(s - __scenarios_start));
+	} else {
+		char mark[128];
+		snprintf(mark, sizeof(mark), "\n@VTMARK BEGIN %s\n", s->name);
+		debugcon_write(mark);
+	}
 	if (s->no_vmx) {
 		st = s->body(&ctx);
 		trace("END", "scenario=%s status=%s reason=none exits=0 vmfails=0", s->name,
@@ -366,6 +374,13 @@ void kmain(u32 magic, u32 info)
 	bool reverse = order && !strncmp(order, "reverse", 7) && (order[7] == ' ' || !order[7]);
 	if (order && !reverse && !(!strncmp(order, "forward", 7) && (order[7] == ' ' || !order[7]))) {
 		trace("FATAL", "what=bad_order");
+		trace("FINISH", "status=FATAL");
+		platform_exit(1);
+	}
+	const char *marker = cmdline_value("marker");
+	marker_id = marker && !strncmp(marker, "id", 2) && (marker[2] == ' ' || !marker[2]);
+	if (marker && !marker_id && !(!strncmp(marker, "text", 4) && (marker[4] == ' ' || !marker[4]))) {
+		trace("FATAL", "what=bad_marker");
 		trace("FINISH", "status=FATAL");
 		platform_exit(1);
 	}

@@ -31,6 +31,8 @@ bool glob_match(const char *pattern, const char *str, size_t len);
 
 /* Write to port 0xe9 (emulator log marker). */
 void debugcon_write(const char *s);
+/* The same marker as one 32-bit OUT of a scenario's catalog index (marker.def, marker=id). */
+void debugcon_mark(u32 index);
 
 /* End the run: drain the UART, then ask the platform to stop. */
 void NORETURN platform_exit(int code);
