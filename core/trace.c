@@ -111,15 +111,25 @@ static void tb_body_record(const char *type, const char *body)
 	tb_send(buf, &b, TB_TAG_BODY); /* cannot overflow: 2 strings of LINE_ROOM at most */
 }
 
-/* One TAG_FMT record: the arguments, walked as core/lib/fmt.c walks them.  false (nothing
- * written, seq unchanged) if they do not fit in RECORD_MAX. */
-static bool tb_fmt_record(const char *type, const char *fmt, va_list ap)
+/*
+ * The conversions of a format, in order, as core/lib/fmt.c walks it: 's' string, 'c' character,
+ * 'd' int, 'D' s64, 'u' unsigned (%u %x), 'U' u64 (%lu %lx %zu %p); '%%' and unknown conversions
+ * take no argument.  Kept per format (a direct-mapped cache by address: the formats are string
+ * literals), so a record costs a walk of its arguments, not of its ~160 format characters.  Only
+ * the BSP writes binary records, and no handler that returns traces, so nothing races here.
+ */
+#define FMT_CACHE 64
+#define FMT_CONVS 24
+static struct fmt_convs {
+	const char *fmt;
+	u8 n; /* FMT_CONVS + 1: more than FMT_CONVS conversions (walked each time instead) */
+	char conv[FMT_CONVS];
+} fmt_cache[FMT_CACHE];
+
+static void fmt_compile(const char *fmt, struct fmt_convs *c)
 {
-	u8 buf[3 + TB_RECORD_MAX];
-	struct tb b = { buf + 3, buf + sizeof(buf), false };
-	tb_varint(&b, trace_seq);
-	tb_str(&b, type, LINE_ROOM);
-	tb_str(&b, fmt, LINE_ROOM);
+	c->fmt = NULL;
+	u8 n = 0;
 	for (const char *f = fmt; *f; f++) {
 		if (*f != '%')
 			continue;
@@ -135,30 +145,78 @@ static bool tb_fmt_record(const char *type, const char *fmt, va_list ap)
 			longs++;
 			f++;
 		}
+		char k = 0;
 		switch (*f) {
+		case 's':
+		case 'c':
+			k = *f;
+			break;
+		case 'd':
+		case 'i':
+			k = longs ? 'D' : 'd';
+			break;
+		case 'u':
+		case 'x':
+			k = longs ? 'U' : 'u';
+			break;
+		case 'p':
+			k = 'U';
+			break;
+		case '\0':
+			f--; /* a lone '%' at the end */
+			break;
+		default: /* '%%' and unknown conversions take no argument */
+			break;
+		}
+		if (!k)
+			continue;
+		if (n == FMT_CONVS) {
+			n++;
+			break;
+		}
+		c->conv[n++] = k;
+	}
+	c->n = n;
+	c->fmt = fmt;
+}
+
+/* One TAG_FMT record: the type, the format and the arguments.  false (nothing written, seq
+ * unchanged) if they do not fit in RECORD_MAX or the format has too many conversions. */
+static bool tb_fmt_record(const char *type, const char *fmt, va_list ap)
+{
+	struct fmt_convs *c = &fmt_cache[((u64)fmt >> 3) % FMT_CACHE];
+	if (c->fmt != fmt)
+		fmt_compile(fmt, c);
+	if (c->n > FMT_CONVS)
+		return false;
+	u8 buf[3 + TB_RECORD_MAX];
+	struct tb b = { buf + 3, buf + sizeof(buf), false };
+	tb_varint(&b, trace_seq);
+	tb_str(&b, type, LINE_ROOM);
+	tb_str(&b, fmt, LINE_ROOM);
+	for (u8 i = 0; i < c->n; i++) {
+		switch (c->conv[i]) {
 		case 's':
 			tb_str(&b, va_arg(ap, const char *), BODY_ROOM);
 			break;
 		case 'c':
 			tb_byte(&b, (u8)va_arg(ap, int));
 			break;
-		case 'd':
-		case 'i': {
-			s64 v = longs ? va_arg(ap, s64) : va_arg(ap, int);
+		case 'd': {
+			s64 v = va_arg(ap, int);
+			tb_varint(&b, (u64)v << 1 ^ (u64)(v >> 63));
+			break;
+		}
+		case 'D': {
+			s64 v = va_arg(ap, s64);
 			tb_varint(&b, (u64)v << 1 ^ (u64)(v >> 63));
 			break;
 		}
 		case 'u':
-		case 'x':
-			tb_varint(&b, longs ? va_arg(ap, u64) : va_arg(ap, unsigned));
+			tb_varint(&b, va_arg(ap, unsigned));
 			break;
-		case 'p':
+		default: /* 'U' */
 			tb_varint(&b, va_arg(ap, u64));
-			break;
-		case '\0':
-			f--; /* a lone '%' at the end */
-			break;
-		default: /* '%%' and unknown conversions take no argument */
 			break;
 		}
 	}
