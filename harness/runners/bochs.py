@@ -97,26 +97,6 @@ def disk_to_serial(disk: Path, serial: Path, elf: Path, tab=None) -> tuple[int, 
     return dec.pos, dec.problem
 
 
-def read_disk(path: Path, chunk: int = 1 << 20) -> bytes:
-    """The trace bytes on a trace disk: everything before the first NUL byte (the image pads the
-    sector it is filling with zeros, and the trace text has no NUL)."""
-    out = bytearray()
-    try:
-        with open(path, "rb") as f:
-            while True:
-                block = f.read(chunk)
-                cut = block.find(b"\0")
-                if cut >= 0:
-                    out += block[:cut]
-                    break
-                out += block
-                if len(block) < chunk:
-                    break
-    except OSError:
-        pass
-    return bytes(out)
-
-
 def ensure_bochs3_or_reason(log=None) -> str:
     """Build Bochs 3.0 if needed; return "" or the one-line reason it is unavailable."""
     from harness import bochs_build
