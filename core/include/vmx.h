@@ -239,6 +239,9 @@ extern const size_t vmcs_field_count;
  * VMCS component) is not asked again in this boot: the VMCS dumps and the sweep's snapshots read
  * every table field after each case, and each refused VMREAD costs Bochs a log line. */
 bool vmcs_read_table_field(size_t i, u64 *val);
+/* Every table field at once into vals[vmcs_field_count] (0 where refused): the sweep's snapshot,
+ * one arming of the fault fixup for all its VMREADs. */
+void vmcs_read_table(u64 *vals);
 const char *exit_reason_name(u32 reason);
 struct vcpu_exit;
 /* SDM field "VM-Exit Instruction Length": is it defined for this exit?  exit_reasons.def's

@@ -35,7 +35,12 @@ char *strchr(const char *s, int c)
 void *memset(void *d, int c, size_t n)
 {
 	void *p = d;
-	asm volatile("cld; rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
+	size_t q = n / 8, r = n % 8;
+	u64 v = (u8)c * 0x0101010101010101ULL;
+	asm volatile("cld; rep stosq; mov %[r], %%rcx; rep stosb"
+		     : "+D"(p), "+c"(q)
+		     : "a"(v), [r] "r"(r)
+		     : "memory");
 	return d;
 }
 

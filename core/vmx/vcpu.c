@@ -418,6 +418,31 @@ bool vmcs_read_table_field(size_t i, u64 *val)
 	return false;
 }
 
+void vmcs_read_table(u64 *vals)
+{
+	struct fault_info f;
+	fault_arm(&f);
+	for (size_t i = 0; i < ARRAY_SIZE(field_unsupported); i++) {
+		u64 v = 0, rflags;
+		if (field_unsupported[i]) {
+			vals[i] = 0;
+			continue;
+		}
+		asm volatile(VMX_INSN("vmread %[f], %[v]")
+			     : [fl] "=r"(rflags), [v] "+r"(v)
+			     : [f] "r"((u64)vmcs_field_table[i].enc)
+			     : "cc", "memory");
+		if (f.vector >= 0 || (rflags & (X86_RFLAGS_CF | X86_RFLAGS_ZF))) {
+			fault_disarm(); /* refused: the one-field path says how, and remembers it */
+			vmcs_read_table_field(i, &vals[i]);
+			fault_arm(&f);
+			continue;
+		}
+		vals[i] = v;
+	}
+	fault_disarm();
+}
+
 /* Dump every field of the table that this platform's VMREAD accepts. */
 void vcpu_dump_vmcs(void)
 {
