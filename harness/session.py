@@ -138,8 +138,11 @@ class Progress(threading.Thread):
 
     READ_MAX = 8 << 20  # bytes read per poll at most
 
-    def __init__(self, name: str, serial: Path, total: int, every: float = 5.0, stream=None):
+    def __init__(self, name: str, serial: Path, total: int, every: float = 5.0, stream=None,
+                 elf: Path | None = None):
         super().__init__(name=f"vmxdiff-progress-{name}", daemon=True)
+        self.elf = elf  # the image: a binary trace (the Bochs disk) is decoded with its strings
+        self.decoder = None
         self.plat, self.serial, self.total, self.every = name, serial, total, every
         self.stream = stream if stream is not None else sys.stderr
         self.stop_event = threading.Event()
@@ -162,10 +165,22 @@ class Progress(threading.Thread):
                 chunk = f.read(self.READ_MAX)
         except OSError:
             return
-        cut = chunk.find(b"\0")
-        if cut >= 0:
-            chunk = chunk[:cut]
-        self.offset += len(chunk)
+        if self.offset == 0 and self.decoder is None and self.elf is not None:
+            from harness import tracebin
+            try:
+                if tracebin.is_binary(chunk):
+                    self.decoder = tracebin.Decoder(self.elf)
+            except (OSError, ValueError):
+                self.elf = None
+        if self.decoder is not None:  # a binary trace: count the records of its text
+            text = self.decoder.feed(chunk, live=True)
+            self.offset = self.decoder.pos + len(self.decoder.buf)
+            chunk = text
+        else:
+            cut = chunk.find(b"\0")
+            if cut >= 0:
+                chunk = chunk[:cut]
+            self.offset += len(chunk)
         data = self.tail + chunk
         cut = data.rfind(b"\n") + 1
         done, self.tail = data[:cut], data[cut:]
@@ -419,7 +434,7 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
                     watcher = None
                     if every:
                         n = len(main_ids)
-                        watcher = Progress(name, _live(plat, pdir), max(0, n - len(skip)), every)
+                        watcher = Progress(name, _live(plat, pdir), max(0, n - len(skip)), every, elf=elf32)
                         watcher.start()
                     try:
                         res = plat.run(iso=piso, elf32=elf32, cmdline=cmd, run_dir=pdir, timeout=timeout,
