@@ -272,7 +272,8 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 /* NMI guests: send an NMI to the own APIC ID, spin (bounded), VMCALL at insn. */
 #define NMI_SCENARIO(id, ...)                                                                \
 	EXIT_GUEST(id,                                                                       \
-		   "movl %r9d, " STR(LAPIC_ICR_HI) "(%r8); movl %r10d, " STR(LAPIC_ICR_LO) "(%r8); " \
+		   "movl %r9d, " STR(LAPIC_ICR_HI) "(%r8); movl %r10d, " STR(LAPIC_ICR_LO) "(%r8)\n" \
+		   GUEST_LABEL(id, sent) /* the instruction after the ICR write */          \
 		   "mov $" STR(GUEST_SPINS) ", %r11d; 1: pause; dec %r11; jnz 1b\n"         \
 		   GUEST_LABEL(id, p2) "nop",                                                \
 		   "vmcall");                                                                \
