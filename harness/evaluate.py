@@ -196,9 +196,15 @@ def _declared_masks(sid: str, tables: Tables) -> list | dict | None:
     except spec.SpecError:
         return None
     cpus = int(meta.get("cpus") or 1)
+
+    def m(e) -> dict:
+        d = dict(getattr(e, "masks", {}) or {})
+        if getattr(e, "optional", False):
+            d[compare.OCCURS_IMPL] = tables.exit_number(e.reason)
+        return d
     if cpus == 1:
-        return [dict(getattr(e, "masks", {}) or {}) for e in events]
-    return {c: [dict(getattr(e, "masks", {}) or {}) for e in events if e.cpu in (None, c)] for c in range(cpus)}
+        return [m(e) for e in events]
+    return {c: [m(e) for e in events if e.cpu in (None, c)] for c in range(cpus)}
 
 
 @functools.lru_cache(maxsize=2)
