@@ -385,6 +385,10 @@ def run_restored(plat, bochs: str, imgdir: Path, man: dict, run_cpio: bytes, run
         _say(log, f"kvm snapshot: the restore of {d.name} failed: {why}; booting in full "
                   f"(Bochs's log: {failed})")
         discard(d, why, log)
+        shutil.rmtree(rd, ignore_errors=True)  # links into the discarded snapshot
+        for p in logs.values():
+            Path(p).unlink(missing_ok=True)
+        logs = {}
         return None, {"used": False, "fallback": f"restore failed: {why}", "failed_key": meta["key"],
                       "log_paths": dict(logs, bochs_restore_failed=str(failed))}
     init = next(s for s in out["stages"] if s["stage"] == "INIT")
