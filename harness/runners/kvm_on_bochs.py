@@ -9,7 +9,10 @@ hands to the "hardware" is checked by Bochs.
 Outputs kept in the run directory: serial.log (L2's trace, from Bochs COM2),
 l1-console.log (COM1), bochs.log (Bochs's stdout: its log and L1's "@L1"
 lines), layers.log (bochs.log with the image's scenario markers and KVM's
-failed consistency checks merged in by Bochs tick), command.txt.
+failed consistency checks merged in by Bochs tick), command.txt; after a
+snapshot restore (harness/runners/kvm_snapshot.py, on by default) also
+bochs-boot.log and l1-console-boot.log (the boot that made the snapshot)
+and snapshot-restore/ (the run's Bochs config and input).
 
 Attribution of VM-entry failures: L1 traces kvm_pio (port 0xe9: the image's
 "@VTMARK BEGIN <scenario>" markers) and kvm_nested_vmenter_failed (the check

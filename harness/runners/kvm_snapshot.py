@@ -189,6 +189,8 @@ def ensure(plat, bochs: str, imgdir: Path, man: dict, log=sys.stderr) -> tuple[P
     meta, why = verify(d, key)
     if meta is not None:
         return d, meta, False
+    if key in _FAILED:  # once per process: the failing boot would only fail again
+        raise SnapshotError(_FAILED[key])
     with build_lock(cache_root(), log, name="kvmsnap.lock", tag="kvm snapshot"):
         meta, why = verify(d, key)  # another process may have made it meanwhile
         if meta is not None:
@@ -197,14 +199,23 @@ def ensure(plat, bochs: str, imgdir: Path, man: dict, log=sys.stderr) -> tuple[P
             discard(d, why, log)
         _say(log, f"kvm snapshot: {why} for key {key}; creating it (one full L1 boot, about "
                   f"1-3 minutes) in {d}")
-        meta = create(plat, bochs, imgdir, man, inputs, key, d, log)
+        try:
+            meta = create(plat, bochs, imgdir, man, inputs, key, d, log)
+        except SnapshotError as e:
+            _FAILED[key] = str(e)
+            raise
         return d, meta, True
+
+
+_FAILED: dict[str, str] = {}  # key -> why creating its snapshot failed (this process)
 
 
 def create(plat, bochs: str, imgdir: Path, man: dict, inputs: dict, key: str, d: Path, log) -> dict:
     from harness.provision.l1kvm import newc_bytes
     from harness.runners import kvm_on_bochs as kob
     from harness.provision.debian import cache_root
+    for old in sorted(cache_root().glob("tmp-kvmsnap-*"), key=lambda p: p.stat().st_mtime)[:-2]:
+        shutil.rmtree(old, ignore_errors=True)  # logs of earlier failed attempts (the last two stay)
     tmp = Path(tempfile.mkdtemp(prefix="tmp-kvmsnap-", dir=cache_root()))
     try:
         state = tmp / "state"
