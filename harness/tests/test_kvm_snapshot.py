@@ -198,3 +198,16 @@ def test_bochs_patch_is_part_of_the_build_key():
     assert bb.cache_key("3.0+dfsg-1") != bb.cache_key("3.0+dfsg-1", patches="")
     text = bb.patch_files()[0].read_text()
     assert "VMXDIFF_CHECKPOINT_DIR" in text and "save_state" in text
+
+
+def test_results_record_how_the_kvm_platform_booted():
+    from harness import report, tables as tabmod
+    from harness.model import RunResult, RunStatus
+    tables = tabmod.load(REPO / "build" / "tables.json")
+    snap = {"used": True, "key": "abc", "created": False, "restore_wall_s": 1.3, "restore_cpu_s": 1.2}
+    runs = {"qemu-kvm612-on-bochs30": RunResult(platform="qemu-kvm612-on-bochs30", status=RunStatus.CRASHED,
+                                                info={"snapshot": snap}),
+            "bochs30-skylake_x": RunResult(platform="bochs30-skylake_x", status=RunStatus.CRASHED)}
+    doc = report.build_results(runs, [], tables, [])
+    assert doc["platforms"]["qemu-kvm612-on-bochs30"]["snapshot"] == snap
+    assert "snapshot" not in doc["platforms"]["bochs30-skylake_x"]
