@@ -139,6 +139,16 @@ int main(int argc, char **argv)
 #define TRACE_DISK(name, value) printf("%s\"%s\": %llu", sep, #name, (unsigned long long)(value)), sep = ",\n    ";
 #include "trace_disk.def"
 #undef TRACE_DISK
+	printf("\n  },\n  \"marker\": {");
+	sep = "\n    ";
+#define MARKER(name, value) printf("%s\"%s\": %llu", sep, #name, (unsigned long long)(value)), sep = ",\n    ";
+#include "marker.def"
+#undef MARKER
+	printf("\n  },\n  \"trace_bin\": {");
+	sep = "\n    ";
+#define TRACE_BIN(name, value) printf("%s\"%s\": %llu", sep, #name, (unsigned long long)(value)), sep = ",\n    ";
+#include "trace_bin.def"
+#undef TRACE_BIN
 	printf("\n  }\n}\n");
 	return 0;
 }

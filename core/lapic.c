@@ -4,6 +4,9 @@
 #include "desc.h"
 #include "lapic.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 #define PTE_P_RW 0x3ULL
 #define PTE_PWT BIT(3)
 #define PTE_PCD BIT(4)
@@ -18,6 +21,8 @@ static bool is_open;
 static u64 base; /* MMIO address, identity-mapped while open */
 static u64 saved_pdpte;
 static u32 saved_svr, saved_tpr;
+static bool timer_saved;
+static u32 saved_lvt_timer, saved_timer_divide, saved_timer_initial;
 /* Counters the handlers below increment (one host CPU, RFLAGS.IF = 0 elsewhere). */
 volatile u32 lapic_intr_count, lapic_nmi_count;
 u64 lapic_eoi_addr;
@@ -25,11 +30,23 @@ u64 lapic_eoi_addr;
 /* Host handlers: count, EOI (interrupt only), return.  IRETQ also ends NMI blocking. */
 void lapic_intr_stub(void);
 void lapic_nmi_stub(void);
+volatile u8 lapic_x2apic_on; /* x2APIC mode: EOI through the MSR */
 asm(".text\n.global lapic_intr_stub\nlapic_intr_stub:\n"
     "pushq %rax\n"
+    "pushq %rcx\n"
+    "pushq %rdx\n"
     "lock incl lapic_intr_count(%rip)\n"
+    "cmpb $0, lapic_x2apic_on(%rip)\n"
+    "jne 1f\n"
     "movq lapic_eoi_addr(%rip), %rax\n"
     "movl $0, (%rax)\n"
+    "jmp 2f\n"
+    "1: movl $" STR(X2APIC_MSR(LAPIC_EOI)) ", %ecx\n"
+    "xorl %eax, %eax\n"
+    "xorl %edx, %edx\n"
+    "wrmsr\n"
+    "2: popq %rdx\n"
+    "popq %rcx\n"
     "popq %rax\n"
     "iretq\n"
     ".global lapic_nmi_stub\nlapic_nmi_stub:\n"
@@ -63,8 +80,20 @@ static u64 *host_pdpt(void)
 }
 
 u64 lapic_mmio(void) { return base; }
-u32 lapic_read(u32 reg) { return *(volatile u32 *)(base + reg); }
-void lapic_write(u32 reg, u32 value) { *(volatile u32 *)(base + reg) = value; }
+u32 lapic_read(u32 reg)
+{
+	if (lapic_x2apic_on)
+		return (u32)rdmsr(X2APIC_MSR(reg));
+	return *(volatile u32 *)(base + reg);
+}
+void lapic_write(u32 reg, u32 value)
+{
+	if (lapic_x2apic_on)
+		wrmsr(X2APIC_MSR(reg), value);
+	else
+		*(volatile u32 *)(base + reg) = value;
+}
+bool lapic_in_x2apic(void) { return lapic_x2apic_on; }
 
 bool lapic_open(const char **why)
 {
@@ -97,6 +126,7 @@ bool lapic_open(const char **why)
 	lapic_write(LAPIC_SVR, saved_svr | LAPIC_SVR_ENABLE);
 	lapic_write(LAPIC_TPR, 0);
 	lapic_intr_count = lapic_nmi_count = 0;
+	timer_saved = false;
 	is_open = true;
 	return true;
 }
@@ -190,10 +220,92 @@ void lapic_nmi_unblock(void)
 	lapic_nmi_gate(was_on);
 }
 
+void lapic_timer_oneshot(u8 vector, u32 divide, u32 count)
+{
+	if (!timer_saved) {
+		saved_lvt_timer = lapic_read(LAPIC_LVT_TIMER);
+		saved_timer_divide = lapic_read(LAPIC_TIMER_DIVIDE);
+		saved_timer_initial = lapic_read(LAPIC_TIMER_INITIAL);
+		timer_saved = true;
+	}
+	lapic_write(LAPIC_TIMER_INITIAL, 0);
+	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_TIMER_ONESHOT | vector);
+	lapic_write(LAPIC_TIMER_DIVIDE, divide);
+	lapic_write(LAPIC_TIMER_INITIAL, count);
+}
+
+static void timer_restore(void)
+{
+	if (!timer_saved)
+		return;
+	lapic_write(LAPIC_TIMER_INITIAL, 0); /* stops it */
+	lapic_write(LAPIC_LVT_TIMER, saved_lvt_timer | LAPIC_LVT_MASKED);
+	lapic_write(LAPIC_TIMER_DIVIDE, saved_timer_divide);
+	lapic_write(LAPIC_LVT_TIMER, saved_lvt_timer);
+	lapic_write(LAPIC_TIMER_INITIAL, saved_timer_initial);
+	timer_saved = false;
+}
+
+/* The xAPIC registers software can write (SDM "Local APIC Register Address Map"), saved
+ * before the switch to x2APIC mode and written back after the return to xAPIC mode: the
+ * disabled state in between resets them.  LVT entries before SVR (a software-disabled
+ * APIC forces their mask bits), the timer's initial count last (it starts the count). */
+static const u16 xapic_saved_regs[] = { 0xd0 /* LDR */, 0xe0 /* DFR */, LAPIC_TPR,
+					0x320, 0x330, 0x340, 0x350, 0x360, 0x370 /* LVT */,
+					LAPIC_TIMER_DIVIDE, LAPIC_SVR, LAPIC_TIMER_INITIAL };
+static u32 xapic_saved[sizeof(xapic_saved_regs) / sizeof(xapic_saved_regs[0])];
+static u32 xapic_saved_id;
+
+bool lapic_x2apic_enter(const char **why)
+{
+	u32 a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (!(c & CPUID_1_ECX_X2APIC)) {
+		*why = "no_x2apic"; /* CPUID.01H:ECX[21] = 0; a skip reason is one token (END record) */
+		return false;
+	}
+	timer_restore();
+	for (u32 i = 0; i < sizeof(xapic_saved_regs) / sizeof(xapic_saved_regs[0]); i++)
+		xapic_saved[i] = lapic_read(xapic_saved_regs[i]);
+	xapic_saved_id = lapic_read(LAPIC_ID);
+	wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | IA32_APIC_BASE_X2APIC);
+	lapic_x2apic_on = 1;
+	return true;
+}
+
+void lapic_x2apic_self_ipi(u8 vector) { wrmsr(X2APIC_MSR(LAPIC_SELF_IPI), vector); }
+void lapic_x2apic_icr_self(u8 vector)
+{
+	wrmsr(X2APIC_MSR(LAPIC_ICR_LO), LAPIC_ICR_SELF | LAPIC_ICR_ASSERT | LAPIC_ICR_DM_FIXED | vector);
+}
+
+/* x2APIC -> disabled -> xAPIC, then the saved registers back. */
+static void x2apic_leave(void)
+{
+	u64 msr = rdmsr(MSR_IA32_APIC_BASE);
+	wrmsr(MSR_IA32_APIC_BASE, msr & ~(IA32_APIC_BASE_X2APIC | IA32_APIC_BASE_ENABLE));
+	lapic_x2apic_on = 0;
+	wrmsr(MSR_IA32_APIC_BASE, (msr & ~IA32_APIC_BASE_X2APIC) | IA32_APIC_BASE_ENABLE);
+	if (lapic_read(LAPIC_ID) != xapic_saved_id)
+		lapic_write(LAPIC_ID, xapic_saved_id);
+	lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | LAPIC_SVR_ENABLE);
+	for (u32 i = 0; i < sizeof(xapic_saved_regs) / sizeof(xapic_saved_regs[0]); i++)
+		lapic_write(xapic_saved_regs[i], xapic_saved[i]);
+}
+
 void lapic_close(u8 vector)
 {
 	if (!is_open)
 		return;
+	timer_restore();
+	if (lapic_x2apic_on) {
+		/* Whatever of `vector` is left goes while still in x2APIC mode. */
+		for (int i = 0; i < 4 && lapic_isr(vector); i++)
+			lapic_eoi();
+		if (lapic_irr(vector))
+			lapic_host_take(vector);
+		x2apic_leave();
+	}
 	for (int i = 0; i < 4 && lapic_isr(vector); i++)
 		lapic_eoi();
 	if (lapic_irr(vector))

@@ -26,12 +26,8 @@ static struct model_input golden, now;
 
 static void snapshot(struct model_input *in)
 {
-	for (u32 i = 0; i < VMCS_NFIELDS; i++) {
-		u64 v = 0;
-		if (__vmcs_read(vmcs_field_table[i].enc, &v).kind != VMX_SUCCEED)
-			v = 0;
-		in->vmcs[i] = v;
-	}
+	_Static_assert(sizeof(in->vmcs) / sizeof(in->vmcs[0]) == VMCS_NFIELDS, "vmcs_fields.def");
+	vmcs_read_table(in->vmcs); /* 0 where VMREAD refuses the field */
 	for (u32 i = 0; i < VMX_NMSRS; i++)
 		in->msr[i] = vmx_caps.msr_value[i];
 	in->pa_width = vmx_caps.pa_width;

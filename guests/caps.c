@@ -277,7 +277,7 @@ CAPS_GUEST(caps_perf_global, "mov $" STR(MSR_IA32_PERF_GLOBAL_CTRL) ", %ecx\nrdm
 
 /* SDM "IA32_PERF_GLOBAL_CTRL" exists from architectural performance monitoring version 2
  * (CPUID.0AH:EAX[7:0]); its bits 0 and 1 need two general-purpose counters (EAX[15:8]). */
-static bool setup_perf_global(struct scenario_ctx *ctx)
+static bool perf_two_counters(struct scenario_ctx *ctx)
 {
 	u32 a = 0, b, c, d, max;
 	cpuid(0, 0, &max, &b, &c, &d);
@@ -288,7 +288,12 @@ static bool setup_perf_global(struct scenario_ctx *ctx)
 		ctx->skip_reason = "cpuid_0a_no_two_counters";
 		return false;
 	}
-	if (!msr_ctls(ctx, VM_ENTRY_LOAD_PERF_GLOBAL_CTRL, VM_EXIT_LOAD_PERF_GLOBAL_CTRL))
+	return true;
+}
+
+static bool setup_perf_global(struct scenario_ctx *ctx)
+{
+	if (!perf_two_counters(ctx) || !msr_ctls(ctx, VM_ENTRY_LOAD_PERF_GLOBAL_CTRL, VM_EXIT_LOAD_PERF_GLOBAL_CTRL))
 		return false;
 	vmcs_write(GUEST_IA32_PERF_GLOBAL_CTRL, PERF_G);
 	vmcs_write(HOST_IA32_PERF_GLOBAL_CTRL, PERF_H);
@@ -306,6 +311,41 @@ SCENARIO(caps_perf_global, .guest = guest_caps_perf_global, .setup = setup_perf_
 	 .expect = TWO_EXITS(caps_perf_global, "rdi=" STR(PERF_G) " rsi=0", "rdi=" STR(PERF_H)),
 	 .cite = "SDM \"Loading Guest Control Registers, Debug Registers, and MSRs\" and \"Loading Host Control "
 		 "Registers, Debug Registers, MSRs\" (load IA32_PERF_GLOBAL_CTRL)");
+
+/* ---- IA32_PERF_GLOBAL_CTRL: "save IA32_PERF_GLOBAL_CTRL" (exit) ----
+ * SDM "Definitions of VM-Exit Controls", bit 30: "This control determines whether the
+ * IA32_PERF_GLOBAL_CTRL MSR is saved on VM exit"; "Saving MSRs"/"Saving Control Registers, Debug
+ * Registers, and MSRs": "If the "save IA32_PERF_GLOBAL_CTRL" VM-exit control is 1, the
+ * IA32_PERF_GLOBAL_CTRL MSR is saved into the corresponding field in the guest-state area."  The
+ * field holds PERF_G (3) at entry ("load IA32_PERF_GLOBAL_CTRL" at entry is not used); the guest
+ * writes PERF_G2 (2, counter 1 only) through the all-zero MSR bitmap and executes VMCALL; the
+ * host reports the field (RDI); the image puts the host's MSR back after the scenario (core/main.c). */
+#define PERF_G2 0x2
+
+CAPS_GUEST(caps_perf_global_save, "mov $" STR(MSR_IA32_PERF_GLOBAL_CTRL) ", %ecx\nmov $" STR(PERF_G2) ", %eax\n"
+	   "xor %edx, %edx\nwrmsr\n");
+
+static bool setup_perf_global_save(struct scenario_ctx *ctx)
+{
+	if (!perf_two_counters(ctx) || !msr_ctls(ctx, 0, VM_EXIT_SAVE_PERF_GLOBAL_CTRL))
+		return false;
+	vmcs_write(GUEST_IA32_PERF_GLOBAL_CTRL, PERF_G);
+	return true;
+}
+
+static void probe_perf_global_save(struct vcpu *v)
+{
+	v->regs.rdi = vmcs_read(GUEST_IA32_PERF_GLOBAL_CTRL);
+}
+
+TWO_EXITS_BODY(perf_global_save)
+
+SCENARIO(caps_perf_global_save, .guest = guest_caps_perf_global_save, .setup = setup_perf_global_save,
+	 .body = body_perf_global_save,
+	 .expect = TWO_EXITS(caps_perf_global_save, "", "rdi=" STR(PERF_G2)),
+	 .cite = "SDM \"Definitions of VM-Exit Controls\" (bit 30, save IA32_PERF_GLOBAL_CTRL); \"Saving Control "
+		 "Registers, Debug Registers, and MSRs\"; \"IA32_PERF_GLOBAL_CTRL\" (architectural performance "
+		 "monitoring version 2: bit 1 enables general-purpose counter 1)");
 
 /* ---- the MSR areas: VM-entry MSR-load, VM-exit MSR-store, VM-exit MSR-load ----
  * IA32_KERNEL_GS_BASE (not FS/GS base, which the entry checks exclude): canonical values. */

@@ -69,4 +69,15 @@ extern u64 ept_pml4[512], ept_pdpt[512], ept_pd2[512], ept_pt2[512], ept_pdpt3[5
 /* Private guest paging: the page table of the EPT_GLA_BASE window. */
 extern u64 ept_gpt[512];
 
+/* .expect words of the EPT-violation qualification (exit_info.def layout EPT_VIOLATION).
+ * Bits 9-11 are defined only when bit 8 is 1 and the processor enumerates
+ * "advanced VM-exit information for EPT violations"; bit 6 only with the
+ * "mode-based execute control for EPT" (0 here): both left out except where a
+ * scenario checks them.  FINAL: the access is to the translation of a linear
+ * address; WALK: to a guest paging-structure entry. */
+#define FINAL "GLA_VALID=1,GLA_TRANSLATION=1,~USER_EXECUTABLE,~USER_MODE_LINEAR,~RW_PAGE_LINEAR,~XD_LINEAR,NMI_UNBLOCKING=0"
+#define WALK "GLA_VALID=1,GLA_TRANSLATION=0,~USER_EXECUTABLE,~USER_MODE_LINEAR,~RW_PAGE_LINEAR,~XD_LINEAR,NMI_UNBLOCKING=0"
+#define ACC(r, w, f) "READ=" #r ",WRITE=" #w ",FETCH=" #f
+#define PERM(r, w, x) "READABLE=" #r ",WRITABLE=" #w ",EXECUTABLE=" #x
+
 #endif

@@ -357,14 +357,7 @@ WINDOW_READ(exit_ept_misconfig_wonly, "0x40000123");
 
 /* ---- expectations ---- */
 
-/* Bits 9-11 are defined only when bit 8 is 1 and the processor enumerates
- * "advanced VM-exit information for EPT violations"; bit 6 only with the
- * "mode-based execute control for EPT" (0 here): both left out except in
- * exit_ept_write_adv. */
-#define FINAL "GLA_VALID=1,GLA_TRANSLATION=1,~USER_EXECUTABLE,~USER_MODE_LINEAR,~RW_PAGE_LINEAR,~XD_LINEAR,NMI_UNBLOCKING=0"
-#define WALK "GLA_VALID=1,GLA_TRANSLATION=0,~USER_EXECUTABLE,~USER_MODE_LINEAR,~RW_PAGE_LINEAR,~XD_LINEAR,NMI_UNBLOCKING=0"
-#define ACC(r, w, f) "READ=" #r ",WRITE=" #w ",FETCH=" #f
-#define PERM(r, w, x) "READABLE=" #r ",WRITABLE=" #w ",EXECUTABLE=" #x
+/* FINAL, WALK, ACC, PERM: the qualification words of ept.h. */
 #define VIOL(acc, perm, gla_bits, where) \
 	"EPT_VIOLATION at=insn qual={" acc "," perm "," gla_bits "} " where " end"
 #define AT_TARGET "gpa=@target gla=@target"
@@ -447,3 +440,97 @@ SCENARIO(exit_ept_misconfig_mt7, .guest = guest_exit_ept_misconfig_mt7, .setup =
 	 .expect = MIS("0x40000123"), .cite = CITE_M "; EPT PTE memory type 7");
 SCENARIO(exit_ept_misconfig_wonly, .guest = guest_exit_ept_misconfig_wonly, .setup = setup_mis_wonly,
 	 .expect = MIS("0x40000123"), .cite = CITE_M "; EPT PTE bits 2:0 = 010b (write without read)");
+
+/*
+ * ---- A 32-bit guest with PAE paging: the guest-linear-address field, both sides ----
+ *
+ * SDM "Exit Qualification for EPT Violations", bit 7: "Set if the guest linear-address field is
+ * valid.  The guest linear-address field is valid for all EPT violations except those resulting
+ * from an attempt to load the guest PDPTEs as part of the execution of the MOV CR instruction";
+ * bit 8 when bit 7 is 0: reserved (cleared to 0).  "EPT Violations": loads of the PDPTE registers
+ * by MOV to CR "are treated as reads".  Field "Guest-linear address" ("Information for VM Exits
+ * Due to Instruction Execution"): set for EPT violations that set bit 7; "For all other VM exits,
+ * the field is undefined" (exit_info.def: EXIT_INFO_WHEN on GLA_VALID), and "Bits 63:32 are
+ * cleared if the logical processor was not in 64-bit mode".
+ *
+ *   exit_ept_pae_pdpte  MOV to CR3 of a PDPT whose page's EPT PTE is not present: bit 7 = 0,
+ *                       the guest-physical address is the PDPT's (PDPTE 0), no linear address
+ *   exit_ept_pae_read   the same guest reads a page whose EPT PTE is not present: bit 7 = 1,
+ *                       the linear address (32 bits) is the operand's
+ *
+ * The guest is entered with "IA-32e mode guest" 0, CR4.PAE 1 (CR4.PCIDE 0), a 32-bit code
+ * segment, and PAE paging mapping the first GiB with 2-MByte pages (identity); with EPT the
+ * entry loads the PDPTEs from the VMCS fields ("Loading Page-Directory-Pointer-Table Entries").
+ */
+static u64 pae_pd[512] ALIGNED(4096);
+static u64 pae_pdpt[4] ALIGNED(32);
+/* pae_page_pdpt: the PDPT the guest's MOV to CR3 names, alone in its page; pae_page_data: the
+ * read's target page.  Both get their own EPT PTE (not present). */
+asm(".pushsection .bss.ept_pae,\"aw\",@nobits\n.balign 4096\n"
+    ".global pae_page_pdpt\npae_page_pdpt:\n" GUEST_LABEL(exit_ept_pae_pdpte, pdpt) ".skip 4096\n"
+    ".global pae_page_data\npae_page_data:\n.skip 0x1a0\n" GUEST_LABEL(exit_ept_pae_read, target)
+    ".skip 4096 - 0x1a0\n.popsection\n");
+extern u64 pae_page_pdpt[512];
+extern u8 pae_page_data[4096];
+
+#define PAE_PDE_2M 0xe3 /* present, writable, accessed, dirty, 2-MByte page */
+#define CS_AR_CODE32 0xc09b /* execute/read accessed, S, DPL 0, present, D = 1, G = 1, L = 0 */
+
+static bool setup_pae(struct scenario_ctx *ctx, u64 gpa_not_present)
+{
+	struct vcpu *v = ctx->vcpu;
+	if (!ept_allowed(ctx))
+		return false;
+	if ((u32)vmx_caps.entry & VM_ENTRY_IA32E_MODE) { /* allowed 0-setting (bits 31:0) */
+		ctx->skip_reason = "ia32e_mode_guest_must_be_1";
+		return false;
+	}
+	if (!ept_enable(ctx, false))
+		return false;
+	for (u64 i = 0; i < 512; i++)
+		pae_pd[i] = (i << 21) | PAE_PDE_2M;
+	memset(pae_pdpt, 0, sizeof(pae_pdpt));
+	pae_pdpt[0] = (u64)pae_pd | 1;
+	memset(pae_page_pdpt, 0, 4096);
+	pae_page_pdpt[0] = pae_pdpt[0]; /* the same mapping, had the load succeeded */
+	v->entry_ctl &= ~(u64)VM_ENTRY_IA32E_MODE;
+	vmcs_write(VM_ENTRY_CONTROLS, v->entry_ctl);
+	u64 cr4 = (read_cr4() & ~(u64)X86_CR4_PCIDE) | X86_CR4_PAE;
+	vmcs_write(GUEST_CR4, cr4);
+	vmcs_write(CR4_READ_SHADOW, cr4);
+	vmcs_write(GUEST_CR3, (u64)pae_pdpt);
+	vmcs_write(GUEST_PDPTR0, pae_pdpt[0]);
+	vmcs_write(GUEST_PDPTR1, 0);
+	vmcs_write(GUEST_PDPTR2, 0);
+	vmcs_write(GUEST_PDPTR3, 0);
+	vmcs_write(GUEST_CS_AR_BYTES, CS_AR_CODE32);
+	u64 *pte = ept_pte(gpa_not_present);
+	*pte &= ~(u64)EPT_RWX;
+	return true;
+}
+static bool setup_pae_pdpte(struct scenario_ctx *ctx) { return setup_pae(ctx, (u64)pae_page_pdpt); }
+static bool setup_pae_read(struct scenario_ctx *ctx) { return setup_pae(ctx, (u64)pae_page_data); }
+
+#define PAE_GUEST(id, prep, instruction)                                                         \
+	void guest_##id(void);                                                                   \
+	asm(".text\n.code32\n.global guest_" #id "\nguest_" #id ":\n" prep "\n"                 \
+	    GUEST_LABEL(id, insn) instruction "\n" GUEST_LABEL(id, resume) "vmcall\n"           \
+	    "jmp label__" #id "__resume\n.code64\n")
+PAE_GUEST(exit_ept_pae_pdpte, "mov $label__exit_ept_pae_pdpte__pdpt, %eax", "mov %eax, %cr3");
+PAE_GUEST(exit_ept_pae_read, "", "mov label__exit_ept_pae_read__target, %eax");
+
+#define CITE_PAE                                                                                  \
+	CITE_V "; bit 7 \"The guest linear-address field is valid for all EPT violations except "  \
+	       "those resulting from an attempt to load the guest PDPTEs as part of the execution of " \
+	       "the MOV CR instruction\"; \"Loading Page-Directory-Pointer-Table Entries\"; "           \
+	       "\"Checks on Guest Page-Directory-Pointer-Table Entries\""
+SCENARIO(exit_ept_pae_pdpte, .guest = guest_exit_ept_pae_pdpte, .setup = setup_pae_pdpte,
+	 .expect = "EPT_VIOLATION at=insn qual={" ACC(1, 0, 0) "," PERM(0, 0, 0) ",GLA_VALID=NO_GLA,"
+		   "GLA_TRANSLATION=0,~USER_EXECUTABLE,~USER_MODE_LINEAR,~RW_PAGE_LINEAR,~XD_LINEAR,"
+		   "NMI_UNBLOCKING=0} gpa=@pdpt end",
+	 .cite = CITE_PAE "; PAE paging: MOV to CR3 loads the four PDPTEs from CR3 (PDPTE 0 at the PDPT's "
+		 "address), \"treated as reads\"; bit 8 is reserved (cleared to 0) when bit 7 is 0");
+SCENARIO(exit_ept_pae_read, .guest = guest_exit_ept_pae_read, .setup = setup_pae_read,
+	 .expect = VIOL(ACC(1, 0, 0), PERM(0, 0, 0), FINAL, AT_TARGET),
+	 .cite = CITE_PAE "; the same 32-bit PAE guest reads 4 bytes at the label (MOV EAX, moffs32): bit 7 "
+		 "set, the linear address with bits 63:32 clear (not in 64-bit mode)");

@@ -28,6 +28,10 @@
  * the guest's first instruction: in HLT (exit_nmi_hlt), in shutdown
  * (exit_nmi_shutdown), or with blocking by STI / MOV SS at a NOP before the
  * VMCALL (exit_nmi_sti, exit_nmi_movss: implementation-specific, at=impl).
+ * That entry loads bit 3 = 0 while the host's NMIs are still blocked (no
+ * IRET since the exit): whether the NMI is then taken is not determined by
+ * the SDM (occurs=impl; see the declarations).  exit_nmi_iret_open/_blocked
+ * execute a host IRET first, then enter with bit 3 = 0 / 1: determined.
  *
  * Clean-up (every scenario, whatever happened): lapic_close() EOIs or takes
  * anything of XVEC left, executes an IRET (NMI blocking), restores SVR, TPR,
@@ -78,6 +82,11 @@ struct xcfg {
 	bool p2;
 	u32 p2_act, p2_gintr;
 	char *p2_nop, *p2_insn;
+	/* Re-entry after a host IRET (exit_nmi_iret_*): after the first NMI exit the host executes
+	 * IRET (no NMI blocking remains from any source), then enters the guest again at its
+	 * start with interruptibility p2_gintr; the guest sends itself a second NMI. */
+	bool reentry;
+	void (*start)(void);
 };
 static struct xcfg cfg;
 
@@ -206,7 +215,14 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 			read_gstate(&e);
 			nmi_exits++;
 			resume = true;
-			if (cfg.p2 && nmi_exits == 1) {
+			if (cfg.reentry && nmi_exits == 1) {
+				u32 before = lapic_host_nmis();
+				lapic_nmi_unblock(); /* IRET: ends the blocking the NMI exit left */
+				if (lapic_host_nmis() != before)
+					obs |= OBS_HOST_NMI;
+				vmcs_write(GUEST_INTERRUPTIBILITY_INFO, cfg.p2_gintr);
+				vmcs_write(GUEST_RIP, (u64)cfg.start);
+			} else if (cfg.p2 && nmi_exits == 1) {
 				/* Host NMIs are blocked now: this one stays pending (else the gate counts it). */
 				u32 before = lapic_host_nmis();
 				lapic_self_nmi();
@@ -230,6 +246,8 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 			read_gstate(&e);
 			rearm_active(v); /* the watchdog: traced, the guest goes on to its VMCALL */
 			resume = true;
+		} else if (cfg.reentry && e.kind == RESULT_EXIT && !e.entry_fail && e.reason == EXIT_REASON_VMCALL) {
+			read_gstate(&e); /* the re-entry's blocking, as that exit saved it */
 		}
 		scenario_trace_result(ctx, &e, resume);
 		if (!resume)
@@ -254,7 +272,8 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 /* NMI guests: send an NMI to the own APIC ID, spin (bounded), VMCALL at insn. */
 #define NMI_SCENARIO(id, ...)                                                                \
 	EXIT_GUEST(id,                                                                       \
-		   "movl %r9d, " STR(LAPIC_ICR_HI) "(%r8); movl %r10d, " STR(LAPIC_ICR_LO) "(%r8); " \
+		   "movl %r9d, " STR(LAPIC_ICR_HI) "(%r8); movl %r10d, " STR(LAPIC_ICR_LO) "(%r8)\n" \
+		   GUEST_LABEL(id, sent) /* the instruction after the ICR write */          \
 		   "mov $" STR(GUEST_SPINS) ", %r11d; 1: pause; dec %r11; jnz 1b\n"         \
 		   GUEST_LABEL(id, p2) "nop",                                                \
 		   "vmcall");                                                                \
@@ -262,7 +281,8 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 	static bool setup_##id(struct scenario_ctx *ctx)                                      \
 	{                                                                                     \
 		struct xcfg c = { .kind = X_NMI, .p2_nop = label__##id##__p2,                 \
-				  .p2_insn = label__##id##__insn, __VA_ARGS__ };              \
+				  .p2_insn = label__##id##__insn, .start = guest_##id,        \
+				  __VA_ARGS__ };                                              \
 		return setup_common(ctx, &c);                                                 \
 	}
 
@@ -282,6 +302,8 @@ NMI_SCENARIO(exit_nmi_hlt, .p2 = true, .p2_act = ACT_HLT)
 NMI_SCENARIO(exit_nmi_shutdown, .p2 = true, .p2_act = ACT_SHUTDOWN)
 NMI_SCENARIO(exit_nmi_sti, .p2 = true, .p2_gintr = GINTR_STI)
 NMI_SCENARIO(exit_nmi_movss, .p2 = true, .p2_gintr = GINTR_MOV_SS)
+NMI_SCENARIO(exit_nmi_iret_open, .reentry = true)
+NMI_SCENARIO(exit_nmi_iret_blocked, .reentry = true, .p2_gintr = GINTR_NMI)
 
 /* ---- declarations ---------------------------------------------------------------------- */
 
@@ -367,35 +389,86 @@ NSCN(exit_nmi_vnmi_blocked,
      .cite = NMI_CITE "; \"Interruptibility State\" (VM entry, virtual NMIs 1: bit 3 \"does not affect the blocking "
 		      "of NMIs after VM entry. NMIs are not blocked in VMX non-root operation\"; it is virtual-NMI "
 		      "blocking, saved as 1)");
-NSCN(exit_nmi_hlt,
-     .expect = "EXCEPTION_NMI at=impl " NMI_INTR " gintr=0 gact=ACTIVE resumed; "
-	       "EXCEPTION_NMI at=insn next=insn " NMI_INTR " gintr=0 gact=HLT; VMCALL at=insn len=3 rax=0 end",
-     .cite = NMI_CITE "; \"Architectural State Before a VM Exit\" (\"An NMI causes subsequent NMIs to be blocked, "
-		      "but only after the VM exit completes\": the host's second self-NMI stays pending); "
-		      "\"Interruptibility State\" (VM entry, virtual NMIs 0: NMIs blocked iff bit 3 is 1; it is 0); "
-		      "entry in HLT at insn: the pending NMI exits at once, activity state saved HLT (\"If an "
-		      "unblocked event causes a VM exit directly, a return to the active state occurs only after "
-		      "the VM exit completes\")");
+/*
+ * Phase 2 of exit_nmi_hlt / _shutdown / _sti / _movss is NOT determined by the SDM: the host's NMIs are
+ * blocked (the NMI-caused exit) and no IRET runs before the entry that loads bit 3 = 0.  "Interruptibility
+ * State" says only "NMIs are blocked if bit 3 ... is 1" (not "if and only if", as for STI and MOV SS), and
+ * the table "Format of Interruptibility State" adds "Clearing this bit does not imply that NMIs are not
+ * (temporarily) blocked for other reasons".  So the pending NMI may exit at once or stay blocked
+ * (Bochs 2.7 keeps it blocked; Bochs 3.0 and KVM take it): that exit is occurs=impl, and so is the
+ * watchdog's exit that ends HLT / shutdown when the NMI stays blocked (which then saves bit 3 = 1: the
+ * NMI was pending and not taken).  The determined side is exit_nmi_iret_open / _blocked below.
+ */
 #define P2_CITE                                                                                         \
 	"; \"Architectural State Before a VM Exit\" (\"An NMI causes subsequent NMIs to be blocked, but only " \
 	"after the VM exit completes\": the host's second self-NMI stays pending until the next entry); "       \
-	"\"Interruptibility State\" (VM entry, virtual NMIs 0: NMIs blocked iff bit 3 is 1; it is 0)"
+	"\"Interruptibility State\" (VM entry, virtual NMIs 0: \"NMIs are blocked if bit 3 (blocking by NMI) "  \
+	"in the interruptibility-state field is 1\" -- \"if\", not \"if and only if\" as for STI and MOV SS; "   \
+	"\"Format of Interruptibility State\": \"Clearing this bit does not imply that NMIs are not "           \
+	"(temporarily) blocked for other reasons\"): with host NMIs still blocked by the NMI exit and no IRET " \
+	"since, an entry with bit 3 = 0 leaves it to the implementation whether the pending NMI is taken: its " \
+	"exit is occurs=impl (see exit_nmi_iret_open / exit_nmi_iret_blocked for the determined case)"
+#define P2_WATCHDOG(act)                                                                                 \
+	"PREEMPTION_TIMER at=insn next=insn gintr={NMI=1} gact=" act " occurs=impl; "
+NSCN(exit_nmi_hlt,
+     .expect = "EXCEPTION_NMI at=impl " NMI_INTR " gintr=0 gact=ACTIVE resumed; "
+	       "EXCEPTION_NMI at=insn next=insn " NMI_INTR " gintr=0 gact=HLT occurs=impl; " P2_WATCHDOG("HLT")
+	       "VMCALL at=insn len=3 rax=0 end",
+     .cite = NMI_CITE P2_CITE "; entry in HLT at insn: if the pending NMI is taken it exits at once, activity "
+		      "state saved HLT (\"If an unblocked event causes a VM exit directly, a return to the active "
+		      "state occurs only after the VM exit completes\"); if not, the VMX-preemption timer watchdog "
+		      "ends the HLT and saves blocking by NMI");
 NSCN(exit_nmi_shutdown,
      .expect = "EXCEPTION_NMI at=impl " NMI_INTR " gintr=0 gact=ACTIVE resumed; "
-	       "EXCEPTION_NMI at=insn next=insn " NMI_INTR " gintr=0 gact=SHUTDOWN; VMCALL at=insn len=3 rax=0 end",
+	       "EXCEPTION_NMI at=insn next=insn " NMI_INTR " gintr=0 gact=SHUTDOWN occurs=impl; " P2_WATCHDOG("SHUTDOWN")
+	       "VMCALL at=insn len=3 rax=0 end",
      .cite = NMI_CITE P2_CITE "; \"Activity State\" (VM entry: the shutdown state blocks external interrupts "
-		      "and SIPIs only, so the NMI exits); \"Saving Non-Register State\" (activity state before the "
+		      "and SIPIs only, so a taken NMI exits); \"Saving Non-Register State\" (activity state before the "
 		      "exit: shutdown).  Needs IA32_VMX_MISC bit 7");
 #define NMI_IMPL_CITE                                                                                   \
 	"; \"Event Blocking\" (\"If the NMI exiting VM-execution control is 1, non-maskable interrupts (NMIs) " \
 	"may or may not be blocked by STI or by MOV SS (behavior is implementation-specific)\"): phase 2 "     \
-	"enters at label p2 (a NOP before the VMCALL) with the blocking bit set; the NMI exits at p2 with the " \
-	"bit still saved or at insn with none (impl); the VMCALL at insn follows either way"
+	"enters at label p2 (a NOP before the VMCALL) with the blocking bit set; a taken NMI exits at p2 with " \
+	"the bit still saved or at insn with none (impl); the VMCALL at insn follows either way"
 NSCN(exit_nmi_sti,
      .expect = "EXCEPTION_NMI at=impl " NMI_INTR " gintr=0 gact=ACTIVE resumed; "
-	       "EXCEPTION_NMI at=impl " NMI_INTR " gintr=impl gact=ACTIVE resumed; VMCALL at=insn len=3 rax=0 end",
+	       "EXCEPTION_NMI at=impl " NMI_INTR " gintr=impl gact=ACTIVE resumed occurs=impl; "
+	       "VMCALL at=insn len=3 rax=0 end",
      .cite = NMI_CITE P2_CITE NMI_IMPL_CITE " (blocking by STI, IF 1)");
 NSCN(exit_nmi_movss,
      .expect = "EXCEPTION_NMI at=impl " NMI_INTR " gintr=0 gact=ACTIVE resumed; "
-	       "EXCEPTION_NMI at=impl " NMI_INTR " gintr=impl gact=ACTIVE resumed; VMCALL at=insn len=3 rax=0 end",
+	       "EXCEPTION_NMI at=impl " NMI_INTR " gintr=impl gact=ACTIVE resumed occurs=impl; "
+	       "VMCALL at=insn len=3 rax=0 end",
      .cite = NMI_CITE P2_CITE NMI_IMPL_CITE " (blocking by MOV SS)");
+/*
+ * The determined side: after the first NMI exit the host executes IRET (lapic_nmi_unblock), so no
+ * NMI blocking remains from any source, and enters the guest again at its start (it sends itself a
+ * second NMI).  Bit 3 = 0: nothing blocks NMIs, the second NMI must exit; bit 3 = 1 with "NMI exiting"
+ * 1: "such blocking remains in effect as long as the logical processor is in VMX non-root operation",
+ * so it must not, and the guest's VMCALL exit saves blocking by NMI.  (The HLT / shutdown / STI / MOV SS
+ * states of phase 2 above cannot be crossed with this: a self-NMI pended while the host's NMIs are
+ * unblocked is taken by the host at once, and the guest cannot send one from HLT or shutdown, nor at
+ * the instruction boundary its own STI / MOV SS blocks.)
+ */
+#define IRET_CITE                                                                                       \
+	"; \"Architectural State Before a VM Exit\" (\"An NMI causes subsequent NMIs to be blocked, but only " \
+	"after the VM exit completes\"); \"Handling Multiple NMIs\" (\"the processor blocks delivery of "   \
+	"subsequent NMIs until the next execution of the IRET instruction\"); the host executes IRET before the re-entry " \
+	"(rax bit 3 would show an NMI the host took: none is pending); \"Interruptibility State\" (VM entry, "  \
+	"virtual NMIs 0: \"NMIs are blocked if bit 3 (blocking by NMI) in the interruptibility-state field is " \
+	"1 ... If the 'NMI exiting' control is 1, such blocking remains in effect as long as the logical "     \
+	"processor is in VMX non-root operation\")"
+NSCN(exit_nmi_iret_open,
+     .expect = "EXCEPTION_NMI at=impl " NMI_INTR " gintr=0 gact=ACTIVE resumed; "
+	       "EXCEPTION_NMI at=impl " NMI_INTR " gintr=0 gact=ACTIVE resumed; "
+	       "VMCALL at=insn len=3 rax=0 gintr=impl gact=ACTIVE end",
+     .cite = NMI_CITE IRET_CITE ": re-entry with bit 3 = 0 and no blocking left, so the guest's second "
+		      "self-NMI exits (saved interruptibility 0).  The final VMCALL follows that NMI exit with no "
+		      "IRET, so its saved bit 3 is the undetermined case of exit_nmi_hlt (gintr=impl)");
+NSCN(exit_nmi_iret_blocked,
+     .expect = "EXCEPTION_NMI at=impl " NMI_INTR " gintr=0 gact=ACTIVE resumed; "
+	       "VMCALL at=insn len=3 rax=0 gintr={NMI=1} gact=ACTIVE end",
+     .cite = NMI_CITE IRET_CITE ": re-entry with bit 3 = 1, so the guest's second self-NMI stays blocked in "
+		      "VMX non-root operation (no NMI exit) and its VMCALL exit saves blocking by NMI (\"saved to "
+		      "reflect the logical processor's interruptibility before the VM exit\").  The host takes the "
+		      "pending NMI at its clean-up IRET");

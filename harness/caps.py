@@ -135,12 +135,20 @@ _USED_KEY = {"PIN_BASED_VM_EXEC_CONTROL": "pin", "CPU_BASED_VM_EXEC_CONTROL": "p
              "SECONDARY_VM_EXEC_CONTROL": "proc2", "VM_EXIT_CONTROLS": "exit", "VM_ENTRY_CONTROLS": "entry"}
 
 
+# Controls no successful VM entry can have set here: the image never runs in SMM, and outside SMM
+# an entry check (entry_checks_ctrl.def) fails every entry with them 1; the entry-check sweep
+# exercises that check instead (ec_CTRL_ENTRY_SMM__*, ec_CTRL_ENTRY_DEACT_DUAL_MONITOR__*).
+_ENTRY_CHECK_FORBIDS = {"VM_ENTRY_SMM": "CTRL_ENTRY_SMM",
+                        "VM_ENTRY_DEACT_DUAL_MONITOR": "CTRL_ENTRY_DEACT_DUAL_MONITOR"}
+
+
 def control_coverage(trace, tables: Tables) -> dict:
     """results.json ``platforms.<name>.controls``: every named control (control_bits.def) of the
     pin-based, primary/secondary processor-based, VM-exit and VM-entry controls that this
     platform's capability MSRs allow to be 1, and whether a VM entry of this boot succeeded with
     it set (the image's CTLUSED record; None when the trace has none).  ``allowed_not_exercised``
-    names the rest, the controls no scenario of this run used."""
+    names the rest, the controls no scenario of this run used, except those no successful entry
+    can have outside SMM: ``not_exercisable`` gives each with the entry check that forbids it."""
     used = trace.ctl_used if trace else {}
     rows = {}
     for r in tables.control_bits:
@@ -148,5 +156,8 @@ def control_coverage(trace, tables: Tables) -> dict:
         if key is None or not allowed1(trace.caps, r["name"], tables):
             continue
         rows[r["name"]] = None if key not in used else bool(used[key] >> r["bit"] & 1)
+    never = {n: f'{c}: {tables.check_by_name[c]["text"]}' for n, c in _ENTRY_CHECK_FORBIDS.items()
+             if rows.get(n) is False}
     return {"allowed": rows,
-            "allowed_not_exercised": sorted(n for n, x in rows.items() if x is False)}
+            "allowed_not_exercised": sorted(n for n, x in rows.items() if x is False and n not in never),
+            "not_exercisable": never}

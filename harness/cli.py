@@ -224,11 +224,10 @@ def cmd_run(args) -> int:
                     print(f"      {line}")
             for d in v.divergences[:5]:
                 print(f"      - {d.message()}")
-        smp = res.info.get("smp_boot")
-        if smp:
-            print(f"   boot with {smp.get('cpus')} CPUs ({len(smp.get('scenarios') or [])} scenarios): "
-                  f"{smp.get('status')}{' (' + smp['reason'] + ')' if smp.get('reason') else ''}, "
-                  f"{smp.get('duration_s', 0):.2f}s, serial: {smp.get('serial') or '-'}")
+        for own in res.info.get("own_boots") or ():
+            print(f"   own boot with {own.get('cpus')} CPUs ({', '.join(own.get('scenarios') or [])}): "
+                  f"{own.get('status')}{' (' + own['reason'] + ')' if own.get('reason') else ''}, "
+                  f"{own.get('duration_s', 0):.2f}s, serial: {own.get('serial') or '-'}")
         print(f"   serial: {res.serial_path or '-'}")
         for k, p in res.log_paths.items():
             print(f"   {k}: {p}")

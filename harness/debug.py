@@ -44,12 +44,12 @@ def symbol(elf: Path, name: str) -> int:
     raise CliError(f"symbol {name} not found in {elf}")
 
 
-def spawn(plat, iso: Path, run_dir: Path) -> pexpect.spawn:
-    """Bochs with its debugger at the first instruction."""
+def spawn(plat, iso: Path, run_dir: Path, cpus: int = 1) -> pexpect.spawn:
+    """Bochs with its debugger at the first instruction, with the scenario's CPUs."""
     b, why = plat.binary()
     if not b:
         raise CliError(f"{plat.name} unavailable: {why}")
-    argv = [b, "-q", "-f", str(plat.config)]
+    argv = [b, "-q", "-f", str(plat.config_for(cpus, run_dir))]
     if plat.version == "2.7":
         prefix, why = netns_prefix()
         if prefix is None:
@@ -79,7 +79,8 @@ def main(argv: list[str]) -> int:
     plat = platforms.get(args.platform)
     if plat.kind != "bochs":
         raise CliError("make debug drives the Bochs debugger: choose a bochs platform")
-    ids = session.resolve(args.scenario, session.load_catalog())
+    catalog = session.load_catalog()
+    ids = session.resolve(args.scenario, catalog)
     if len(ids) != 1:
         raise CliError(f"{args.scenario!r} selects {len(ids)} scenarios; name exactly one")
     elf = DEFAULT_BUILD / "vmxdiff.elf"
@@ -102,7 +103,8 @@ def main(argv: list[str]) -> int:
         log.close()
         raise
     try:
-        child = spawn(plat, iso, run_dir)
+        cpus = int(next(m for m in catalog if m["id"] == ids[0]).get("cpus") or 1)
+        child = spawn(plat, iso, run_dir, cpus)
     except BaseException:
         log.close()
         raise

@@ -2,7 +2,7 @@
 
 The C side (core/include/scenario.h) lays out ``struct scenario`` as:
 name (char *), guest, setup, body (pointers), requires (u32), check (enum,
-u32), hidden, no_vmx (bool), sweep (u8, SWEEP_*), cpus (u8: CPUs it runs on, 0 = 1), padding, params (char *, "key=default,..."), expect and
+u32), hidden, no_vmx (bool), sweep (u8, SWEEP_*), cpus (u8: CPUs it runs on, 0 = 1), alone (bool: a boot of its own), padding, params (char *, "key=default,..."), expect and
 cite (char *, the declared SDM expectation and its source): 72 bytes.  Reading the ELF means the catalog has exactly one source: the
 scenario declarations that were compiled.  The guests' assembler labels
 (``label__<id>__<what>``, core/include/scenario.h GUEST_LABEL) come from the
@@ -20,7 +20,7 @@ from pathlib import Path
 
 # core/include/scenario.h SWEEP_*: an entry-check sweep case and what it must do.
 SWEEP_KINDS = {0: None, 1: "violate", 2: "satisfy", 3: "model"}
-SCENARIO_STRUCT = struct.Struct("<QQQQIIBBBB4xQQQ")
+SCENARIO_STRUCT = struct.Struct("<QQQQIIBBBBB3xQQQ")
 LABEL_PREFIX = "label__"
 
 
@@ -115,7 +115,7 @@ def read_scenarios(elf: Path, check_names: list[str] | None = None) -> list[dict
     syms = _symbols(data)
     out = []
     for i in range(size // SCENARIO_STRUCT.size):
-        (name_p, _g, _s, _b, requires, check, hidden, _no_vmx, sweep, cpus, params_p, expect_p,
+        (name_p, _g, _s, _b, requires, check, hidden, _no_vmx, sweep, cpus, alone, params_p, expect_p,
          cite_p) = SCENARIO_STRUCT.unpack_from(data, off + i * SCENARIO_STRUCT.size)
         sid = _read_cstr(data, secs, name_p)
         prefix = f"{LABEL_PREFIX}{sid}__"
@@ -125,6 +125,7 @@ def read_scenarios(elf: Path, check_names: list[str] | None = None) -> list[dict
                  "labels": dict(sorted(labels.items())),
                  "sweep": SWEEP_KINDS.get(sweep),
                  "cpus": max(1, cpus),
+                 "alone": bool(alone),
                  "expect": _read_cstr(data, secs, expect_p) if expect_p else None,
                  "cite": _read_cstr(data, secs, cite_p) if cite_p else None}
         if check_names is not None:

@@ -91,9 +91,9 @@ def scenario_verdict(run: RunResult, meta: dict, tables: Tables, params: dict | 
         return Verdict(sid, plat, Status.SKIP, why)
     if st is None or st.end is None:
         rstatus, rreason = run.status, run.reason
-        smp = run.info.get("smp_boot") or {}
-        if sid in (smp.get("scenarios") or ()):  # booted on its own with several CPUs (session.py)
-            rstatus, rreason = RunStatus(smp["status"]), f"{smp.get('reason')} (boot with {smp.get('cpus')} CPUs)"
+        for own in run.info.get("own_boots") or ():
+            if sid in (own.get("scenarios") or ()):  # booted on its own (session.py own_boots)
+                rstatus, rreason = RunStatus(own["status"]), f"{own.get('reason')} (own boot, {own.get('cpus')} CPUs)"
         status = RUN_STATUS_TO_SCENARIO.get(rstatus, Status.CRASHED)
         where = "never started" if st is None else f"started at line {st.begin_line} but has no END"
         return Verdict(sid, plat, status, f"run {rstatus.value}: {rreason}; scenario {where}",
@@ -196,9 +196,15 @@ def _declared_masks(sid: str, tables: Tables) -> list | dict | None:
     except spec.SpecError:
         return None
     cpus = int(meta.get("cpus") or 1)
+
+    def m(e) -> dict:
+        d = dict(getattr(e, "masks", {}) or {})
+        if getattr(e, "optional", False):
+            d[compare.OCCURS_IMPL] = tables.exit_number(e.reason)
+        return d
     if cpus == 1:
-        return [dict(getattr(e, "masks", {}) or {}) for e in events]
-    return {c: [dict(getattr(e, "masks", {}) or {}) for e in events if e.cpu in (None, c)] for c in range(cpus)}
+        return [m(e) for e in events]
+    return {c: [m(e) for e in events if e.cpu in (None, c)] for c in range(cpus)}
 
 
 @functools.lru_cache(maxsize=2)

@@ -42,6 +42,9 @@ class ExpectExit:
     gact: int | None = None  # guest activity state saved by the exit
     masks: dict = field(default_factory=dict)  # {key: bits compared} (exit_info.def layouts)
     cpu: int | None = None  # expected on this CPU only; None: on every CPU of the scenario
+    # occurs=impl: whether this exit happens at all is left to the implementation (the SDM does
+    # not determine it); when it does, its fields are compared as declared (compare.align).
+    optional: bool = False
 
 
 @dataclass(frozen=True)

@@ -271,7 +271,11 @@ def main(argv: list[str]) -> int:
     reasons = bochslog.reasons_for(res, sid)
     (kit / "bochs-reasons.txt").write_text("".join(r + "\n" for r in reasons) or "(none)\n")
     if plat.kind == "bochs":
-        (kit / "bochsrc").write_text(standalone_bochsrc(plat.config, "vmxdiff.iso"))
+        rc = standalone_bochsrc(plat.config, "vmxdiff.iso")
+        cpus = int(meta.get("cpus") or 1)
+        if cpus > 1:  # as the harness boots it (harness/runners/bochs.py config_for)
+            rc += f"cpu: count={cpus}\n"
+        (kit / "bochsrc").write_text(rc)
         if plat.version == "2.7":
             (kit / "debugger.rc").write_text("continue\nquit\n")
     verdict = f"{v.status.value}" + (f" ({v.reason})" if v.reason else "")

@@ -138,8 +138,11 @@ class Progress(threading.Thread):
 
     READ_MAX = 8 << 20  # bytes read per poll at most
 
-    def __init__(self, name: str, serial: Path, total: int, every: float = 5.0, stream=None):
+    def __init__(self, name: str, serial: Path, total: int, every: float = 5.0, stream=None,
+                 elf: Path | None = None):
         super().__init__(name=f"vmxdiff-progress-{name}", daemon=True)
+        self.elf = elf  # the image: a binary trace (the Bochs disk) is decoded with its strings
+        self.decoder = None
         self.plat, self.serial, self.total, self.every = name, serial, total, every
         self.stream = stream if stream is not None else sys.stderr
         self.stop_event = threading.Event()
@@ -162,10 +165,22 @@ class Progress(threading.Thread):
                 chunk = f.read(self.READ_MAX)
         except OSError:
             return
-        cut = chunk.find(b"\0")
-        if cut >= 0:
-            chunk = chunk[:cut]
-        self.offset += len(chunk)
+        if self.offset == 0 and self.decoder is None and self.elf is not None:
+            from harness import tracebin
+            try:
+                if tracebin.is_binary(chunk):
+                    self.decoder = tracebin.Decoder(self.elf)
+            except (OSError, ValueError):
+                self.elf = None
+        if self.decoder is not None:  # a binary trace: count the records of its text
+            text = self.decoder.feed(chunk, live=True)
+            self.offset = self.decoder.pos + len(self.decoder.buf)
+            chunk = text
+        else:
+            cut = chunk.find(b"\0")
+            if cut >= 0:
+                chunk = chunk[:cut]
+            self.offset += len(chunk)
         data = self.tail + chunk
         cut = data.rfind(b"\n") + 1
         done, self.tail = data[:cut], data[cut:]
@@ -281,17 +296,31 @@ def smp_split(ids: list[str] | None, build: Path, skip=()) -> tuple[list[str], l
             max([int(m["cpus"]) for m in smp], default=1))
 
 
-def merge_smp_boot(res: RunResult, sres: RunResult, smp_ids: list[str], scmd: str) -> RunResult:
-    """The SMP scenarios' own boot folded into the platform's result: their scenario traces, its
-    status, reason and paths under info["smp_boot"].  A scenario of that boot that did not end is
-    judged with that boot's status (harness/evaluate.py: scenario_run)."""
+def own_boots(ids: list[str] | None, build: Path, skip=()) -> tuple[list[str], list[tuple[list[str], int]]]:
+    """For a runner that boots scenarios separately (runners/bochs.py separate_smp_boot): the
+    ids of the catalog's boot, and the other boots as (ids, CPUs): one for every scenario on
+    more than one CPU, and one for each scenario declared .alone (core/include/scenario.h)."""
+    main, smp, cpus = smp_split(ids, build, skip)
+    try:
+        alone = {m["id"] for m in load_catalog(build) if m.get("alone")}
+    except SelectionError:
+        alone = set()
+    boots = [([i], 1) for i in main if i in alone]
+    return [i for i in main if i not in alone], ([(smp, cpus)] if smp else []) + boots
+
+
+def merge_own_boot(res: RunResult, sres: RunResult, ids: list[str], scmd: str) -> RunResult:
+    """A boot of some scenarios of their own folded into the platform's result: their scenario
+    traces, and that boot's status, reason and paths appended to info["own_boots"].  A scenario
+    of that boot that did not end is judged with that boot's status (harness/evaluate.py:
+    scenario_run)."""
     info = {"status": sres.status.value, "reason": sres.reason, "run_dir": sres.run_dir,
-            "serial": sres.serial_path, "cmdline": scmd, "scenarios": smp_ids,
-            "cpus": sres.info.get("cpus"), "duration_s": sres.duration_s}
-    res.info = dict(res.info, smp_boot=info)
+            "serial": sres.serial_path, "cmdline": scmd, "scenarios": ids,
+            "cpus": sres.info.get("cpus") or 1, "duration_s": sres.duration_s}
+    res.info = dict(res.info, own_boots=list(res.info.get("own_boots") or []) + [info])
     if sres.trace is not None and res.trace is not None:
         for sid, st in sres.trace.scenarios.items():  # in the order that boot ran them
-            if sid in smp_ids:
+            if sid in ids:
                 res.trace.scenarios[sid] = st
         res.trace.errors += [f"{sres.run_dir}: {e}" for e in sres.trace.errors]
     return res
@@ -390,21 +419,22 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
                 res.info = dict(plat.info() if hasattr(plat, "info") else {}, not_booted=True)
             else:
                 main_ids, smp_ids, cpus = smp_split(pids, build, skip)
-                separate = bool(smp_ids) and getattr(plat, "separate_smp_boot", False)
-                boot_skip = list(skip)
-                if separate:  # the SMP scenarios get a boot of their own (runners/bochs.py)
-                    boot_skip += [i for i in smp_ids if i not in skip]
+                separate = getattr(plat, "separate_smp_boot", False)
+                boots: list = []
+                if separate:  # scenarios on several CPUs and .alone ones boot on their own (runners/bochs.py)
+                    main_ids, boots = own_boots(pids, build, skip)
+                boot_skip = list(skip) + [i for b, _ in boots for i in b if i not in skip]
                 if boot_skip or not_run:
                     cmd = cmdline_for(pids, params, boot_skip)
                     piso = isomod.cached_iso(elf32, build / "iso-cache", cmd)
                 every = progress_interval() if progress else 0.0
-                if separate and not main_ids:
+                if boots and not main_ids:
                     res = None
                 else:
                     watcher = None
                     if every:
                         n = len(main_ids)
-                        watcher = Progress(name, _live(plat, pdir), max(0, n - len(skip)), every)
+                        watcher = Progress(name, _live(plat, pdir), max(0, n - len(skip)), every, elf=elf32)
                         watcher.start()
                     try:
                         res = plat.run(iso=piso, elf32=elf32, cmdline=cmd, run_dir=pdir, timeout=timeout,
@@ -412,21 +442,21 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
                     finally:
                         if watcher is not None:
                             watcher.stop()
-                if separate:
-                    sdir = pdir if res is None else pdir / f"cpus{cpus}"
+                for bids, bcpus in boots:
+                    sdir = pdir if res is None else pdir / (f"cpus{bcpus}" if bcpus > 1 else f"alone-{bids[0]}")
                     sdir.mkdir(parents=True, exist_ok=True)
-                    scmd = cmdline_for(smp_ids, params)
+                    scmd = cmdline_for(bids, params)
                     siso = isomod.cached_iso(elf32, build / "iso-cache", scmd)
-                    watcher = Progress(name, _live(plat, sdir), len(smp_ids), every) if every else None
+                    watcher = Progress(name, _live(plat, sdir), len(bids), every) if every else None
                     if watcher is not None:
                         watcher.start()
                     try:
                         sres = plat.run(iso=siso, elf32=elf32, cmdline=scmd, run_dir=sdir, timeout=timeout,
-                                        cpus=cpus)
+                                        **({"cpus": bcpus} if bcpus > 1 else {}))
                     finally:
                         if watcher is not None:
                             watcher.stop()
-                    res = sres if res is None else merge_smp_boot(res, sres, smp_ids, scmd)
+                    res = sres if res is None else merge_own_boot(res, sres, bids, scmd)
         except Exception as exc:  # a runner bug must not lose the other platforms' results
             res = RunResult(platform=name, status=RunStatus.ERROR, reason=f"{type(exc).__name__}: {exc}",
                             run_dir=str(pdir))

@@ -45,6 +45,12 @@ Words:
   err=N idt_err=N     interruption / IDT-vectoring error code; after FAULT: the exception's
                       error code (not compared if not given)
   insn=NAME           the instruction of a VMFAIL or FAULT: a VMX instruction (VMX_INSNS)
+  occurs=impl         (an exit item) whether this exit happens at all is not determined by the
+                      SDM (e.g. an NMI that may or may not still be blocked): the exit is
+                      matched when the next recorded event is an exit of this reason, else
+                      skipped; when present its words are compared as declared.  Pairs: an
+                      optional exit recorded on one side only is not a difference
+                      (harness/compare.py: align)
   cpu=N               (any item) expected on CPU N only; an item without it is expected on
                       every CPU of a scenario with .cpus > 1, each CPU's records compared
                       in their own order (CPU N's records carry cpu=N)
@@ -234,6 +240,12 @@ def _item(ctx: _Ctx, text: str):
                 "masks": {"qual": t.layout_mask(layouts["qual"])} if "qual" in layouts else {}}
     resumed = None
     gprs: dict = {}
+    if "occurs" in opts:
+        if opts.pop("occurs") != IMPL:
+            raise ctx.err(f"occurs= takes only {IMPL} in {text!r}")
+        if repeat != 1:
+            raise ctx.err(f"occurs=impl with repeat= in {text!r}")
+        kw["optional"] = True
     for k, v in opts.items():
         if k == "end" and v is None:
             resumed = False

@@ -53,6 +53,21 @@ def test_make_debug_batch_transcript(tmp_path):
     assert "Caught VMEXIT breakpoint" in text
 
 
+def test_make_debug_boots_the_scenarios_cpus(tmp_path):
+    """A scenario on two CPUs stops in the debugger with both CPUs booted, as the harness runs it."""
+    plat, sid = "bochs30-skylake_x", "smp_exit_sipi"
+    require_platform(plat)
+    assert int(META[sid].get("cpus") or 1) == 2
+    out = tmp_path / "transcript.txt"
+    r = _harness("debug", "--scenario", sid, "--platform", plat, "--batch", str(out))
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert "bochsrc-cpus2.rc" in text
+    serial = Path(r.stderr.split("serial ", 1)[1].split()[0] if "serial " in r.stderr else
+                  r.stdout.split("serial ", 1)[1].split()[0])
+    assert " cpu=1 " in serial.read_text(), "the AP's records are missing: the scenario ran on one CPU"
+
+
 def test_make_debug_without_a_terminal_runs_in_batch(tmp_path):
     """No terminal on stdin: no interactive prompt to hand over.  The transcript goes to the run
     folder, one line says where, and the exit code (7) says it was not the session asked for."""
@@ -70,9 +85,10 @@ def test_make_debug_without_a_terminal_runs_in_batch(tmp_path):
     assert "Caught VMEXIT breakpoint" in transcript.read_text()
 
 
-# One platform of each kind, with a scenario that has a verdict there.
-KIT_CASES = {"bochs27-skylake_x": "entry_fail_msr_load", "bochs30-skylake_x": "entry_fail_msr_load",
-             "qemu-kvm": "vmcall_loop"}
+# One platform of each kind, with a scenario that has a verdict there, and a scenario on two CPUs
+# (its kit must boot the CPUs the harness booted).
+KIT_CASES = [("bochs27-skylake_x", "entry_fail_msr_load"), ("bochs30-skylake_x", "entry_fail_msr_load"),
+             ("bochs30-skylake_x", "smp_exit_sipi"), ("qemu-kvm", "vmcall_loop")]
 # run.sh must work under any locale: Debian's default C.UTF-8, C, and none at all.
 LOCALES = {"LANG=C.UTF-8": ["LANG=C.UTF-8"], "LANG=C": ["LANG=C"], "LANG-unset": []}
 SCRUBBED = ["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
@@ -110,12 +126,11 @@ def _run_kit_script(argv: list[str], cwd: Path, timeout: float = 240) -> subproc
     return subprocess.CompletedProcess(argv, p.returncode, out, "")
 
 
-@pytest.mark.parametrize("plat", list(KIT_CASES))
-def test_repro_kit_reproduces_on_its_own(plat, tmp_path):
+@pytest.mark.parametrize("plat,sid", KIT_CASES)
+def test_repro_kit_reproduces_on_its_own(plat, sid, tmp_path):
     """make repro's kit, copied elsewhere, reproduces the run with a scrubbed environment under
     any locale, writes only inside its own copy, and its trace gets the original verdict."""
     require_platform(plat)
-    sid = KIT_CASES[plat]
     r = _harness("repro", "--scenario", sid, "--platform", plat, "--out", str(tmp_path / "kits"), timeout=240)
     assert r.returncode == 0, r.stdout + r.stderr
     kit = Path(next(ln[len("repro: "):] for ln in r.stdout.splitlines() if ln.startswith("repro: /")))
@@ -131,6 +146,8 @@ def test_repro_kit_reproduces_on_its_own(plat, tmp_path):
     if plat.startswith("bochs"):
         rc = (kit / "bochsrc").read_text()
         assert "$VMXDIFF" not in rc and "#include" not in rc and str(REPO) not in rc
+        cpus = int(META[sid].get("cpus") or 1)
+        assert (f"cpu: count={cpus}" in rc) == (cpus > 1), "the kit boots the scenario's CPUs"
     if plat.startswith("bochs27"):
         assert "unshare" in script and "bochs-bin" in script
     if plat.startswith("bochs30"):

@@ -11,6 +11,7 @@ import pytest
 from conftest import require_platform
 from harness import session
 from harness.model import RunStatus
+from harness.runners.kvm_on_bochs import KERNEL_CMDLINE
 from harness.tables import DEFAULT_BUILD
 
 NAME = "qemu-kvm612-on-bochs30"
@@ -23,7 +24,7 @@ def plat():
 
 def test_broken_l1_kernel_ends_as_named_panic_with_logs(plat, tmp_path):
     """rdinit= names a program that does not exist: the L1 kernel panics."""
-    plat.kernel_cmdline = "console=ttyS0 quiet clearcpuid=aperfmperf mitigations=off rdinit=/nonexistent"
+    plat.kernel_cmdline = f"{KERNEL_CMDLINE} rdinit=/nonexistent"  # the platform's own line, plus the fault
     run_dir = session.new_run_dir("kvm-broken-l1") / NAME
     run_dir.mkdir(parents=True)
     t = time.monotonic()

@@ -26,6 +26,10 @@
 #define LAPIC_IRR 0x200
 #define LAPIC_ICR_LO 0x300
 #define LAPIC_ICR_HI 0x310
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INITIAL 0x380
+#define LAPIC_TIMER_CURRENT 0x390
+#define LAPIC_TIMER_DIVIDE 0x3e0
 /* ICR low dword fields (SDM "Interrupt Command Register (ICR)"). */
 #define LAPIC_ICR_DM_FIXED (0u << 8)
 #define LAPIC_ICR_DM_NMI (4u << 8)
@@ -33,9 +37,32 @@
 #define LAPIC_ICR_ASSERT (1u << 14)
 #define LAPIC_ICR_SELF (1u << 18) /* destination shorthand 01b */
 #define LAPIC_SVR_ENABLE (1u << 8)
+/* LVT timer register and divide configuration (SDM "APIC Timer"): bit 16 mask, bits 18:17
+ * timer mode (00b one-shot); divide value in bits 3, 1:0 (0011b: divide by 16). */
+#define LAPIC_LVT_MASKED (1u << 16)
+#define LAPIC_LVT_TIMER_ONESHOT (0u << 17)
+#define LAPIC_TIMER_DIVIDE_16 0x3u
 #define IA32_APIC_BASE_ENABLE BIT(11)
 #define IA32_APIC_BASE_X2APIC BIT(10)
+#define CPUID_1_ECX_X2APIC BIT(21) /* CPUID.01H:ECX[21]: the processor supports x2APIC mode */
+/* x2APIC mode (SDM "Extended XAPIC (x2APIC)"): register at xAPIC offset R is MSR
+ * X2APIC_MSR_BASE + R/16 ("x2APIC Register Address Space"); the ICR is one 64-bit MSR
+ * (destination in bits 63:32); SELF IPI (MSR 83FH) takes the vector in bits 7:0. */
+#define X2APIC_MSR_BASE 0x800
+#define X2APIC_MSR(reg) (X2APIC_MSR_BASE + ((reg) >> 4))
+#define LAPIC_SELF_IPI 0x3f0 /* x2APIC only: MSR 83FH */
 
+/* While open: switch the APIC to x2APIC mode (false, *why set, where CPUID.01H:ECX[21]
+ * is 0).  lapic_read/lapic_write/lapic_irr/lapic_isr/lapic_eoi/lapic_host_take then use
+ * the MSRs.  lapic_close() goes back through the disabled state (SDM "State Changes From
+ * xAPIC Mode to x2APIC Mode": x2APIC -> xAPIC only through disabled), which resets the
+ * APIC, and writes back every xAPIC register it saved before the switch. */
+bool lapic_x2apic_enter(const char **why);
+bool lapic_in_x2apic(void);
+/* x2APIC mode: a fixed self-IPI through the SELF IPI MSR, or through the ICR MSR with the
+ * "self" shorthand. */
+void lapic_x2apic_self_ipi(u8 vector);
+void lapic_x2apic_icr_self(u8 vector);
 /* Open the APIC: false with *why set when it cannot be used (no xAPIC). */
 bool lapic_open(const char **why);
 /* Put everything back (see above); any interrupt of `vector` still pending
@@ -56,6 +83,11 @@ void lapic_eoi(void);
  * gates.  Returns how many interrupts of `vector` the host took (its handler
  * EOIs each). */
 u32 lapic_host_take(u8 vector);
+/* The APIC timer (SDM "APIC Timer"): one-shot, `vector`, unmasked, the divide configuration
+ * `divide` and the initial count `count` (0 stops it).  The first call saves the LVT timer
+ * register, the divide configuration and the initial count; lapic_close() stops the timer
+ * and writes them back before it takes what is left of its vector. */
+void lapic_timer_oneshot(u8 vector, u32 divide, u32 count);
 /* NMIs the host took through its temporary NMI gate since lapic_open(). */
 u32 lapic_host_nmis(void);
 /* Install / remove the temporary host NMI gate (counts, then IRET). */

@@ -13,8 +13,13 @@ void serial_write_n(const char *s, size_t n);
 void serial_drain(void);
 /* Send the trace to the memory channel (trace_mem.def) instead of COM1. */
 void serial_to_memory(void);
-/* Send the trace to the ATA disk of trace_disk.def; false if none answers. */
+/* Send the trace to the ATA disk of trace_disk.def; false if none answers.  The disk carries
+ * binary records (trace_bin.def): serial_write() bytes become TAG_BYTES records there. */
 bool serial_to_disk(void);
+/* Does the channel carry binary records (trace_bin.def)?  Then trace.c writes whole records
+ * with serial_write_record(). */
+bool serial_binary(void);
+void serial_write_record(const void *rec, size_t n);
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -31,6 +36,8 @@ bool glob_match(const char *pattern, const char *str, size_t len);
 
 /* Write to port 0xe9 (emulator log marker). */
 void debugcon_write(const char *s);
+/* The same marker as one 32-bit OUT of a scenario's catalog index (marker.def, marker=id). */
+void debugcon_mark(u32 index);
 
 /* End the run: drain the UART, then ask the platform to stop. */
 void NORETURN platform_exit(int code);

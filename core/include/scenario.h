@@ -43,6 +43,10 @@ struct scenario {
 	 * scenario_smp_run); the harness boots such scenarios with that many CPUs, on Bochs
 	 * in a boot of their own (the single-CPU catalog keeps count=1). */
 	u8 cpus;
+	/* It needs a boot of its own where the platform's runner boots scenarios separately
+	 * (Bochs): it leaves the processor in a state software cannot undo there (e.g. the host's
+	 * x2APIC mode, guests/exit_x2apic.c).  Elsewhere it runs in the catalog's boot. */
+	bool alone;
 	/* Parameters it reads with scenario_param(), "key=default[,key=default]"
 	 * (NULL: none); the harness rejects any other key. */
 	const char *params;
@@ -65,6 +69,7 @@ _Static_assert(offsetof(struct scenario, hidden) == 40, "harness/elfinfo.py SCEN
 _Static_assert(offsetof(struct scenario, no_vmx) == 41, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, sweep) == 42, "harness/elfinfo.py SCENARIO_STRUCT");
 _Static_assert(offsetof(struct scenario, cpus) == 43, "harness/elfinfo.py SCENARIO_STRUCT");
+_Static_assert(offsetof(struct scenario, alone) == 44, "harness/elfinfo.py SCENARIO_STRUCT");
 
 /*
  * Entry-check sweep cases (core/sweep.c): the golden VMCS (what vcpu_init()

@@ -18,5 +18,7 @@
 void trace(const char *type, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* One record with this body, now, on the BSP's channel (the next seq). */
 void trace_emit(const char *type, const char *body);
+/* The binary stream's header (trace_bin.def): written once by serial_to_disk(). */
+void trace_binary_header(void);
 
 #endif

@@ -234,6 +234,14 @@ struct vmcs_field_info {
 };
 extern const struct vmcs_field_info vmcs_field_table[];
 extern const size_t vmcs_field_count;
+/* VMREAD of vmcs_field_table[i] on the current VMCS: true with *val, or false (and *val = 0) where
+ * this platform's VMREAD refuses the field.  A field refused once with VMfailValid(12) (unsupported
+ * VMCS component) is not asked again in this boot: the VMCS dumps and the sweep's snapshots read
+ * every table field after each case, and each refused VMREAD costs Bochs a log line. */
+bool vmcs_read_table_field(size_t i, u64 *val);
+/* Every table field at once into vals[vmcs_field_count] (0 where refused): the sweep's snapshot,
+ * one arming of the fault fixup for all its VMREADs. */
+void vmcs_read_table(u64 *vals);
 const char *exit_reason_name(u32 reason);
 struct vcpu_exit;
 /* SDM field "VM-Exit Instruction Length": is it defined for this exit?  exit_reasons.def's

@@ -11,8 +11,10 @@
 #define X86_CR0_AM BIT(18)
 #define X86_CR0_NW BIT(29)
 #define X86_CR0_CD BIT(30)
+#define X86_CR4_PAE BIT(5)
 #define X86_CR4_PCE BIT(8)
 #define X86_CR4_VMXE BIT(13)
+#define X86_CR4_PCIDE BIT(17)
 #define X86_CR4_OSXSAVE BIT(18)
 #define X86_RFLAGS_CF BIT(0)
 #define X86_RFLAGS_ZF BIT(6)
@@ -23,6 +25,7 @@
 /* Architectural MSRs the image, the sweep and the model name (SDM Vol. 4 "Model-Specific
  * Registers"); the VMX capability MSRs are in vmx_msrs.def.  #defines, so guests' assembly
  * can use them too (STR()). */
+#define MSR_IA32_TIME_STAMP_COUNTER 0x10
 #define MSR_IA32_APIC_BASE 0x1b
 #define MSR_IA32_BIOS_UPDT_TRIG 0x79
 #define MSR_IA32_BIOS_SIGN_ID 0x8b

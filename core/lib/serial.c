@@ -3,12 +3,14 @@
  *   serial  COM1 (0x3f8) 16550 UART, 115200 8N1, polled (the default);
  *   mem     guest RAM, layout trace_mem.def (serial_to_memory());
  *   disk    sectors of an ATA disk, trace_disk.def (serial_to_disk()).
- * Every channel carries the same bytes; only serial_write() is used to emit
- * them (one call per record), so the disk channel writes the sector holding
- * the end of the trace once per record.
+ * serial and mem carry the trace text; disk carries binary records
+ * (trace_bin.def) that the harness turns back into the same text.  One call
+ * per record (serial_write_n, or serial_write_record on the disk), so the disk
+ * channel writes the sector holding the end of the trace once per record.
  */
 #include "lib.h"
 #include "x86.h"
+#include "trace.h"
 
 enum {
 #define TRACE_MEM(name, value) TRACE_MEM_##name = (u64)(value),
@@ -17,6 +19,9 @@ enum {
 #define TRACE_DISK(name, value) TRACE_DISK_##name = (value),
 #include "trace_disk.def"
 #undef TRACE_DISK
+#define TRACE_BIN(name, value) TRACE_BIN_##name = (u64)(value),
+#include "trace_bin.def"
+#undef TRACE_BIN
 };
 
 static enum { CH_SERIAL, CH_MEM, CH_DISK } channel;
@@ -83,9 +88,13 @@ void serial_to_memory(void)
 #define ATA_POLLS 1000000 /* Bochs completes a PIO write at once; a real disk within this */
 #define DISK_SECTORS ((u64)TRACE_DISK_CYLINDERS * TRACE_DISK_HEADS * TRACE_DISK_SPT)
 
-static u8 disk_sector[TRACE_DISK_SECTOR] ALIGNED(16); /* the sector being filled, zero-padded */
-static u32 disk_fill; /* bytes of disk_sector in use */
-static u32 disk_lba; /* where disk_sector goes */
+/* The sector being filled, then the sectors one record adds after it (a record is 3 + RECORD_MAX
+ * bytes at most); zero past disk_fill. */
+#define DISK_BUF_SECTORS 4
+_Static_assert((DISK_BUF_SECTORS - 1) * TRACE_DISK_SECTOR >= 3 + TRACE_BIN_RECORD_MAX, "disk_buf");
+static u8 disk_buf[DISK_BUF_SECTORS * TRACE_DISK_SECTOR] ALIGNED(16);
+static u32 disk_fill; /* bytes of disk_buf in use */
+static u32 disk_lba; /* where disk_buf's first sector goes */
 static bool disk_failed; /* a write failed (or the disk is full): the rest is dropped */
 
 static u8 ata_select(u32 lba)
@@ -140,41 +149,51 @@ bool serial_to_disk(void)
 	disk_fill = 0;
 	disk_lba = 0;
 	disk_failed = false;
-	memset(disk_sector, 0, sizeof(disk_sector));
+	memset(disk_buf, 0, sizeof(disk_buf));
 	channel = CH_DISK;
+	trace_binary_header();
 	return true;
 }
 
-static void disk_write_n(const char *s, size_t n)
+bool serial_binary(void)
 {
-	while (n && !disk_failed) {
-		size_t k = TRACE_DISK_SECTOR - disk_fill;
-		if (k > n)
-			k = n;
-		void *d = disk_sector + disk_fill;
-		const void *src = s;
-		size_t c = k;
-		asm volatile("cld; rep movsb" : "+D"(d), "+S"(src), "+c"(c) : : "memory");
-		disk_fill += (u32)k;
-		s += k;
-		n -= k;
-		if (disk_fill == TRACE_DISK_SECTOR) {
-			if (!disk_write_sector(disk_lba, disk_sector))
-				disk_failed = true;
-			disk_lba++;
-			disk_fill = 0;
-			d = disk_sector;
-			c = TRACE_DISK_SECTOR;
-			asm volatile("cld; rep stosb" : "+D"(d), "+c"(c) : "a"(0) : "memory");
-		}
-	}
+	return channel == CH_DISK;
 }
 
-/* The partial sector, so that the disk holds every byte written so far. */
-static void disk_flush(void)
+/*
+ * One record onto the disk: copied after the bytes already there, then every sector it touched is
+ * written, the last first and the one where it starts last.  So a run that ends between two of
+ * these writes leaves the disk as it was before the record (its first byte still a zero, where the
+ * decoder stops): the disk always holds whole records, never the head of one with zeros for the
+ * rest.  Then the full sectors leave the buffer.
+ */
+static void disk_write_record(const void *rec, size_t n)
 {
-	if (!disk_failed && disk_fill && !disk_write_sector(disk_lba, disk_sector))
+	if (disk_failed)
+		return;
+	if (n > sizeof(disk_buf) - disk_fill) { /* cannot happen: records are RECORD_MAX at most */
 		disk_failed = true;
+		return;
+	}
+	void *d = disk_buf + disk_fill;
+	const void *src = rec;
+	size_t c = n;
+	asm volatile("cld; rep movsb" : "+D"(d), "+S"(src), "+c"(c) : : "memory");
+	u32 first = disk_fill / TRACE_DISK_SECTOR;
+	disk_fill += (u32)n;
+	for (u32 i = (disk_fill + TRACE_DISK_SECTOR - 1) / TRACE_DISK_SECTOR; i-- > first;)
+		if (!disk_write_sector(disk_lba + i, disk_buf + i * TRACE_DISK_SECTOR)) {
+			disk_failed = true; /* the disk is full (or broken): the rest is dropped */
+			return;
+		}
+	u32 full = disk_fill / TRACE_DISK_SECTOR;
+	if (full) {
+		u32 keep = disk_fill - full * TRACE_DISK_SECTOR;
+		memcpy(disk_buf, disk_buf + full * TRACE_DISK_SECTOR, keep);
+		memset(disk_buf + keep, 0, disk_fill - keep);
+		disk_lba += full;
+		disk_fill = keep;
+	}
 }
 
 void serial_putc(char c)
@@ -182,11 +201,25 @@ void serial_putc(char c)
 	serial_write_n(&c, 1);
 }
 
+/* A whole binary record (trace.c), on the disk channel. */
+void serial_write_record(const void *rec, size_t n)
+{
+	disk_write_record(rec, n);
+}
+
 void serial_write_n(const char *s, size_t n)
 {
-	if (channel == CH_DISK) {
-		disk_write_n(s, n);
-		disk_flush();
+	if (channel == CH_DISK) { /* text outside a record: TAG_BYTES records of 127 bytes at most */
+		while (n) {
+			u8 rec[2 + 0x7f];
+			size_t k = n < 0x7f ? n : 0x7f;
+			rec[0] = TRACE_BIN_TAG_BYTES;
+			rec[1] = (u8)k;
+			memcpy(rec + 2, s, k);
+			disk_write_record(rec, 2 + k);
+			s += k;
+			n -= k;
+		}
 		return;
 	}
 	if (channel == CH_MEM) {

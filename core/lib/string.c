@@ -30,20 +30,24 @@ char *strchr(const char *s, int c)
 	return c ? NULL : (char *)s;
 }
 
+/* REP STOSB / REP MOVSB: one instruction instead of a loop of three per byte (every scenario
+ * zeroes its 4 KiB VMCS region and its vcpu; README "Trace channels", "Where the time goes"). */
 void *memset(void *d, int c, size_t n)
 {
-	u8 *p = d;
-	while (n--)
-		*p++ = (u8)c;
+	void *p = d;
+	size_t q = n / 8, r = n % 8;
+	u64 v = (u8)c * 0x0101010101010101ULL;
+	asm volatile("cld; rep stosq; mov %[r], %%rcx; rep stosb"
+		     : "+D"(p), "+c"(q)
+		     : "a"(v), [r] "r"(r)
+		     : "memory");
 	return d;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
-	u8 *p = d;
-	const u8 *q = s;
-	while (n--)
-		*p++ = *q++;
+	void *p = d;
+	asm volatile("cld; rep movsb" : "+D"(p), "+S"(s), "+c"(n) : : "memory");
 	return d;
 }
 

@@ -398,6 +398,51 @@ const struct vmcs_field_info vmcs_field_table[] = {
 };
 const size_t vmcs_field_count = ARRAY_SIZE(vmcs_field_table);
 
+/* Fields whose VMREAD failed with VMfailValid(UNSUPPORTED_VMCS_COMPONENT): the component does not
+ * exist on this platform, for every VMCS of the boot (vmx.h vmcs_read_table_field). */
+static bool field_unsupported[ARRAY_SIZE(vmcs_field_table)];
+
+bool vmcs_read_table_field(size_t i, u64 *val)
+{
+	*val = 0;
+	if (i >= ARRAY_SIZE(field_unsupported) || field_unsupported[i])
+		return false;
+	u64 v = 0;
+	struct vmx_outcome o = __vmcs_read(vmcs_field_table[i].enc, &v);
+	if (o.kind == VMX_SUCCEED) {
+		*val = v;
+		return true;
+	}
+	if (o.kind == VMX_FAIL_VALID && o.error == VMXERR_UNSUPPORTED_VMCS_COMPONENT)
+		field_unsupported[i] = true;
+	return false;
+}
+
+void vmcs_read_table(u64 *vals)
+{
+	struct fault_info f;
+	fault_arm(&f);
+	for (size_t i = 0; i < ARRAY_SIZE(field_unsupported); i++) {
+		u64 v = 0, rflags;
+		if (field_unsupported[i]) {
+			vals[i] = 0;
+			continue;
+		}
+		asm volatile(VMX_INSN("vmread %[f], %[v]")
+			     : [fl] "=r"(rflags), [v] "+r"(v)
+			     : [f] "r"((u64)vmcs_field_table[i].enc)
+			     : "cc", "memory");
+		if (f.vector >= 0 || (rflags & (X86_RFLAGS_CF | X86_RFLAGS_ZF))) {
+			fault_disarm(); /* refused: the one-field path says how, and remembers it */
+			vmcs_read_table_field(i, &vals[i]);
+			fault_arm(&f);
+			continue;
+		}
+		vals[i] = v;
+	}
+	fault_disarm();
+}
+
 /* Dump every field of the table that this platform's VMREAD accepts. */
 void vcpu_dump_vmcs(void)
 {
@@ -405,8 +450,7 @@ void vcpu_dump_vmcs(void)
 	u32 unsupported = 0;
 	for (size_t i = 0; i < vmcs_field_count; i++) {
 		u64 val;
-		struct vmx_outcome o = __vmcs_read(fields[i].enc, &val);
-		if (o.kind == VMX_SUCCEED)
+		if (vmcs_read_table_field(i, &val))
 			trace("VMCS", "field=%s enc=%#x value=%#lx", fields[i].name, fields[i].enc, val);
 		else
 			unsupported++;

@@ -22,8 +22,11 @@
  *                      read the kvm_pio events of a tracefs ring buffer
  *                      (per_cpu/cpuN/trace_pipe_raw, binary pages) and say
  *                      L2's one-byte writes to port 0xe9 grouped into lines:
- *                      "@L1 E9LINE <tick of the line's first byte> <text>",
- *                      then "@L1 TRACED events=N lines=N partial=N missed=N".
+ *                      "@L1 E9LINE <tick of the line's first byte> <text>";
+ *                      a 32-bit write there (the image's compact marker,
+ *                      core/include/marker.def) is said as it is:
+ *                      "@L1 E9MARK <tick> <value>"; then
+ *                      "@L1 TRACED events=N lines=N partial=N missed=N marks=N".
  *                      Offsets come from the event's and header_page's format
  *                      files (harness/l1/init).  Exit 3 on a page it cannot
  *                      parse: init then falls back to the text trace.
@@ -87,7 +90,7 @@ static void say_num(const char *what, u64 v) {
 }
 /* Line buffer of e9-lines: "@L1 E9LINE <tick> <text>\n". */
 static char line[8192];
-static u64 line_n, line_text, e9_lines;
+static u64 line_n, line_text, e9_lines, e9_marks;
 static int line_open;
 static u64 put_dec(char *d, u64 v) {
     char t[24]; int i = 0;
@@ -120,6 +123,18 @@ static void e9_byte(u64 tick, unsigned v) {
         line[line_n++] = '\\', line[line_n++] = 'x';
         line[line_n++] = hex[(v >> 4) & 15], line[line_n++] = hex[v & 15];
     }
+}
+static void e9_mark(u64 tick, u64 val) {
+    char m[64];
+    static const char pre[] = "@L1 E9MARK ";
+    u64 n;
+    for (n = 0; pre[n]; n++) m[n] = pre[n];
+    n += put_dec(m + n, tick);
+    m[n++] = ' ';
+    n += put_dec(m + n, val);
+    m[n++] = '\n';
+    outs(0xe9, m, n);
+    e9_marks++;
 }
 static unsigned rd32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (unsigned)p[3] << 24; }
 static u64 rd64(const unsigned char *p) { return rd32(p) | (u64)rd32(p + 4) << 32; }
@@ -162,9 +177,12 @@ static int e9_page(const unsigned char *pg, u64 data_off, u64 data_size, const u
         if ((rec[off[0]] | rec[off[0] + 1] << 8) != off[7]) continue;  /* not kvm_pio */
         (*events)++;
         /* the text path's rule: "pio_write at 0xe9 size 1 count 1" */
-        if (rd32(rec + off[1]) == 1 && rd32(rec + off[2]) == 0xe9 && rd32(rec + off[3]) == 1 &&
-            rd32(rec + off[4]) == 1)
-            e9_byte(ts, rd32(rec + off[5]) & 0xff);
+        if (rd32(rec + off[1]) == 1 && rd32(rec + off[2]) == 0xe9 && rd32(rec + off[4]) == 1) {
+            if (rd32(rec + off[3]) == 1)
+                e9_byte(ts, rd32(rec + off[5]) & 0xff);
+            else if (rd32(rec + off[3]) == 4)  /* "pio_write at 0xe9 size 4 count 1" */
+                e9_mark(ts, rd32(rec + off[5]));
+        }
     }
     return 0;
 }
@@ -200,6 +218,8 @@ static int e9_lines_main(char **argv) {
     outs(0xe9, d, put_dec(d, (u64)line_open));
     outs(0xe9, " missed=", 8);
     outs(0xe9, d, put_dec(d, missed));
+    outs(0xe9, " marks=", 7);
+    outs(0xe9, d, put_dec(d, e9_marks));
     outs(0xe9, "\n", 1);
     return 0;
 }

@@ -6,6 +6,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from harness.model import RunResult, RunStatus
@@ -74,24 +75,26 @@ def make_disk(path: Path, tab=None) -> int:
     return size
 
 
-def read_disk(path: Path, chunk: int = 1 << 20) -> bytes:
-    """The trace bytes on a trace disk: everything before the first NUL byte (the image pads the
-    sector it is filling with zeros, and the trace text has no NUL)."""
-    out = bytearray()
+def disk_to_serial(disk: Path, serial: Path, elf: Path, tab=None) -> tuple[int, str | None]:
+    """Append the text of the binary records on a trace disk (core/include/trace_bin.def) to
+    serial.log: the bytes COM1 would have carried (harness/tracebin.py).  Returns the bytes of the
+    disk the records took and the problem (None, "garbled binary trace ...", "truncated binary
+    trace ..."); the records before a problem are kept, and the undecodable part of the disk is
+    copied beside it (trace.bin) for a look."""
+    from harness import tracebin
     try:
-        with open(path, "rb") as f:
-            while True:
-                block = f.read(chunk)
-                cut = block.find(b"\0")
-                if cut >= 0:
-                    out += block[:cut]
-                    break
-                out += block
-                if len(block) < chunk:
-                    break
-    except OSError:
-        pass
-    return bytes(out)
+        text, dec = tracebin.decode_file(disk, elf, tab)
+    except (OSError, ValueError) as exc:
+        return 0, f"garbled binary trace: cannot decode it: {exc}"
+    with open(serial, "ab") as f:
+        f.write(text)
+    if dec.problem:
+        try:
+            with open(disk, "rb") as src, open(disk.parent / "trace.bin", "wb") as dst:
+                dst.write(src.read(dec.pos + (1 << 20)))
+        except OSError:
+            pass
+    return dec.pos, dec.problem
 
 
 def ensure_bochs3_or_reason(log=None) -> str:
@@ -240,25 +243,26 @@ class BochsPlatform:
             q = shlex.quote
             cd, _, rest = command.partition(" && ")
             command = (f"{cd} && truncate -s {disk_size} {q(str(disk))} && {rest.rstrip()}; "
-                       f"tr -d '\\000' < {q(str(disk))} >> {q(str(serial))}; rm -f {q(str(disk))} "
-                       f"{q(str(disk) + '.lock')}\n")
+                       f"{q(sys.executable)} -m harness.tracebin {q(str(disk))} {q(str(elf32))} >> {q(str(serial))}; "
+                       f"rm -f {q(str(disk))} {q(str(disk) + '.lock')}\n")
         (run_dir / "command.txt").write_text(command)
         proc = run_process(argv, cwd=REPO, env=env, timeout=timeout, log_path=log,
                            serial_path=disk if disk is not None else serial,
                            bad_patterns=BAD_PATTERNS, block_signals=BOCHS_BLOCKED_SIGNALS)
-        full = False
+        full, problem = False, None
         if disk is not None:
-            # serial.log gets the disk's bytes after whatever reached COM1 (only the image's FATAL
-            # when no disk answered): the rest of the harness reads serial.log alone.
-            data = read_disk(disk)
-            full = len(data) >= disk_size - tab.trace_disk["SECTOR"]
-            with open(serial, "ab") as f:
-                f.write(data)
+            # serial.log gets the text of the disk's records after whatever reached COM1 (only the
+            # image's FATAL when no disk answered): the rest of the harness reads serial.log alone.
+            used, problem = disk_to_serial(disk, serial, elf32, tab)
+            full = used >= disk_size - 4 * tab.trace_disk["SECTOR"]
             for p in (disk, Path(f"{disk}.lock")):  # Bochs locks an image with <path>.lock
                 p.unlink(missing_ok=True)
         res = classify(self.name, proc, serial, clean_exit=CLEAN_EXIT)
         if full and res.status != RunStatus.COMPLETE:
             res.reason = f"the trace disk is full ({disk_size} bytes); {res.reason}"
+        if problem:  # the records before it are in serial.log and in res.trace
+            res.reason = f"{problem} (the records before it are kept; the run: {res.status.value}: {res.reason})"
+            res.status = RunStatus.CORRUPT
         res.run_dir = str(run_dir)
         res.log_paths = {"emulator": str(log), "command": str(run_dir / "command.txt")}
         res.info = dict(self.info(), cpus=cpus, trace_channel=channel)

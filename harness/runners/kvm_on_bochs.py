@@ -15,12 +15,17 @@ bochs-boot.log and l1-console-boot.log (the boot that made the snapshot)
 and snapshot-restore/ (the run's Bochs config and input).
 
 Attribution of VM-entry failures: L1 traces kvm_pio (port 0xe9: the image's
-"@VTMARK BEGIN <scenario>" markers) and kvm_nested_vmenter_failed (the check
-nested.c failed) with the x86-tsc clock; Bochs's TSC is its tick counter,
-the prefix of every Bochs log line.  L1 groups the marker bytes into lines
-("@L1 E9LINE <tick of the first byte> <text>", harness/l1/l1io.c e9-lines);
-older logs carry one "@L1 E9 <tick> <byte>" line per byte, still read.  So every "VMENTER FAIL"/"VMFAIL" line of
-Bochs and every KVM check lands in the scenario that caused it.
+scenario markers) and kvm_nested_vmenter_failed (the check nested.c failed)
+with the x86-tsc clock; Bochs's TSC is its tick counter, the prefix of every
+Bochs log line.  Here the image writes each marker as one 32-bit OUT of the
+scenario's catalog index (command line marker=id, core/include/marker.def):
+one L2 exit to QEMU per scenario instead of one per byte of
+"@VTMARK BEGIN <scenario>".  L1 says each as "@L1 E9MARK <tick> <value>"
+(harness/l1/l1io.c e9-lines) and the runner names the scenario from the
+build's catalog (scenarios.json).  Text markers are still read: grouped into
+lines ("@L1 E9LINE <tick of the first byte> <text>") or, in older logs, one
+"@L1 E9 <tick> <byte>" line per byte.  So every "VMENTER FAIL"/"VMFAIL" line
+of Bochs and every KVM check lands in the scenario that caused it.
 """
 from __future__ import annotations
 
@@ -45,7 +50,9 @@ MSRS = REPO / "bochsrc" / "l0-kvm.msrs"
 # alignment, bits 5:0), and KVM's pi_desc is 64-byte aligned.  Posted interrupts
 # are used only with APICv, so APICv is off.
 KVM_PARAMS = "enable_apicv=0"
-KERNEL_CMDLINE = "console=ttyS0 quiet clearcpuid=aperfmperf mitigations=off"
+# trace_clock=x86-tsc: the attribution clock of the top-level trace buffer from boot
+# (harness/l1/init then changes only its instance's clock: each change costs ~0.85 s of Bochs CPU).
+KERNEL_CMDLINE = "console=ttyS0 quiet clearcpuid=aperfmperf mitigations=off trace_clock=x86-tsc"
 BOOT_BUDGET_S = 240.0  # L0 start to "kvm loaded", added to the L2 timeout
 # Every L2 exit to QEMU is a round trip through KVM inside Bochs: the harness's
 # per-boot timeout (sized for a Bochs run of the image) is scaled for L2.
@@ -54,7 +61,7 @@ L2_SLOWDOWN = 5.0
 _TICK_LINE = re.compile(r"^(\d{8,})([a-z])\[([A-Z0-9 ]+)\] (.*)$")
 _L1 = re.compile(r"@L1 (\S+)(?: (.*))?$")
 # "@L1" lines that are data, not stages (progress and status).
-_L1_DATA = ("E9", "E9LINE", "KVMCHECK", "QEMUERR", "DMESG", "L2COM1")
+_L1_DATA = ("E9", "E9LINE", "E9MARK", "KVMCHECK", "QEMUERR", "DMESG", "L2COM1")
 _BOCHS_REASON = re.compile(r"(VMFAIL:|VMENTER FAIL:|VMEXIT: Guest State|VMABORT|LoadMSRs)")
 
 
@@ -140,7 +147,7 @@ class KvmOnBochsPlatform:
                 p.write_bytes(b"")
             out = watch(argv, env=env, log_path=paths["bochs"], serial_path=paths["serial"],
                         console_path=paths["console"], timeout=budget, name=self.name)
-        res = classify(self.name, out, paths)
+        res = classify(self.name, out, paths, marks=marker_names(elf32.parent))
         res.run_dir = str(run_dir)
         res.log_paths = {"emulator": str(paths["layers"]), "bochs": str(paths["bochs"]),
                          "l1_console": str(paths["console"]), "command": str(paths["command"])}
@@ -203,13 +210,33 @@ class KvmOnBochsPlatform:
 
 
 def l2_cmdline(cmdline: str) -> str:
-    """The image's command line under QEMU in L1: the trace goes to the memory channel.
+    """The image's command line under QEMU in L1: the trace goes to the memory channel
+    and each scenario marker is one 32-bit OUT (marker=id).
 
     Through COM1 every trace byte costs two L2 exits to QEMU (status poll and
     write), each a round trip through KVM inside Bochs; through RAM it costs none.
     L1 copies the bytes out of QEMU's RAM file as they come (harness/l1/init).
+    A text marker costs one such exit per byte (~49,000 per catalog; KVM does
+    not batch OUTS either: its emulator's em_out hands userspace one element
+    per iteration), the compact one exit per scenario.
     """
-    return f"{cmdline} trace=mem".strip()
+    return f"{cmdline} trace=mem marker=id".strip()
+
+
+def marker_names(build: Path) -> dict[int, str]:
+    """{marker value: scenario id} for the image's compact markers (core/include/marker.def:
+    TAG | the scenario's index in the catalog, which is its row in scenarios.json).
+    Empty when the build's catalog or tables cannot be read: markers then stay unnamed."""
+    import json
+    from harness import tables
+    try:
+        m = tables.load(build / "tables.json").marker
+        ids = [s["id"] for s in json.loads((build / "scenarios.json").read_text())["scenarios"]]
+    except (OSError, ValueError, KeyError, TypeError, tables.TablesError):
+        return {}
+    if not m or len(ids) > m["INDEX_MASK"] + 1:
+        return {}
+    return {m["TAG"] | i: sid for i, sid in enumerate(ids)}
 
 
 def trace_mem_args(tables_json: Path) -> str:
@@ -332,8 +359,8 @@ def _progress(name: str, msg: str, start: float) -> None:
         pass
 
 
-def classify(name: str, out: dict, paths: dict) -> RunResult:
-    """A RunResult whose status and reason name the layer that failed."""
+def classify(name: str, out: dict, paths: dict, marks: dict[int, str] | None = None) -> RunResult:
+    """A RunResult whose status and reason name the layer that failed (marks: marker_names())."""
     proc = base.ProcessOutcome(exit_status=out["exit"], signal_status=out["signal"],
                                timed_out=out["timed_out"], duration_s=out["duration_s"],
                                first_record_s=out["first_record_s"],
@@ -348,7 +375,7 @@ def classify(name: str, out: dict, paths: dict) -> RunResult:
         bochs_text = paths["bochs"].read_text(encoding="utf-8", errors="replace")
     except OSError:
         bochs_text = ""
-    layers = attribute(bochs_text)
+    layers = attribute(bochs_text, marks)
     try:
         paths["layers"].write_text(layers["merged"])
     except OSError:
@@ -398,9 +425,12 @@ def classify(name: str, out: dict, paths: dict) -> RunResult:
     return res
 
 
-def attribute(bochs_text: str) -> dict:
+def attribute(bochs_text: str, marks: dict[int, str] | None = None) -> dict:
     """Merge Bochs's log, the image's markers and KVM's failed checks by tick.
 
+    marks: {compact marker value: scenario id} (marker_names()); a value it lacks
+    becomes the scenario "unknown-marker-0x<value>", so what follows it is never
+    given to the scenario before.
     Returns {"merged": text in Bochs-log form (markers as "@VTMARK BEGIN <id>"
     lines), "by_scenario": {id: {"layer", "bochs": [...], "kvm": [...]}}}.
     """
@@ -412,7 +442,12 @@ def attribute(bochs_text: str) -> dict:
         if m:
             events.append((int(m.group(1)), i, "bochs", line))
             continue
-        if line.startswith("@L1 E9LINE "):
+        if line.startswith("@L1 E9MARK "):
+            parts = line.split()
+            if len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit():
+                val = int(parts[3])
+                events.append((int(parts[2]), -1, "mark", (marks or {}).get(val, f"unknown-marker-{val:#x}")))
+        elif line.startswith("@L1 E9LINE "):
             parts = line.split(" ", 3)
             if len(parts) >= 3 and parts[2].isdigit():
                 mm = re.match(r"@VTMARK BEGIN (\S+)", parts[3] if len(parts) == 4 else "")
@@ -460,5 +495,5 @@ def attribute(bochs_text: str) -> dict:
         v["layer"] = ("L0 (Bochs 3.0)" if v["bochs"] else "L1 (KVM nested.c)")
     # Lines without a tick (L1 stage lines, Bochs banner) keep their place at the end.
     merged += [ln for ln in bochs_text.splitlines() if not _TICK_LINE.match(ln.rstrip("\r"))
-               and not ln.startswith(("@L1 E9 ", "@L1 E9LINE ", "@L1 KVMCHECK "))]
+               and not ln.startswith(("@L1 E9 ", "@L1 E9LINE ", "@L1 E9MARK ", "@L1 KVMCHECK "))]
     return {"merged": "\n".join(merged) + "\n", "by_scenario": by}

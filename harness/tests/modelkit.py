@@ -3,7 +3,7 @@ bochs30-skylake_x (a canned trace, harness/tests/data/sweep-bochs30-skylake_x.lo
 and predict() with changes on top.  Expected results in the tests come from the
 SDM text, never from a platform: the canned golden is only the starting VMCS.
 
-    from modelkit import predict, GOLDEN
+    from harness.tests.modelkit import predict, GOLDEN
     p = predict(GUEST_RFLAGS=0)
     assert p.violated == ("GUEST_RFLAGS_BIT1",) and p.outcome == "exit_invalid_state"
 """

@@ -72,3 +72,20 @@ def test_accepted_field_above_vmcs_enum_index_is_reported(tab):
     got = _fields(_run(tab, _caps(misc=1 << 29, enum_max=idx - 1), {}))
     assert got["vmcs_enum:VM_EXIT_REASON"] == (f"index<={idx - 1}", f"index={idx}")
     assert "vmcs_enum:VM_EXIT_REASON" not in _fields(_run(tab, _caps(misc=1 << 29, enum_max=idx), {}))
+
+
+def test_control_coverage_sets_apart_the_controls_no_entry_outside_smm_can_have(tab):
+    """"entry to SMM" and "deactivate dual-monitor treatment" (VM-entry bits 10, 11) allowed but
+    never used: not_exercisable, with the entry check; another unused allowed control stays in
+    allowed_not_exercised, and a used one in neither."""
+    bits = {r["name"]: r["bit"] for r in tab.control_bits}
+    entry1 = (1 << bits["VM_ENTRY_SMM"]) | (1 << bits["VM_ENTRY_DEACT_DUAL_MONITOR"]) | \
+        (1 << bits["VM_ENTRY_LOAD_PAT"]) | (1 << bits["VM_ENTRY_LOAD_EFER"])
+    capvals = _caps()
+    capvals["IA32_VMX_ENTRY_CTLS"] = entry1 << 32
+    used = {"pin": 0, "proc": 0, "proc2": 0, "exit": 0, "entry": 1 << bits["VM_ENTRY_LOAD_EFER"]}
+    cov = caps.control_coverage(SimpleNamespace(caps=capvals, ctl_used=used), tab)
+    assert cov["allowed"]["VM_ENTRY_LOAD_EFER"] is True
+    assert cov["allowed_not_exercised"] == ["VM_ENTRY_LOAD_PAT"]
+    assert sorted(cov["not_exercisable"]) == ["VM_ENTRY_DEACT_DUAL_MONITOR", "VM_ENTRY_SMM"]
+    assert cov["not_exercisable"]["VM_ENTRY_SMM"].startswith("CTRL_ENTRY_SMM: If the processor is not in SMM")

@@ -97,6 +97,7 @@ def test_len_cross_checks_the_assembler(tab):
     ("CR_ACCESS qual={CR=3,ACCESS_TYPE=MOV_TO_CR} gla=0", "LMSW_OPERAND is 1"),
     ("IO_INSTRUCTION qual={SIZE=BYTE,DIRECTION=IN,PORT=0x80} gla=@buf", "IO.STRING is 1"),
     ("CPUID gla=0", "defines no gla for CPUID"),
+    ("EPT_VIOLATION qual={READ=1,GLA_VALID=NO_GLA} gla=0", "GLA_VALID is 1"),
 ])
 def test_fields_the_sdm_leaves_undefined_cannot_be_declared(tab, text, words):
     with pytest.raises(spec.SpecError, match=None) as exc:
@@ -113,7 +114,11 @@ def test_conditional_guest_linear_address(tab):
     assert ev.gla == 0x3000
     string = 1 << tab.layouts["IO"]["fields"]["STRING"][0]
     assert tab.info_defined("IO_INSTRUCTION", "gla", string) and not tab.info_defined("IO_INSTRUCTION", "gla", 0)
-    assert tab.info_defined("EPT_VIOLATION", "gla", 0)  # an unconditional row
+    assert tab.info_defined("EPT_VIOLATION", "gpa", 0)  # an unconditional row
+    # EPT violations: the guest-linear address only with qualification bit 7 (GLA_VALID) set
+    bit7 = 1 << tab.layouts["EPT_VIOLATION"]["fields"]["GLA_VALID"][0]
+    assert bit7 == 0x80
+    assert tab.info_defined("EPT_VIOLATION", "gla", bit7 | 1) and not tab.info_defined("EPT_VIOLATION", "gla", 1)
 
 
 def test_exit_len_catalog_encodings():

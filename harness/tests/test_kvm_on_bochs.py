@@ -136,8 +136,8 @@ def test_trace_mem_layout_comes_from_the_image_tables():
 
 
 def test_l2_command_line_selects_the_memory_channel():
-    assert kob.l2_cmdline("scenarios=vmcall_loop") == "scenarios=vmcall_loop trace=mem"
-    assert kob.l2_cmdline("") == "trace=mem"
+    assert kob.l2_cmdline("scenarios=vmcall_loop") == "scenarios=vmcall_loop trace=mem marker=id"
+    assert kob.l2_cmdline("") == "trace=mem marker=id"
 
 
 @pytest.fixture(scope="module")
@@ -316,7 +316,7 @@ def test_l1io_groups_ring_buffer_bytes_into_marker_lines(l1io_stdout, tmp_path):
     t_second = 1000 + 5 * k2 + 2 + 1 + 3 + (2 << 27)
     assert out == [f"@L1 E9LINE {t_first} @VTMARK BEGIN entry_fail_ctrl",
                    f"@L1 E9LINE {t_second} @VTMARK BEGIN bad\\x01\\x5cy",
-                   f"@L1 TRACED events={len(text1) + len(text2) + 1} lines=2 partial=1 missed=1"]
+                   f"@L1 TRACED events={len(text1) + len(text2) + 1} lines=2 partial=1 missed=1 marks=0"]
     # into the runner: the second marker owns the Bochs line after its tick
     bochs = "\n".join(out + [f"{t_second + 1:011d}e[CPU0  ] VMENTER FAIL: RFLAGS[1] cleared"]) + "\n"
     by = kob.attribute(bochs)["by_scenario"]
@@ -330,7 +330,7 @@ def test_l1io_refuses_a_page_it_cannot_parse(l1io_stdout, tmp_path):
     assert r.returncode == 3 and b"TRACED" not in r.stdout
     (tmp_path / "raw").write_bytes(b"")
     r = _e9_run(l1io_stdout, tmp_path / "raw")
-    assert r.returncode == 0 and r.stdout == b"@L1 TRACED events=0 lines=0 partial=0 missed=0\n"
+    assert r.returncode == 0 and r.stdout == b"@L1 TRACED events=0 lines=0 partial=0 missed=0 marks=0\n"
 
 
 def test_bench_phases_of_a_boot():
@@ -347,3 +347,55 @@ def test_bench_phases_of_a_boot():
     assert (f["l1_init_cpu_s"], f["l2_started_cpu_s"], f["qemu_exit_cpu_s"], f["catalog_done_cpu_s"]) == (
         14.5, 23.0, 33.0, 34.0)
     assert bench.kvm_phases({}, 5.0)["l1_init_s"] is None  # a boot that never got there
+
+
+# --- the compact marker (core/include/marker.def, command line marker=id) ----------------------
+
+def _marks():
+    from harness import tables
+    m = tables.load().marker
+    return m, kob.marker_names(REPO / "build")
+
+
+def test_compact_marker_values_name_the_catalog_rows():
+    import json
+    m, names = _marks()
+    ids = [s["id"] for s in json.loads((REPO / "build" / "scenarios.json").read_text())["scenarios"]]
+    assert m["PORT"] == 0xe9 and m["TAG"] & m["INDEX_MASK"] == 0 and m["TAG"] & m["TAG_MASK"] == m["TAG"]
+    assert len(ids) <= m["INDEX_MASK"] + 1  # every scenario has its own value
+    assert names[m["TAG"] | ids.index("entry_fail_ctrl")] == "entry_fail_ctrl"
+    assert sorted(names.values()) == sorted(ids)
+    assert kob.marker_names(REPO / "no-such-build") == {}
+
+
+def test_compact_markers_attribute_exactly_like_text_markers(l1io_stdout, tmp_path):
+    """The same run as BOCHS_OUT with marker=id: l1io says one E9MARK per 32-bit OUT, and the
+    runner names the scenarios from the catalog; attribution and the merged log are unchanged."""
+    m, names = _marks()
+    idx = {v: k for k, v in names.items()}
+    ticks = {"entry_fail_ctrl": 6006671200, "invalid_guest_state_rflags_bit1": 8000000000,
+             "vmcall_loop": 8200000000}
+    pages = [_page(t, [_pio(0, idx[sid], size=4)]) for sid, t in ticks.items()]  # one page each
+    pages[0] = _page(ticks["entry_fail_ctrl"] - 9, [_pio(0, 0x41, size=2), _pio(9, idx["entry_fail_ctrl"], size=4)])
+    (tmp_path / "raw").write_bytes(b"".join(pages))  # the size-2 write is neither form
+    r = _e9_run(l1io_stdout, tmp_path / "raw")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode().splitlines()
+    assert out == [f"@L1 E9MARK {t} {idx[sid]}" for sid, t in ticks.items()] + [
+        "@L1 TRACED events=4 lines=0 partial=0 missed=0 marks=3"]
+    compact = [ln for ln in BOCHS_OUT.splitlines() if not ln.startswith("@L1 E9 ")]
+    compact[compact.index(next(ln for ln in compact if ln.startswith("@L1 KVMCHECK")))
+            :0] = out[:1]
+    compact += out[1:-1]  # the TRACED summary is a stage line, kept at the end of the merged log
+    a, b = kob.attribute(BOCHS_OUT), kob.attribute("\n".join(compact) + "\n", names)
+    assert a == b
+    # a value the catalog does not have opens its own (unknown) scenario: nothing after it is
+    # given to the scenario before
+    c = kob.attribute("\n".join(out[:1] + [f"@L1 E9MARK 6006671300 {m['TAG'] | m['INDEX_MASK']}",
+                                            "06006967960e[CPU0  ] VMENTER FAIL: RFLAGS[1] cleared"]) + "\n", names)
+    assert list(c["by_scenario"]) == [f"unknown-marker-{m['TAG'] | m['INDEX_MASK']:#x}"]
+
+
+def test_the_image_refuses_an_unknown_marker_form():
+    src = (REPO / "core" / "main.c").read_text()
+    assert 'trace("FATAL", "what=bad_marker")' in src

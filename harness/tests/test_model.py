@@ -1,5 +1,5 @@
 """The VM-entry model's frame (core/model/model.c) on the host, with SDM-derived expectations."""
-from modelkit import GOLDEN, predict, vmxmodel
+from harness.tests.modelkit import GOLDEN, predict, vmxmodel
 
 
 def test_golden_vmcs_enters_cleanly():

@@ -6,7 +6,7 @@ capability-dependent rules are tested with explicit caps={...}.
 """
 import pytest
 
-from modelkit import CAPS, GOLDEN, PA_WIDTH, predict
+from harness.tests.modelkit import CAPS, GOLDEN, PA_WIDTH, predict
 
 PIN = GOLDEN["PIN_BASED_VM_EXEC_CONTROL"]
 PROC = GOLDEN["CPU_BASED_VM_EXEC_CONTROL"]

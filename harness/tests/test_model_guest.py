@@ -2,7 +2,7 @@
 registers and MSRs; RIP and RFLAGS; non-register state; PDPTEs.  Every expectation comes from the SDM
 text quoted in core/include/entry_checks_guest.def, on both sides of each boundary."""
 import pytest
-from modelkit import CAPS, GOLDEN, predict
+from harness.tests.modelkit import CAPS, GOLDEN, predict
 
 ENTRY = GOLDEN["VM_ENTRY_CONTROLS"]
 CR0, CR3, CR4 = GOLDEN["GUEST_CR0"], GOLDEN["GUEST_CR3"], GOLDEN["GUEST_CR4"]

@@ -4,7 +4,7 @@ check on both sides of its boundary, from the golden VMCS (a 64-bit CPL 0 guest:
 SS DS ES FS GS 10H/C093H, TR 20H/8BH, LDTR unusable)."""
 import pytest
 
-from modelkit import GOLDEN, LA_WIDTH, predict
+from harness.tests.modelkit import GOLDEN, LA_WIDTH, predict
 
 CS_AR, DATA_AR, TR_AR = 0xA09B, 0xC093, 0x8B
 UNUSABLE = 1 << 16

@@ -5,7 +5,7 @@ Canned platform: CR0 FIXED0 80000021H / FIXED1 FFFFFFFFH, CR4 FIXED0 2000H / FIX
 MAXPHYADDR 40, linear-address width 48."""
 import pytest
 
-from modelkit import GOLDEN, predict
+from harness.tests.modelkit import GOLDEN, predict
 
 HOST8 = ("vmfail_valid", 8)
 EXIT_CTLS = GOLDEN["VM_EXIT_CONTROLS"]

@@ -170,3 +170,13 @@ def test_binary_apt_options_are_private(cache):
 def test_no_mirror_host_in_provision_sources():
     for p in (REPO / "harness" / "provision").glob("*.py"):
         assert "deb." + "debian.org" not in p.read_text()
+
+
+def test_module_signature_is_stripped_exactly():
+    body = b"\x7fELF" + bytes(range(256)) * 4
+    blob = b"PKCS7" * 61
+    sig = blob + bytes([0, 0, 2, 0, 0, 0, 0, 0]) + len(blob).to_bytes(4, "big") + l1kvm.MODULE_SIG_MAGIC
+    assert l1kvm.strip_module_signature(body + sig) == body
+    assert l1kvm.strip_module_signature(body) == body  # unsigned: unchanged
+    with pytest.raises(l1kvm.ProvisionError):
+        l1kvm.strip_module_signature(b"x" * 8 + (1 << 20).to_bytes(4, "big") + l1kvm.MODULE_SIG_MAGIC)

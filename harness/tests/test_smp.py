@@ -6,7 +6,7 @@ import pytest
 
 from harness import compare, parser, session, spec
 from harness.expect import Expectation, ExpectCall, ExpectExit, ExpectVmFail
-from harness.model import CallRecord, ExitRecord, ScenarioTrace, VmFailRecord
+from harness.model import CallRecord, ExitRecord, RunResult, RunStatus, ScenarioTrace, VmFailRecord
 
 LABELS = {"insn": 0x1000, "resume": 0x1003}
 
@@ -121,6 +121,23 @@ def test_smp_split_and_the_separate_boot(tmp_path):
     assert session.smp_split(["a", "h"], tmp_path) == (["a"], ["h"], 2)
     assert session.smp_split(["a"], tmp_path) == (["a"], [], 1)
     assert session.smp_split(["b"], tmp_path, skip=["b"]) == ([], [], 1)
+
+
+def test_own_boots_for_smp_and_alone_scenarios(tmp_path):
+    """Where the runner boots scenarios separately: one boot for the SMP ones, one for each
+    .alone one (core/include/scenario.h), the rest in the catalog's boot."""
+    (tmp_path / "scenarios.json").write_text(json.dumps({"scenarios": [
+        {"id": "a", "hidden": False, "cpus": 1}, {"id": "b", "hidden": False, "cpus": 2},
+        {"id": "x", "hidden": False, "alone": True}, {"id": "y", "hidden": False, "alone": True},
+        {"id": "c", "hidden": False}]}))
+    assert session.own_boots(None, tmp_path) == (["a", "c"], [(["b"], 2), (["x"], 1), (["y"], 1)])
+    assert session.own_boots(["a", "y"], tmp_path) == (["a"], [(["y"], 1)])
+    assert session.own_boots(["x"], tmp_path, skip=["x"]) == ([], [])
+    res = RunResult(platform="p", status=RunStatus.COMPLETE, trace=parser.parse_lines([]))
+    one = RunResult(platform="p", status=RunStatus.TIMEOUT, reason="hung", trace=parser.parse_lines([]))
+    res = session.merge_own_boot(session.merge_own_boot(res, one, ["x"], "c1"), one, ["y"], "c2")
+    assert [(b["scenarios"], b["status"], b["cmdline"]) for b in res.info["own_boots"]] == \
+        [(["x"], "TIMEOUT", "c1"), (["y"], "TIMEOUT", "c2")]
 
 
 def test_bochs_config_for_several_cpus(tmp_path):

@@ -217,3 +217,48 @@ def test_exit_record_carries_the_saved_guest_state():
                      "gintr=0x8 gact=0x1\n@VT 2 END seq=2 scenario=s status=DONE\n")
     e, = t.scenarios["s"].events
     assert (e.gintr, e.gact) == (8, 1) and not t.errors
+
+
+def test_occurs_impl_exit_may_be_absent_on_either_side(tab):
+    """occurs=impl: an exit the SDM does not determine (an NMI that may still be blocked) is
+    compared when it happened and skipped when it did not, with the SDM and between platforms;
+    an exit that must occur still counts, and a mandatory one missing is still a divergence."""
+    evs = spec.parse(meta("EXCEPTION_NMI at=impl gintr=0 resumed; "
+                          "EXCEPTION_NMI at=insn gintr=0 gact=HLT resumed occurs=impl; "
+                          "PREEMPTION_TIMER at=insn gintr={NMI=1} gact=HLT resumed occurs=impl; "
+                          "VMCALL at=resume len=3 end"), tab)
+    assert [e.optional for e in evs] == [False, True, True, False]
+    exp = Expectation(evs, "x")
+    nmi = dict(reason=0, qual=0, intr_info=0x80000202, len=0)
+
+    def trace(*events):
+        st = ScenarioTrace(id="t", check=None, begin_line=1)
+        st.events.extend(events)
+        return st
+    first = _exit(rip=0x0999, gintr=0, gact=0, **nmi)
+    call = _exit(reason=18, qual=0, rip=0x1003, resumed=False)
+    took = trace(first, _exit(rip=0x1000, gintr=0, gact=1, **nmi), call)
+    kept = trace(first, _exit(reason=52, qual=0, len=0, rip=0x1000, gintr=8, gact=1), call)
+    assert compare.compare_sdm(took, exp, tab) == [] and compare.compare_sdm(kept, exp, tab) == []
+    # Present, an optional exit is judged as declared.
+    bad = trace(first, _exit(reason=52, qual=0, len=0, rip=0x1000, gintr=0, gact=1), call)
+    assert [(d.field, d.left, d.right) for d in compare.compare_sdm(bad, exp, tab)] == [("gintr", 8, 0)]
+    # Neither optional exit, or the mandatory VMCALL missing: divergences.
+    assert [d.field for d in compare.compare_sdm(trace(first), exp, tab)] == ["event_count"]
+    masks = [dict(e.masks) for e in evs]
+    for i, e in enumerate(evs):
+        if e.optional:
+            masks[i][compare.OCCURS_IMPL] = tab.exit_number(e.reason)
+    assert compare.compare_pair(took, kept, tab, masks=masks) == []
+    assert compare.compare_pair(kept, took, tab, masks=masks) == []
+    # Without the declaration the pair differs event by event.
+    assert "reason" in [d.field for d in compare.compare_pair(took, kept, tab)]
+    # Optional on both sides: compared.
+    took2 = trace(first, _exit(rip=0x1000, gintr=0, gact=0, **nmi), call)
+    assert [d.field for d in compare.compare_pair(took, took2, tab, masks=masks)] == ["gact"]
+    # Mandatory exit missing on one side: still a difference.
+    assert [d.field for d in compare.compare_pair(took, trace(first, took.events[1]), tab, masks=masks)] == \
+        ["event_count"]
+    for bad_words in ("VMCALL occurs=maybe", "VMCALL occurs=impl repeat=2", "VMFAIL_INVALID occurs=impl"):
+        with pytest.raises(spec.SpecError, match="occurs"):
+            spec.parse(meta(bad_words), tab)

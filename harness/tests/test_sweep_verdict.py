@@ -1,7 +1,7 @@
 """Verdicts of entry-check sweep cases (harness/evaluate.py _sweep_verdict) on a canned trace."""
 import pathlib
 
-from modelkit import TABLES
+from harness.tests.modelkit import TABLES
 
 from harness import evaluate, parser
 from harness.model import RunResult, RunStatus, Status

@@ -1,5 +1,6 @@
 """The Bochs disk trace channel's host side, without an emulator: the channel switch, the disk's
-geometry from trace_disk.def, reading the trace bytes back, progress lines from a disk."""
+geometry from trace_disk.def, progress lines from a disk holding text (its binary records:
+test_tracebin.py)."""
 import io
 import subprocess
 import sys
@@ -43,26 +44,6 @@ def test_disk_geometry_comes_from_the_table(tmp_path):
     opt = bochs_runner.disk_option(tmp_path / "t.disk", tab)
     assert opt.startswith("ata0-slave: type=disk, path=") and "mode=flat" in opt
     assert f"cylinders={d['CYLINDERS']}, heads={d['HEADS']}, spt={d['SPT']}" in opt
-
-
-@pytest.mark.parametrize("length", [0, 1, 511, 512, 513, 3 * 512 + 7])
-def test_read_disk_stops_at_the_first_nul(tmp_path, length):
-    """The image zero-pads the sector it fills: the trace is every byte before the first NUL,
-    wherever it falls relative to sectors and to the reader's chunks."""
-    data = bytes((ord("a") + i % 26) for i in range(length))
-    p = tmp_path / "t.disk"
-    with open(p, "wb") as f:
-        f.write(data)
-        f.truncate(8 * 512)
-    for chunk in (512, 1000, 1 << 20):
-        assert bochs_runner.read_disk(p, chunk=chunk) == data
-    assert bochs_runner.read_disk(tmp_path / "missing.disk") == b""
-
-
-def test_read_disk_of_a_disk_without_padding(tmp_path):
-    p = tmp_path / "t.disk"
-    p.write_bytes(b"x" * 4096)  # full to the last byte
-    assert bochs_runner.read_disk(p, chunk=1000) == b"x" * 4096
 
 
 def test_progress_reads_a_growing_disk(tmp_path, canned):
