@@ -104,7 +104,7 @@ def key_inputs(bochs: str, man: dict, kvm_params: str, kernel_cmdline: str, rc: 
     files = man.get("files", {})
     return {"snapshot_version": SNAPSHOT_VERSION,
             "bochs_sha256": stamp.get(bochs_build.BINARY_HASH_FIELD) or _sha256(Path(bochs)),
-            "l1_kernel_sha256": files.get("kernel", {}).get("sha256"),
+            "l1_kernel_sha256": files.get("vmlinuz", {}).get("sha256"),
             "l1_initrd_sha256": files.get("initrd", {}).get("sha256"),
             "l1_inputs": man.get("inputs"), "kvm_params": kvm_params, "kernel_cmdline": kernel_cmdline,
             "bochsrc_sha256": hashlib.sha256(rc_text.encode()).hexdigest(),

@@ -133,13 +133,15 @@ def test_key_covers_every_input(tmp_path):
     fake = tmp_path / "bochs" / "bin" / "bochs"
     fake.parent.mkdir(parents=True)
     fake.write_bytes(b"\x7fELF fake")
-    man = {"files": {"kernel": {"sha256": "a"}, "initrd": {"sha256": "b"}}, "inputs": "c"}
+    man = {"files": {"vmlinuz": {"sha256": "a"}, "initrd": {"sha256": "b"}}, "inputs": "c"}
     base = ks.snapshot_key(ks.key_inputs(str(fake), man, "enable_apicv=0", "console=ttyS0", rc, msrs))
     assert base == ks.snapshot_key(ks.key_inputs(str(fake), man, "enable_apicv=0", "console=ttyS0", rc, msrs))
     assert base != ks.snapshot_key(ks.key_inputs(str(fake), man, "enable_apicv=1", "console=ttyS0", rc, msrs))
     assert base != ks.snapshot_key(ks.key_inputs(str(fake), man, "enable_apicv=0", "console=ttyS1", rc, msrs))
-    man2 = dict(man, files={"kernel": {"sha256": "a"}, "initrd": {"sha256": "X"}})
+    man2 = dict(man, files={"vmlinuz": {"sha256": "a"}, "initrd": {"sha256": "X"}})
     assert base != ks.snapshot_key(ks.key_inputs(str(fake), man2, "enable_apicv=0", "console=ttyS0", rc, msrs))
+    man3 = dict(man, files={"vmlinuz": {"sha256": "X"}, "initrd": {"sha256": "b"}})
+    assert base != ks.snapshot_key(ks.key_inputs(str(fake), man3, "enable_apicv=0", "console=ttyS0", rc, msrs))
     for f, text in ((rc, "memory: guest=256, host=256\n"), (msrs, "0x1d9 1\n")):
         old = f.read_text()
         f.write_text(text)
