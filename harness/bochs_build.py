@@ -19,9 +19,10 @@ Layout of the cache root (``${XDG_CACHE_HOME:-~/.cache}/vmx-diff``)::
     tmp-build-*/                scratch directory of a running build
     bochs-<version>-<key>/      finished install: bin/bochs, share/, BUILD_OK
 
-``<key>`` is a short sha256 over the Debian version, the configure options
-and BUILD_RECIPE_VERSION, so changing any of them yields a fresh build
-directory.  BUILD_OK (JSON) is written last; a directory without a valid
+``<key>`` is a short sha256 over the Debian version, the configure options,
+BUILD_RECIPE_VERSION and our patches (``harness/bochs-patches/*.patch``,
+applied in name order after Debian's), so changing any of them yields a
+fresh build directory.  BUILD_OK (JSON) is written last; a directory without a valid
 stamp is never used.
 
 Only the Python standard library is used.
@@ -53,7 +54,23 @@ from harness.provision.debian import (  # noqa: F401  (re-exported: the shared l
     source_files)
 
 # Bump when the build procedure changes in a way that affects the result.
-BUILD_RECIPE_VERSION = 1
+BUILD_RECIPE_VERSION = 2
+
+# Our own patches, applied (patch -p1, name order) after Debian's; their
+# content is part of the cache key.  0001: the checkpoint port (save state
+# headless; harness/runners/kvm_snapshot.py).
+PATCH_DIR = pathlib.Path(__file__).resolve().parent / "bochs-patches"
+
+
+def patch_files() -> list[pathlib.Path]:
+    return sorted(PATCH_DIR.glob("*.patch"))
+
+
+def patches_digest() -> str:
+    h = hashlib.sha256()
+    for p in patch_files():
+        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
 
 SOURCE_PACKAGE = "bochs"
 SOURCE_SUITE = "trixie"
@@ -87,7 +104,7 @@ CONFIGURE_OPTIONS: tuple[str, ...] = (
 
 # Debian packages a headless build needs, and the programs that stand for them.
 BUILD_PACKAGES = ("build-essential", "dpkg-dev", "libreadline-dev")
-REQUIRED_PROGRAMS = ("gcc", "g++", "make", "dpkg-source", "apt-get", "apt-cache")
+REQUIRED_PROGRAMS = ("gcc", "g++", "make", "patch", "dpkg-source", "apt-get", "apt-cache")
 
 # Timeouts (seconds).
 APT_SOURCE_TIMEOUT = 600
@@ -113,8 +130,9 @@ def build_log_path() -> pathlib.Path:
 
 
 def cache_key(version: str, options=CONFIGURE_OPTIONS,
-              recipe: int = BUILD_RECIPE_VERSION) -> str:
-    blob = json.dumps([version, list(options), recipe], separators=(",", ":"))
+              recipe: int = BUILD_RECIPE_VERSION, patches: str | None = None) -> str:
+    patches = patches_digest() if patches is None else patches
+    blob = json.dumps([version, list(options), recipe, patches], separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
@@ -159,6 +177,8 @@ def _stamp_or_reason(build_dir: pathlib.Path) -> tuple[dict | None, str]:
         return None, f"built by recipe {stamp.get('recipe')}, not {BUILD_RECIPE_VERSION}"
     if stamp.get("options") != list(CONFIGURE_OPTIONS):
         return None, "built with other configure options"
+    if stamp.get("patches") != patches_digest():
+        return None, "built with other patches (harness/bochs-patches)"
     if _upstream_version(version).split(".")[0] != REQUIRED_UPSTREAM_MAJOR:
         return None, f"version {version} is not {REQUIRED_UPSTREAM_MAJOR}.x"
     if build_dir.name != build_dir_for(version).name:
@@ -271,7 +291,8 @@ def broken_builds() -> dict[str, str]:
         stamp, why = verify_build(d)
         if stamp is not None:
             continue
-        if why.startswith(("built by recipe", "built with other configure options", "version ")):
+        if why.startswith(("built by recipe", "built with other configure options", "built with other patches",
+                           "version ")):
             continue  # someone else's build, not a broken one of ours
         out[d.name] = why
     return out
@@ -431,6 +452,10 @@ class _Builder(AptWorker):
             if not (srcdir / "configure").is_file():
                 raise BuildError(f"extracted source has no configure script (log: {self.log_path})")
             os.chmod(srcdir / "configure", 0o755)
+            for p in patch_files():
+                self.say(f"patch {p.name}")
+                self.run(["patch", "-p1", "--forward", "--no-backup-if-mismatch", "-i", str(p)],
+                         f"patch {p.name}", EXTRACT_TIMEOUT, cwd=srcdir, env=self.build_env())
             self.say("configure " + " ".join(CONFIGURE_OPTIONS))
             self.run(["./configure", f"--prefix={final}", *CONFIGURE_OPTIONS],
                      "configure", CONFIGURE_TIMEOUT, cwd=srcdir, env=self.build_env())
@@ -457,6 +482,8 @@ class _Builder(AptWorker):
                 "upstream_version": got,
                 "options": list(CONFIGURE_OPTIONS),
                 "recipe": BUILD_RECIPE_VERSION,
+                "patches": patches_digest(),
+                "patch_files": [p.name for p in patch_files()],
                 "key": cache_key(version),
                 "build_seconds": seconds,
                 "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

@@ -121,6 +121,8 @@ def build_results(runs: dict, catalog: list[dict], tables: Tables, pairs: list[t
             "serial": _rel(run.serial_path) if run.serial_path else None,
             "logs": {k: _rel(p) for k, p in run.log_paths.items()},
         }
+        if run.info.get("snapshot") is not None:  # KVM-on-Bochs: restored from its snapshot or booted in full
+            doc["platforms"][name]["snapshot"] = run.info["snapshot"]
         selected = run.info.get("selected")
         for meta in metas:
             if selected is not None and meta["id"] not in selected:

@@ -2,6 +2,15 @@
  *   l1io e9            copy stdin to I/O port 0xe9 (Bochs: its stdout)
  *   l1io say WORDS...  one line to port 0xe9
  *   l1io off           "Shutdown" to port 0x8900: Bochs ends the simulation
+ *   l1io checkpoint    "Checkpoint" to port 0x8900: our Bochs build saves its
+ *                      whole state and ends (harness/bochs-patches/); a
+ *                      restore ("bochs -r") resumes right after it
+ *   l1io read-direct DEV OUT
+ *                      the per-run input after a restore: DEV (the CD-ROM,
+ *                      whose file the harness swaps) read with O_DIRECT, not
+ *                      the page cache of the boot ISO; block 0 says
+ *                      "VMXDIFF-RUN <length>\n", the bytes follow from 2048
+ *                      on; exit 3 without that header
  *   l1io follow SRC DST DONEFILE
  *                      copy what file SRC gains to DST until DONEFILE exists
  *   l1io follow-mem RAMFILE DST DONEFILE ADDR SIZE MAGIC LEN_OFF LOST_OFF DATA_OFF
@@ -214,6 +223,26 @@ static int e9_lines_main(char **argv) {
     outs(0xe9, "\n", 1);
     return 0;
 }
+/* Per-run input after a snapshot restore (harness/runners/kvm_snapshot.py). */
+static char dbuf[65536] __attribute__((aligned(4096)));
+static int read_direct(const char *dev, const char *path) {
+    static const char magic[] = "VMXDIFF-RUN ";
+    long in = sys3(SYS_open, (long)dev, 040000 /* O_RDONLY|O_DIRECT */, 0);
+    long out = sys3(SYS_open, (long)path, 01 | 0100 | 01000 /* O_WRONLY|O_CREAT|O_TRUNC */, 0644);
+    if (in < 0 || out < 0) return 2;
+    if (pread(in, dbuf, 2048, 0) != 2048) return 3;
+    for (u64 i = 0; i < sizeof magic - 1; i++)
+        if (dbuf[i] != magic[i]) return 3;
+    u64 want = num(dbuf + sizeof magic - 1), off = 2048;
+    while (want > 0) {
+        long n = pread(in, dbuf, sizeof dbuf, off);
+        if (n <= 0) return 4;
+        long k = (u64)n < want ? n : (long)want;
+        put_all(out, dbuf, k);
+        want -= (u64)k, off += (u64)n;
+    }
+    return 0;
+}
 void __attribute__((used)) cmain(long argc, char **argv) {
     if (argc >= 2 && eq(argv[1], "e9")) {
         for (;;) {
@@ -283,8 +312,12 @@ void __attribute__((used)) cmain(long argc, char **argv) {
         sys3(SYS_exit, e9_lines_main(argv + 2), 0, 0);
     } else if (argc >= 2 && eq(argv[1], "off")) {
         outs(0x8900, "Shutdown", 8);
+    } else if (argc >= 2 && eq(argv[1], "checkpoint")) {
+        outs(0x8900, "Checkpoint", 10);
+    } else if (argc >= 4 && eq(argv[1], "read-direct")) {
+        sys3(SYS_exit, read_direct(argv[2], argv[3]), 0, 0);
     } else {
-        sys3(SYS_write, 2, (long)"usage: l1io e9|say|follow|follow-mem|e9-lines|off\n", 50);
+        sys3(SYS_write, 2, (long)"usage: l1io e9|say|follow|follow-mem|e9-lines|off|checkpoint|read-direct\n", 73);
         sys3(SYS_exit, 2, 0, 0);
     }
     sys3(SYS_exit, 0, 0, 0);

@@ -50,6 +50,11 @@ FIRMWARE = ("usr/share/seabios/bios-256k.bin", "usr/share/qemu/linuxboot_dma.bin
             "usr/share/qemu/multiboot_dma.bin", "usr/share/qemu/kvmvapic.bin")
 MODULES = {"irqbypass": "virt/lib/irqbypass.ko", "kvm": "arch/x86/kvm/kvm.ko",
            "kvm-intel": "arch/x86/kvm/kvm-intel.ko"}
+# The CD-ROM driver stack, loaded only by a boot that creates the KVM snapshot
+# (harness/l1/snapshot): after a restore, the run's input comes from the CD-ROM.
+MODULES.update({"scsi_common": "drivers/scsi/scsi_common.ko", "scsi_mod": "drivers/scsi/scsi_mod.ko",
+                "libata": "drivers/ata/libata.ko", "ata_piix": "drivers/ata/ata_piix.ko",
+                "cdrom": "drivers/cdrom/cdrom.ko", "sr_mod": "drivers/scsi/sr_mod.ko"})
 LIB_DIRS = ("usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu", "usr/lib64", "lib64")
 TAG = "l1kvm"
 
@@ -316,6 +321,7 @@ class Builder(AptWorker):
         build_l1io(root / "l1io")
         copy(L1_DIR / "init", "init")
         os.chmod(root / "init", 0o755)
+        copy(L1_DIR / "snapshot", "snapshot")
         for d in ("proc", "sys", "dev", "tmp", "run"):
             (root / d).mkdir(exist_ok=True)
 

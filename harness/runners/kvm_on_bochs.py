@@ -9,7 +9,10 @@ hands to the "hardware" is checked by Bochs.
 Outputs kept in the run directory: serial.log (L2's trace, from Bochs COM2),
 l1-console.log (COM1), bochs.log (Bochs's stdout: its log and L1's "@L1"
 lines), layers.log (bochs.log with the image's scenario markers and KVM's
-failed consistency checks merged in by Bochs tick), command.txt.
+failed consistency checks merged in by Bochs tick), command.txt; after a
+snapshot restore (harness/runners/kvm_snapshot.py, on by default) also
+bochs-boot.log and l1-console-boot.log (the boot that made the snapshot)
+and snapshot-restore/ (the run's Bochs config and input).
 
 Attribution of VM-entry failures: L1 traces kvm_pio (port 0xe9: the image's
 scenario markers) and kvm_nested_vmenter_failed (the check nested.c failed)
@@ -116,7 +119,7 @@ class KvmOnBochsPlatform:
         from harness.provision.debian import ProvisionError
         try:
             imgdir, man = self.image(log=sys.stderr)
-            l1iso = self.make_iso(imgdir, man, elf32, cmdline, timeout, cpus)
+            run_cpio = self.run_cpio(elf32, cmdline, timeout, cpus)
         except (ProvisionError, OSError, subprocess.SubprocessError) as exc:
             return RunResult(platform=self.name, status=RunStatus.UNAVAILABLE,
                              reason=f"L1 image unavailable: {exc}", run_dir=str(run_dir))
@@ -124,51 +127,73 @@ class KvmOnBochsPlatform:
         paths = {k: run_dir / f for k, f in (("serial", "serial.log"), ("console", "l1-console.log"),
                                               ("bochs", "bochs.log"), ("layers", "layers.log"),
                                               ("command", "command.txt"))}
-        env = dict(os.environ, LC_ALL="C", VMXDIFF_ISO=str(l1iso), VMXDIFF_SERIAL=str(paths["serial"]),
-                   VMXDIFF_CONSOLE=str(paths["console"]), VMXDIFF_MSRS=str(MSRS))
-        argv = [b, "-q", "-f", str(RC)]
-        paths["command"].write_text(" ".join(f"{k}={env[k]}" for k in ("VMXDIFF_ISO", "VMXDIFF_SERIAL",
-                                    "VMXDIFF_CONSOLE", "VMXDIFF_MSRS")) + " " + " ".join(argv) + "\n")
-        for p in (paths["serial"], paths["console"]):
-            p.write_bytes(b"")
-        out = watch(argv, env=env, log_path=paths["bochs"], serial_path=paths["serial"],
-                    console_path=paths["console"],
-                    timeout=timeout * L2_SLOWDOWN + BOOT_BUDGET_S, name=self.name)
+        budget = timeout * L2_SLOWDOWN + BOOT_BUDGET_S
+        from harness.runners import kvm_snapshot
+        out, snap = kvm_snapshot.run_restored(self, b, imgdir, man, run_cpio, run_dir, paths, budget) \
+            if kvm_snapshot.enabled() else (None, {"used": False, "disabled": f"{kvm_snapshot.ENV}=0"})
+        if out is None:
+            try:
+                l1iso = self.make_iso(imgdir, man, run_cpio)
+            except (ProvisionError, OSError, subprocess.SubprocessError) as exc:
+                return RunResult(platform=self.name, status=RunStatus.UNAVAILABLE,
+                                 reason=f"L1 image unavailable: {exc}", run_dir=str(run_dir))
+            env = dict(os.environ, LC_ALL="C", VMXDIFF_ISO=str(l1iso), VMXDIFF_SERIAL=str(paths["serial"]),
+                       VMXDIFF_CONSOLE=str(paths["console"]), VMXDIFF_MSRS=str(MSRS))
+            env.pop("VMXDIFF_CHECKPOINT_DIR", None)
+            argv = [b, "-q", "-f", str(RC)]
+            paths["command"].write_text(" ".join(f"{k}={env[k]}" for k in ("VMXDIFF_ISO", "VMXDIFF_SERIAL",
+                                        "VMXDIFF_CONSOLE", "VMXDIFF_MSRS")) + " " + " ".join(argv) + "\n")
+            for p in (paths["serial"], paths["console"]):
+                p.write_bytes(b"")
+            out = watch(argv, env=env, log_path=paths["bochs"], serial_path=paths["serial"],
+                        console_path=paths["console"], timeout=budget, name=self.name)
         res = classify(self.name, out, paths, marks=marker_names(elf32.parent))
         res.run_dir = str(run_dir)
         res.log_paths = {"emulator": str(paths["layers"]), "bochs": str(paths["bochs"]),
                          "l1_console": str(paths["console"]), "command": str(paths["command"])}
+        res.log_paths.update(snap.get("log_paths", {}))
         res.info = dict(self.info(man), cpus=max(1, cpus),
                         **{"stages": out["stages"], "entry_failure_layers": res.info.get("entry_failure_layers", {}),
-                           "bochs_cpu_s": out["cpu_s"],
+                           "bochs_cpu_s": out["cpu_s"], "snapshot": snap,
                            "first_record": {"wall_s": out["first_record_s"], "cpu_s": out["first_record_cpu_s"]}})
         return res
 
-    def make_iso(self, imgdir: Path, man: dict, elf32: Path, cmdline: str, timeout: float, cpus: int = 1) -> Path:
-        """GRUB ISO: L1 kernel, the base initramfs and a small per-run initrd (run/smp: L2's
-        vCPU count, QEMU -smp; more than one only when the selection has a scenario on more
-        than one CPU)."""
+    def run_cpio(self, elf32: Path, cmdline: str, timeout: float, cpus: int = 1) -> bytes:
+        """The per-run input: a small cpio unpacked over L1's /run (an initrd on the ISO of a
+        full boot, the CD-ROM after a snapshot restore).  run/smp: L2's vCPU count, QEMU -smp;
+        more than one only when the selection has a scenario on more than one CPU."""
         from harness.provision.l1kvm import newc_bytes
         run_files = {"run/l2.elf32": elf32.read_bytes(), "run/cmdline": l2_cmdline(cmdline).encode(),
                      "run/trace-mem": trace_mem_args(elf32.parent / "tables.json").encode(),
                      "run/kvm-params": KVM_PARAMS.encode(), "run/timeout": str(int(timeout * L2_SLOWDOWN)).encode(),
                      "run/smp": str(max(1, cpus)).encode()}
+        return newc_bytes(run_files, mode=0o100755)
+
+    def make_iso(self, imgdir: Path, man: dict, run_cpio: bytes) -> Path:
+        """GRUB ISO: L1 kernel, the base initramfs and the per-run initrd (cached by content)."""
         h = hashlib.sha256(str(imgdir).encode())
-        for k in sorted(run_files):
-            h.update(k.encode() + b"\0" + run_files[k] + b"\0")
+        h.update(run_cpio)
         h.update(self.kernel_cmdline.encode())
         cache = REPO / "build" / "kvm-iso-cache"
         out = cache / f"{h.hexdigest()[:16]}.iso"
         if out.exists():
             return out
         cache.mkdir(parents=True, exist_ok=True)
+        self.iso_for(imgdir, man, run_cpio, out)
+        olds = sorted(cache.glob("*.iso"), key=lambda p: p.stat().st_mtime)[:-4]
+        for p in olds:
+            p.unlink(missing_ok=True)
+        return out
+
+    def iso_for(self, imgdir: Path, man: dict, run_cpio: bytes, out: Path) -> Path:
+        """Write the GRUB ISO that boots L1 with run_cpio as its second initrd to out."""
         initrd = man["files"]["initrd"]["name"]
-        tmp = cache / f"tmp-{os.getpid()}-{time.monotonic_ns()}"
+        tmp = out.parent / f"tmp-{os.getpid()}-{time.monotonic_ns()}"
         try:
             (tmp / "boot" / "grub").mkdir(parents=True)
             for name in ("vmlinuz", initrd):
                 shutil.copyfile(imgdir / name, tmp / "boot" / name)
-            (tmp / "boot" / "run.cpio").write_bytes(newc_bytes(run_files, mode=0o100755))
+            (tmp / "boot" / "run.cpio").write_bytes(run_cpio)
             (tmp / "boot" / "grub" / "grub.cfg").write_text(
                 "set timeout=0\nset default=0\nmenuentry l1 {\n"
                 f"  linux /boot/vmlinuz {self.kernel_cmdline}\n  initrd /boot/{initrd} /boot/run.cpio\n  boot\n}}\n")
@@ -181,9 +206,6 @@ class KvmOnBochsPlatform:
             os.replace(part, out)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        olds = sorted(cache.glob("*.iso"), key=lambda p: p.stat().st_mtime)[:-4]
-        for p in olds:
-            p.unlink(missing_ok=True)
         return out
 
 
@@ -225,8 +247,9 @@ def trace_mem_args(tables_json: Path) -> str:
 
 
 def watch(argv, *, env, log_path: Path, serial_path: Path, timeout: float, name: str,
-          console_path: Path | None = None) -> dict:
-    """Run Bochs; record "@L1" stages with wall times; print progress; enforce timeout."""
+          console_path: Path | None = None, stage_deadline: tuple[str, float] | None = None) -> dict:
+    """Run Bochs; record "@L1" stages with wall times; print progress; enforce timeout
+    (and stage_deadline = (stage, s): stop when that stage has not come after s seconds)."""
     start = time.monotonic()
     stages: list = []
     out = {"stages": stages, "timed_out": False, "exit": None, "signal": None, "panic": None,
@@ -246,7 +269,8 @@ def watch(argv, *, env, log_path: Path, serial_path: Path, timeout: float, name:
                 now = time.monotonic()
                 # read before poll() reaps it: a zombie's /proc entry keeps its final CPU time
                 out["cpu_s"] = cpu_seconds(proc.pid) or out["cpu_s"]
-                if now - start > timeout:
+                if now - start > timeout or (stage_deadline and now - start > stage_deadline[1] and
+                                             not any(s["stage"] == stage_deadline[0] for s in stages)):
                     out["timed_out"] = True
                     break
                 r, _, _ = select.select([proc.stdout], [], [], 0.25)

@@ -137,7 +137,7 @@ def _fake_install(version="3.0+dfsg-1", options=None, stamp=True, script=FAKE_BO
     if stamp:
         data = {"version": version, "options": list(options),
                 "recipe": bb.BUILD_RECIPE_VERSION, "date": "2025-01-01T00:00:00+00:00",
-                "build_seconds": 1.0,
+                "build_seconds": 1.0, "patches": bb.patches_digest(),
                 bb.BINARY_HASH_FIELD: hashlib.sha256(script.encode()).hexdigest()}
         data.update(overrides)
         (d / bb.STAMP_NAME).write_text(json.dumps(data))
@@ -225,6 +225,13 @@ def test_other_recipes_are_ignored_not_broken(cache):
     _fake_install(recipe=bb.BUILD_RECIPE_VERSION + 1)
     assert bb.cached_binary() is None
     assert bb.broken_builds() == {}
+
+
+def test_a_build_without_our_patches_is_not_used(cache):
+    d = _fake_install(patches="0" * 64)
+    assert bb.cached_binary() is None
+    assert bb.verify_build(d)[1] == "built with other patches (harness/bochs-patches)"
+    assert bb.broken_builds() == {}  # another build's, not a broken one
 
 
 def test_verification_is_remembered_until_the_binary_changes(cache, monkeypatch):
