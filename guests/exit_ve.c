@@ -38,6 +38,10 @@
 #include "ept.h"
 
 #define VE_EPTP_INDEX 3
+/* Dwords 0 and 4 of the area after a #VE, read as one qword: the exit reason an EPT violation
+ * would have saved, and FFFFFFFFH (SDM "Virtualization-Exception Information"). */
+#define VE_AREA_HEAD 0xffffffff00000030
+_Static_assert(VE_AREA_HEAD == (0xffffffffULL << 32 | EXIT_REASON_EPT_VIOLATION), "exit_reasons.def");
 #define VE_MARK 0x5a5a5a5a /* dword 0 of the area before an ordinary exit */
 #define VE_BUSY 1 /* a nonzero dword 4 */
 #define EPT_SUPPRESS_VE BIT(63)
@@ -141,7 +145,7 @@ VE_GUEST(exit_ve_busy);
 	"of the page is not present (bits 2:0 = 0)"
 SCENARIO(exit_ve_convert, .guest = guest_exit_ve_convert, .setup = setup_convert, .body = body_convert,
 	 .expect = "EXCEPTION_NMI at=insn intr={VECTOR=VE,TYPE=HW_EXCEPTION,ERROR_VALID=0,VALID=1} next=insn; "
-		   VE_VIOLATION("next=resume") "; VMCALL at=resume len=3 end rax=0xffffffff00000030 rdi=0 rsi=0 "
+		   VE_VIOLATION("next=resume") "; VMCALL at=resume len=3 end rax=" STR(VE_AREA_HEAD) " rdi=0 rsi=0 "
 		   "rdx=0 rcx=" STR(VE_EPTP_INDEX),
 	 .cite = VE_CITE "; suppress #VE (bit 63) 0, dword 4 of the area 0: a virtualization exception (a fault, "
 		 "vector 20, exception-bitmap bit 20 set: exit 0 at the read); then dword 4 is FFFFFFFFH and the same "
