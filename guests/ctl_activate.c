@@ -100,12 +100,12 @@ ACT_GUEST(ctl_activate_exit2_off);
 SCENARIO(ctl_activate_tertiary, .guest = guest_ctl_activate_tertiary, .setup = setup_t, .expect = ENTERS,
 	 .cite = CITE_T "; activate 1, tertiary controls 0");
 SCENARIO(ctl_activate_tertiary_reserved, .guest = guest_ctl_activate_tertiary_reserved, .setup = setup_t_res,
-	 .expect = FAILS, .cite = CITE_T "; activate 1, a reserved tertiary bit set");
+	 .check = CHECK_CTRL_PROC3_RESERVED, .expect = FAILS, .cite = CITE_T "; activate 1, a reserved tertiary bit set");
 SCENARIO(ctl_activate_tertiary_off, .guest = guest_ctl_activate_tertiary_off, .setup = setup_t_off,
 	 .expect = ENTERS, .cite = CITE_T "; activate 0, the same reserved bit in the field: not checked");
 SCENARIO(ctl_activate_exit2, .guest = guest_ctl_activate_exit2, .setup = setup_x, .expect = ENTERS,
 	 .cite = CITE_X "; activate 1, secondary VM-exit controls 0");
 SCENARIO(ctl_activate_exit2_reserved, .guest = guest_ctl_activate_exit2_reserved, .setup = setup_x_res,
-	 .expect = FAILS, .cite = CITE_X "; activate 1, a reserved secondary VM-exit bit set");
+	 .check = CHECK_CTRL_EXIT2_RESERVED, .expect = FAILS, .cite = CITE_X "; activate 1, a reserved secondary VM-exit bit set");
 SCENARIO(ctl_activate_exit2_off, .guest = guest_ctl_activate_exit2_off, .setup = setup_x_off,
 	 .expect = ENTERS, .cite = CITE_X "; activate 0, the same reserved bit in the field: not checked");

@@ -86,6 +86,9 @@ static void checks_exec(struct model *m)
 	if (model_proc(m, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS_BIT))
 		REQUIRE(m, CTRL_PROC2_RESERVED,
 			model_ctl_ok(model_ctl_cap(m, SECONDARY_VM_EXEC_CONTROL), (u32)F(m, SECONDARY_VM_EXEC_CONTROL)));
+	/* IA32_VMX_PROCBASED_CTLS3 is 64 bits of allowed 1-settings (no allowed-0 half); absent: 0. */
+	if (model_proc(m, CPU_BASED_ACTIVATE_TERTIARY_CONTROLS_BIT))
+		REQUIRE(m, CTRL_PROC3_RESERVED, (F(m, TERTIARY_VM_EXEC_CONTROL) & ~MSR(m, IA32_VMX_PROCBASED_CTLS3)) == 0);
 
 	/* "The CR3-target count must not be greater than 4. Future processors may support a
 	 * different number of CR3-target values. Software should read the VMX capability MSR
@@ -200,6 +203,9 @@ static void checks_exit(struct model *m)
 {
 	REQUIRE(m, CTRL_EXIT_RESERVED,
 		model_ctl_ok(model_ctl_cap(m, VM_EXIT_CONTROLS), (u32)F(m, VM_EXIT_CONTROLS)));
+	/* IA32_VMX_EXIT_CTLS2: 64 bits of allowed 1-settings, as IA32_VMX_PROCBASED_CTLS3. */
+	if (model_exit_ctl(m, VM_EXIT_ACTIVATE_SECONDARY_CONTROLS_BIT))
+		REQUIRE(m, CTRL_EXIT2_RESERVED, (F(m, SECONDARY_VM_EXIT_CONTROL) & ~MSR(m, IA32_VMX_EXIT_CTLS2)) == 0);
 	REQUIRE(m, CTRL_SAVE_PREEMPTION_TIMER,
 		model_pin(m, PIN_BASED_PREEMPTION_TIMER_BIT) || !model_exit_ctl(m, VM_EXIT_SAVE_PREEMPTION_TIMER_BIT));
 
