@@ -9,6 +9,7 @@ import os
 import re
 import shlex
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +99,20 @@ def kill_group(pid: int) -> None:
             pass
 
 
+class Stopping(KeyboardInterrupt):
+    """Raised where an emulator would start after the run was interrupted."""
+
+
+STOPPING = threading.Event()  # set on Ctrl-C: no emulator starts after it (a worker may be building an ISO)
+
+
+def refuse_if_stopping() -> None:
+    if STOPPING.is_set():
+        raise Stopping()
+
+
 def kill_all_live() -> None:
+    STOPPING.set()
     for pid in list(LIVE):
         kill_group(pid)
         LIVE.discard(pid)
@@ -119,6 +133,7 @@ def run_process(argv: list[str], *, cwd: Path, env: dict, timeout: float, log_pa
     start = time.monotonic()
     deadline = start + timeout
     compiled = [re.compile(p) for p in bad_patterns]
+    refuse_if_stopping()
     with open(log_path, "w", encoding="utf-8", errors="replace") as log:
         child = pexpect.spawn(argv[0], argv[1:], cwd=str(cwd), env=env, encoding="utf-8",
                               codec_errors="replace", timeout=None, echo=False,

@@ -255,6 +255,7 @@ def watch(argv, *, env, log_path: Path, serial_path: Path, timeout: float, name:
     out = {"stages": stages, "timed_out": False, "exit": None, "signal": None, "panic": None,
            "shutdown": False, "duration_s": 0.0, "first_record_s": None, "first_record_cpu_s": None,
            "cpu_s": None}
+    base.refuse_if_stopping()
     proc = subprocess.Popen(argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True,
                             preexec_fn=base.die_with_parent(base.BOCHS_BLOCKED_SIGNALS))

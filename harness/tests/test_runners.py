@@ -174,3 +174,17 @@ def test_shell_command_is_pasteable(tmp_path):
     r = subprocess.run(["sh", "-c", line.strip() + ' ; printf "%s" "$LC_ALL"'], capture_output=True, text=True,
                        timeout=10, env={"PATH": "/usr/bin:/bin"})
     assert r.stdout == "a b|it's|" and line.startswith(f"cd '{tmp_path}/d ir' && env LC_ALL=C 'X=1 2' printf")
+
+
+def test_no_emulator_starts_after_ctrl_c(tmp_path):
+    """Ctrl-C while a worker still builds an ISO: the emulator it would start next is refused
+    (the harness exits at once instead of waiting for a boot of up to its timeout)."""
+    from harness.runners import base
+    base.kill_all_live()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            base.run_process(["/bin/true"], cwd=tmp_path, env={}, timeout=5, log_path=tmp_path / "log",
+                             serial_path=tmp_path / "serial", bad_patterns={})
+        assert not (tmp_path / "log").exists(), "nothing was started"
+    finally:
+        base.STOPPING.clear()
