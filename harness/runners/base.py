@@ -142,6 +142,9 @@ def run_process(argv: list[str], *, cwd: Path, env: dict, timeout: float, log_pa
         child.logfile_read = log
         try:
             while True:
+                # Ctrl-C may land between the spawn and LIVE.add above (kill_all_live then found
+                # nothing to kill): the loop sees the flag and the finally kills the emulator.
+                refuse_if_stopping()
                 now = time.monotonic()
                 if out.first_record_s is None and _has_record(serial_path):
                     out.first_record_s = now - start

@@ -267,6 +267,7 @@ def watch(argv, *, env, log_path: Path, serial_path: Path, timeout: float, name:
     try:
         with open(log_path, "wb") as log:
             while True:
+                base.refuse_if_stopping()  # Ctrl-C between the spawn and LIVE.add: the finally kills it
                 now = time.monotonic()
                 # read before poll() reaps it: a zombie's /proc entry keeps its final CPU time
                 out["cpu_s"] = cpu_seconds(proc.pid) or out["cpu_s"]

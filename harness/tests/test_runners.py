@@ -188,3 +188,20 @@ def test_no_emulator_starts_after_ctrl_c(tmp_path):
         assert not (tmp_path / "log").exists(), "nothing was started"
     finally:
         base.STOPPING.clear()
+
+
+def test_ctrl_c_just_after_a_spawn_stops_that_emulator(tmp_path):
+    """Ctrl-C between the emulator's spawn and its registration in LIVE: kill_all_live finds
+    nothing, so run_process's loop must stop the emulator itself, at once (not at its timeout)."""
+    import threading
+    import time
+    from harness.runners import base
+    threading.Timer(0.3, base.STOPPING.set).start()
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            base.run_process(["/bin/sleep", "30"], cwd=tmp_path, env={"PATH": "/bin:/usr/bin"}, timeout=30,
+                             log_path=tmp_path / "log", serial_path=tmp_path / "serial", bad_patterns={})
+    finally:
+        base.STOPPING.clear()
+    assert time.monotonic() - t0 < 5 and not base.LIVE
