@@ -162,3 +162,19 @@ bool rdmsr_safe(u32 msr, u64 *val, struct fault_info *fault)
 	*val = ((u64)hi << 32) | lo;
 	return fault->vector < 0;
 }
+
+void desc_host_iret(void)
+{
+	asm volatile("mov %%rsp, %%rax\n"
+		     "pushq %0\n"
+		     "pushq %%rax\n"
+		     "pushfq\n"
+		     "pushq %1\n"
+		     "lea 1f(%%rip), %%rax\n"
+		     "pushq %%rax\n"
+		     "iretq\n"
+		     "1: nop; nop; nop; nop\n"
+		     :
+		     : "i"(GDT_DATA), "i"(GDT_CODE64)
+		     : "rax", "memory", "cc");
+}

@@ -181,6 +181,16 @@ void lapic_nmi_gate(bool on)
 	nmi_gate_on = on;
 }
 
+u64 lapic_observe(u8 vector)
+{
+	u64 obs = (lapic_irr(vector) ? LAPIC_OBS_IRR : 0) | (lapic_isr(vector) ? LAPIC_OBS_ISR : 0);
+	if (obs & LAPIC_OBS_ISR)
+		lapic_eoi();
+	if (lapic_irr(vector) && lapic_host_take(vector))
+		obs |= LAPIC_OBS_HOST_TOOK;
+	return obs;
+}
+
 u32 lapic_host_take(u8 vector)
 {
 	struct gate *idt = host_idt();
@@ -203,18 +213,7 @@ void lapic_nmi_unblock(void)
 {
 	bool was_on = nmi_gate_on;
 	lapic_nmi_gate(true);
-	asm volatile("mov %%rsp, %%rax\n"
-		     "pushq %0\n"
-		     "pushq %%rax\n"
-		     "pushfq\n"
-		     "pushq %1\n"
-		     "lea 1f(%%rip), %%rax\n"
-		     "pushq %%rax\n"
-		     "iretq\n"
-		     "1: nop; nop; nop; nop\n"
-		     :
-		     : "i"(GDT_DATA), "i"(GDT_CODE64)
-		     : "rax", "memory", "cc");
+	desc_host_iret();
 	for (volatile int i = 0; i < 100; i++)
 		;
 	lapic_nmi_gate(was_on);

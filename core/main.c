@@ -229,25 +229,11 @@ static void scrub_virtual_nmi_blocking(void)
 /*
  * Blocking by NMI outlives a scenario too: a guest entered with interruptibility bit 3 set and
  * "virtual NMIs" 0 (ec_GUEST_INTR_*__nmi_blocking) leaves Bochs 2.7 with NMIs blocked, and a
- * later scenario's exit then saves blocking by NMI (exit_extint_ack saved 8 instead of 0 only
- * inside the catalog).  The host executes IRET, which ends blocking by NMI (SDM "NMI Handling
- * While in VMX Root Operation"/IRET: "NMIs are unblocked by ... IRET"), after every scenario.
+ * later scenario's exit then saved blocking by NMI (exit_extint_ack saved 8 instead of 0 only
+ * inside the catalog).  The SDM allows that: "such blocking remains in effect until IRET is
+ * executed" ("Interruptibility State"), so the host executes IRET (desc_host_iret) after every
+ * scenario, and no scenario's records depend on the one before it.
  */
-static void host_unblock_nmi(void)
-{
-	asm volatile("mov %%rsp, %%rax\n"
-		     "pushq %0\n"
-		     "pushq %%rax\n"
-		     "pushfq\n"
-		     "pushq %1\n"
-		     "lea 1f(%%rip), %%rax\n"
-		     "pushq %%rax\n"
-		     "iretq\n"
-		     "1:\n"
-		     :
-		     : "i"(GDT_DATA), "i"(GDT_CODE64)
-		     : "rax", "memory", "cc");
-}
 
 static void run_scenario(const struct scenario *s, bool vmx_ok)
 {
@@ -288,7 +274,7 @@ static void run_scenario(const struct scenario *s, bool vmx_ok)
 	}
 	st = s->body ? s->body(&ctx) : scenario_default_body(&ctx);
 	scrub_virtual_nmi_blocking();
-	host_unblock_nmi();
+	desc_host_iret(); /* ends a leftover blocking by NMI (above) */
 	host_state_restore();
 	static const char *const names[] = { "DONE", "SKIP", "ABORT" };
 	trace("END", "scenario=%s status=%s reason=%s exits=%u vmfails=%u", s->name, names[st],

@@ -44,10 +44,6 @@
 #define EXPIRE_SPINS 1000000 /* bounded wait for the expired timer's IRR bit */
 #define GUEST_SPINS 2000000
 #define MAX_EXITS 4
-#define OBS_IRR 1
-#define OBS_ISR 2
-#define OBS_HOST_TOOK 4
-#define OBS_HOST_NMI 8
 
 enum tmode { T_EXPIRED, T_RUN, T_HLT };
 struct tcfg {
@@ -75,16 +71,6 @@ static bool setup_common(struct scenario_ctx *ctx, const struct tcfg *c)
 	}
 	vmcs_write(GUEST_RFLAGS, 0x2 | (c->if1 ? RFLAGS_IF : 0));
 	return true;
-}
-
-static u64 observe_and_service(void)
-{
-	u64 obs = (lapic_irr(TVEC) ? OBS_IRR : 0) | (lapic_isr(TVEC) ? OBS_ISR : 0);
-	if (obs & OBS_ISR)
-		lapic_eoi();
-	if (lapic_irr(TVEC) && lapic_host_take(TVEC))
-		obs |= OBS_HOST_TOOK;
-	return obs | (lapic_host_nmis() ? OBS_HOST_NMI : 0);
 }
 
 static enum scenario_status body_timer(struct scenario_ctx *ctx)
@@ -118,7 +104,7 @@ static enum scenario_status body_timer(struct scenario_ctx *ctx)
 			e.gstate = true;
 			e.gintr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 			e.gact = vmcs_read(GUEST_ACTIVITY_STATE);
-			obs = observe_and_service();
+			obs = lapic_observe(TVEC) | (lapic_host_nmis() ? LAPIC_OBS_HOST_NMI : 0);
 			vmcs_write(GUEST_ACTIVITY_STATE, ACT_ACTIVE);
 			v->pin &= ~PIN_BASED_PREEMPTION_TIMER;
 			vmcs_write(PIN_BASED_VM_EXEC_CONTROL, v->pin);

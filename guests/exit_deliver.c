@@ -95,23 +95,8 @@ extern u8 dlv_stack[8192];
 /* How many times the handler ran (the host zeroes it in the setup). */
 u64 dlv_count;
 
-asm(".text\n.balign 16\n.global dlv_stubs\ndlv_stubs:\n"
-    ".rept 256\n.balign 16\ncall dlv_common\n.endr\n"
-    "dlv_common:\n"
-    "pop %rdi\n"
-    "lea dlv_stubs+5(%rip), %rsi\n"
-    "sub %rsi, %rdi\n"
-    "shr $4, %rdi\n"
-    "mov %r8, %rsi\n"
-    "sub %rsp, %rsi\n"
-    "cmp $48, %rsi\n"
-    "jne 1f\n"
-    "pop %rsi\n"
-    "jmp 2f\n"
-    "1: cmp $40, %rsi\n"
-    "jne 2f\n"
-    "mov $-1, %rsi\n"
-    "2: incq dlv_count(%rip)\n"
+asm(GUEST_GATE_STUBS(dlv_stubs, dlv_common)
+    "incq dlv_count(%rip)\n"
     "mov (%rsp), %rax\n"
     "mov 8(%rsp), %rdx\n"
     "mov 16(%rsp), %rcx\n"
@@ -138,9 +123,7 @@ extern u8 dlv_stubs[], dlv_hcall[], dlv_hstate[], dlv_warm[], dlv_warm_call[];
 
 static void dlv_set_gate(unsigned v, u64 handler)
 {
-	dlv_idt[2 * v] = (handler & 0xffff) | ((u64)GDT_CODE64 << 16) | (0xeULL << 40) /* 64-bit interrupt gate */ |
-			 BIT(47) /* present */ | ((handler >> 16) & 0xffff) << 48;
-	dlv_idt[2 * v + 1] = handler >> 32;
+	idt_gate64(dlv_idt, v, handler, true);
 }
 
 /* The page an APIC-access scenario names before and after the delivery (never touched). */

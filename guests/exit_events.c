@@ -349,9 +349,7 @@ static bool setup_pf(struct scenario_ctx *ctx, bool bit14, u32 mask, u32 match, 
 	(void)ctx;
 	u64 h = (u64)handler;
 	memset(guest_idt, 0, sizeof(guest_idt));
-	guest_idt[2 * INFO_INTR_INFO_VECTOR_PF] = (h & 0xffff) | ((u64)GDT_CODE64 << 16) | (0x8eULL << 40) |
-				   ((h >> 16) & 0xffff) << 48;
-	guest_idt[2 * INFO_INTR_INFO_VECTOR_PF + 1] = h >> 32;
+	idt_gate64(guest_idt, INFO_INTR_INFO_VECTOR_PF, h, true);
 	vmcs_write(GUEST_IDTR_BASE, (u64)guest_idt);
 	vmcs_write(GUEST_IDTR_LIMIT, sizeof(guest_idt) - 1);
 	u64 bitmap = vmcs_read(EXCEPTION_BITMAP);

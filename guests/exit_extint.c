@@ -63,10 +63,6 @@
 #define WATCHDOG_TICKS 0x200000 /* VMX-preemption timer: ends HLT / shutdown if nothing else does */
 #define GUEST_SPINS 200000 /* the NMI guest's bounded wait for its self-NMI */
 #define MAX_EXITS 6
-#define OBS_IRR 1
-#define OBS_ISR 2
-#define OBS_HOST_TOOK 4
-#define OBS_HOST_NMI 8
 
 enum xkind { X_EXTINT, X_NMI };
 struct xcfg {
@@ -147,17 +143,6 @@ static void rearm_active(struct vcpu *v)
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, v->pin);
 }
 
-/* What the APIC says after an exit; EOI / let the host take what is left. */
-static u64 observe_and_service(void)
-{
-	u64 obs = (lapic_irr(XVEC) ? OBS_IRR : 0) | (lapic_isr(XVEC) ? OBS_ISR : 0);
-	if (obs & OBS_ISR)
-		lapic_eoi();
-	if (lapic_irr(XVEC) && lapic_host_take(XVEC))
-		obs |= OBS_HOST_TOOK;
-	return obs;
-}
-
 static enum scenario_status body_extint(struct scenario_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
@@ -180,7 +165,7 @@ static enum scenario_status body_extint(struct scenario_ctx *ctx)
 		if (e.kind == RESULT_EXIT && !e.entry_fail && !handled && v->exits < MAX_EXITS &&
 		    (e.reason == EXIT_REASON_EXTERNAL_INTERRUPT || e.reason == EXIT_REASON_PREEMPTION_TIMER)) {
 			read_gstate(&e);
-			obs = observe_and_service() | (lapic_host_nmis() ? OBS_HOST_NMI : 0);
+			obs = lapic_observe(XVEC) | (lapic_host_nmis() ? LAPIC_OBS_HOST_NMI : 0);
 			rearm_active(v);
 			handled = resume = true;
 		}
@@ -219,7 +204,7 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 				u32 before = lapic_host_nmis();
 				lapic_nmi_unblock(); /* IRET: ends the blocking the NMI exit left */
 				if (lapic_host_nmis() != before)
-					obs |= OBS_HOST_NMI;
+					obs |= LAPIC_OBS_HOST_NMI;
 				vmcs_write(GUEST_INTERRUPTIBILITY_INFO, cfg.p2_gintr);
 				vmcs_write(GUEST_RIP, (u64)cfg.start);
 			} else if (cfg.p2 && nmi_exits == 1) {
@@ -229,7 +214,7 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 				for (volatile int i = 0; i < 1000; i++)
 					;
 				if (lapic_host_nmis() != before) {
-					obs |= OBS_HOST_NMI;
+					obs |= LAPIC_OBS_HOST_NMI;
 				} else {
 					/* Phase 2 enters with no blocking by NMI whatever the exit saved
 					 * (RFLAGS.IF = 1: blocking by STI requires it). */

@@ -104,23 +104,8 @@ extern u64 inj_idt[512];
 
 /* Gate stubs (16 bytes apart: CALL rel32 is 5 bytes), the common handler, and
  * the handler whose IRETQ faults (CS 0 in the frame: #GP(0)). */
-asm(".text\n.balign 16\n.global inj_stubs\ninj_stubs:\n"
-    ".rept 256\n.balign 16\ncall inj_common\n.endr\n"
-    "inj_common:\n"
-    "pop %rdi\n"
-    "lea inj_stubs+5(%rip), %rsi\n"
-    "sub %rsi, %rdi\n"
-    "shr $4, %rdi\n"
-    "mov %r8, %rsi\n"
-    "sub %rsp, %rsi\n"
-    "cmp $48, %rsi\n"
-    "jne 1f\n"
-    "pop %rsi\n"
-    "jmp 2f\n"
-    "1: cmp $40, %rsi\n"
-    "jne 2f\n"
-    "mov $-1, %rsi\n"
-    "2: mov (%rsp), %rax\n"
+asm(GUEST_GATE_STUBS(inj_stubs, inj_common)
+    "mov (%rsp), %rax\n"
     "mov 8(%rsp), %rdx\n"
     "mov 16(%rsp), %rcx\n"
     ".global inj_hcall\ninj_hcall:\n" INJ_ALL(HCALL_LABEL) "vmcall\n"
@@ -146,12 +131,9 @@ extern void inj_iret_fault(void);
 static u8 inj_stack[4096] ALIGNED(4096);
 #define INJ_STACK_TOP ((u64)inj_stack + sizeof(inj_stack))
 
-#define GATE_PRESENT BIT(47)
 static void set_gate(unsigned v, u64 handler, bool present)
 {
-	inj_idt[2 * v] = (handler & 0xffff) | ((u64)GDT_CODE64 << 16) | (0xeULL << 40) /* 64-bit interrupt gate */ |
-			 (present ? GATE_PRESENT : 0) | ((handler >> 16) & 0xffff) << 48;
-	inj_idt[2 * v + 1] = handler >> 32;
+	idt_gate64(inj_idt, v, handler, present);
 }
 
 /* What the host writes after the warm-up exit: the event, the guest RFLAGS,

@@ -49,7 +49,6 @@
 #define GINTR_NMI INFO_SET(INTERRUPTIBILITY, NMI, 1)
 #define GUEST_SPINS 200000 /* the guest's bounded wait for its self-NMI */
 #define MAX_EXITS 6
-#define OBS_HOST_NMI 8
 #define XVEC_NONE 0 /* lapic_close(): no fixed vector used */
 
 struct wcfg {
@@ -122,7 +121,7 @@ static enum scenario_status body_window(struct scenario_ctx *ctx)
 					;
 				host_nmis = lapic_host_nmis();
 				if (host_nmis != before) {
-					obs |= OBS_HOST_NMI;
+					obs |= LAPIC_OBS_HOST_NMI;
 				} else {
 					phase2 = true;
 					vmcs_write(GUEST_INTERRUPTIBILITY_INFO, cfg.gintr);
@@ -139,7 +138,7 @@ static enum scenario_status body_window(struct scenario_ctx *ctx)
 		}
 		/* From phase 2 on the second NMI is the guest's: the host taking it is a divergence. */
 		if (phase2 && lapic_host_nmis() != host_nmis)
-			obs |= OBS_HOST_NMI;
+			obs |= LAPIC_OBS_HOST_NMI;
 		scenario_trace_result(ctx, &e, resume);
 		if (!resume)
 			break;

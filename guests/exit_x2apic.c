@@ -43,11 +43,7 @@
 #define VVER_HI 0xbeef /* bytes 37H:34H */
 #define VAPIC_TPR 0x80
 #define VAPIC_VERSION 0x30
-#define GP_VECTOR 13
 #define MAX_EXITS 4
-#define OBS_IRR 1
-#define OBS_ISR 2
-#define OBS_HOST_TOOK 4
 
 static u8 msr_bitmap[4096] ALIGNED(4096);
 static u8 vapic_page[4096] ALIGNED(4096);
@@ -93,18 +89,8 @@ static bool setup_common(struct scenario_ctx *ctx, const struct x2cfg *c)
 			return false;
 	}
 	if (c->mode == M_XAPIC)
-		vmcs_write(EXCEPTION_BITMAP, BIT(GP_VECTOR));
+		vmcs_write(EXCEPTION_BITMAP, BIT(INFO_INTR_INFO_VECTOR_GP));
 	return true;
-}
-
-static u64 observe_and_service(void)
-{
-	u64 obs = (lapic_irr(XVEC) ? OBS_IRR : 0) | (lapic_isr(XVEC) ? OBS_ISR : 0);
-	if (obs & OBS_ISR)
-		lapic_eoi();
-	if (lapic_irr(XVEC) && lapic_host_take(XVEC))
-		obs |= OBS_HOST_TOOK;
-	return obs;
 }
 
 static u64 apic_base_before;
@@ -150,7 +136,7 @@ static enum scenario_status body_x2apic(struct scenario_ctx *ctx)
 		u64 obs = 0;
 		if (e.kind == RESULT_EXIT && !e.entry_fail && !handled && v->exits < MAX_EXITS &&
 		    e.reason == EXIT_REASON_EXTERNAL_INTERRUPT) {
-			obs = observe_and_service();
+			obs = lapic_observe(XVEC);
 			handled = resume = true;
 		}
 		scenario_trace_result(ctx, &e, resume);

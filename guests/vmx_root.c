@@ -778,16 +778,7 @@ static void movss_enter(struct scenario_ctx *ctx, int mode)
 	v->exits++;
 	v->launched = 1;
 	struct vcpu_exit e = { .kind = RESULT_EXIT, .insn = insn };
-	e.reason_full = (u32)vmcs_read(VM_EXIT_REASON);
-	e.reason = e.reason_full & 0xffff;
-	e.entry_fail = e.reason_full & VMX_ENTRY_FAILURE;
-	e.qual = vmcs_read(EXIT_QUALIFICATION);
-	e.rip = vmcs_read(GUEST_RIP);
-	e.len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
-	e.intr_info = vmcs_read(VM_EXIT_INTR_INFO);
-	e.intr_err = vmcs_read(VM_EXIT_INTR_ERROR_CODE);
-	e.idt_info = vmcs_read(IDT_VECTORING_INFO_FIELD);
-	e.idt_err = vmcs_read(IDT_VECTORING_ERROR_CODE);
+	vcpu_read_exit(&e);
 	scenario_trace_result(ctx, &e, false);
 }
 

@@ -83,6 +83,13 @@ void lapic_eoi(void);
  * gates.  Returns how many interrupts of `vector` the host took (its handler
  * EOIs each). */
 u32 lapic_host_take(u8 vector);
+/* After a VM exit, what the APIC shows for `vector` (the bits below, which the guests report in
+ * RAX): in IRR, in ISR (then EOI'd), and whether the host took what was still pending. */
+#define LAPIC_OBS_IRR 1
+#define LAPIC_OBS_ISR 2
+#define LAPIC_OBS_HOST_TOOK 4
+#define LAPIC_OBS_HOST_NMI 8 /* set by callers that count host NMIs (lapic_host_nmis) */
+u64 lapic_observe(u8 vector);
 /* The APIC timer (SDM "APIC Timer"): one-shot, `vector`, unmasked, the divide configuration
  * `divide` and the initial count `count` (0 stops it).  The first call saves the LVT timer
  * register, the divide configuration and the initial count; lapic_close() stops the timer

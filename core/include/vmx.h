@@ -223,6 +223,8 @@ void vcpu_init(struct vcpu *v, void (*guest)(void), u64 guest_stack_top);
 bool vcpu_set_ctl(struct vcpu *v, u32 field, u64 bits);
 void vcpu_write_controls(struct vcpu *v);
 struct vcpu_exit vcpu_run(struct vcpu *v);
+/* After a VM exit: the exit-information fields into e (as vcpu_run() records them). */
+void vcpu_read_exit(struct vcpu_exit *e);
 void vcpu_skip_instruction(struct vcpu *v, const struct vcpu_exit *e);
 void vcpu_dump_vmcs(void);
 void vcpu_trace_ctl_used(void); /* CTLUSED: the controls of the boot's successful VM entries */

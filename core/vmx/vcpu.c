@@ -101,6 +101,21 @@ static void read_exit_extra(struct vcpu_exit *e)
 	}
 }
 
+void vcpu_read_exit(struct vcpu_exit *e)
+{
+	e->reason_full = (u32)vmcs_read(VM_EXIT_REASON);
+	e->reason = e->reason_full & 0xffff;
+	e->entry_fail = e->reason_full & VMX_ENTRY_FAILURE;
+	e->qual = vmcs_read(EXIT_QUALIFICATION);
+	e->rip = vmcs_read(GUEST_RIP);
+	e->len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	e->intr_info = vmcs_read(VM_EXIT_INTR_INFO);
+	e->intr_err = vmcs_read(VM_EXIT_INTR_ERROR_CODE);
+	e->idt_info = vmcs_read(IDT_VECTORING_INFO_FIELD);
+	e->idt_err = vmcs_read(IDT_VECTORING_ERROR_CODE);
+	read_exit_extra(e);
+}
+
 const char *exit_reason_name(u32 reason)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(exit_reasons); i++)
@@ -364,17 +379,7 @@ struct vcpu_exit vcpu_run(struct vcpu *v)
 		return e;
 	}
 	v->exits++;
-	e.reason_full = (u32)vmcs_read(VM_EXIT_REASON);
-	e.reason = e.reason_full & 0xffff;
-	e.entry_fail = e.reason_full & VMX_ENTRY_FAILURE;
-	e.qual = vmcs_read(EXIT_QUALIFICATION);
-	e.rip = vmcs_read(GUEST_RIP);
-	e.len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
-	e.intr_info = vmcs_read(VM_EXIT_INTR_INFO);
-	e.intr_err = vmcs_read(VM_EXIT_INTR_ERROR_CODE);
-	e.idt_info = vmcs_read(IDT_VECTORING_INFO_FIELD);
-	e.idt_err = vmcs_read(IDT_VECTORING_ERROR_CODE);
-	read_exit_extra(&e);
+	vcpu_read_exit(&e);
 	/* SDM "VMLAUNCH": the launch state becomes "launched" only when the
 	 * entry succeeds, so a failed entry leaves it clear. */
 	if (!e.entry_fail) {
