@@ -304,23 +304,6 @@ static void check_selection(const char *sel)
 	}
 }
 
-/*
- * Which vmcs_fields.def fields this platform's VMREAD refuses, asked once before any scenario on a
- * fresh VMCS (vmx.h vmcs_read_table_field): the VMCS dumps and the sweep's snapshots then skip them.
- * Asked here, not by the first dump, so that no scenario's VMCS sees the probe's VMfailValid(12) in
- * its VM-instruction error field and every scenario gives the same records in any order.
- */
-void guest_fell_off(void); /* core/scenario.c */
-static void probe_vmcs_fields(void)
-{
-	static struct vcpu v;
-	vcpu_init(&v, guest_fell_off, (u64)guest_stack + sizeof(guest_stack));
-	for (size_t i = 0; i < vmcs_field_count; i++) {
-		u64 val;
-		vmcs_read_table_field(i, &val);
-	}
-}
-
 void kmain(u32 magic, u32 info)
 {
 	u32 a, b, c, d;
@@ -392,15 +375,13 @@ void kmain(u32 magic, u32 info)
 	check_selection(sel);
 	bool vmx_ok = vmx_init();
 	host_state_save(); /* after VMXON: CR4.VMXE stays set */
+	/* The golden VMCS (core/sweep.c), once per boot before any scenario, on a VMCS of its own: it
+	 * finds which vmcs_fields.def fields this platform's VMREAD refuses (vmx.h
+	 * vmcs_read_table_field), so that no scenario's VMCS sees that probe's VMfailValid(12) in its
+	 * VM-instruction error field and every scenario gives the same records in any order. */
 	if (vmx_ok)
-		probe_vmcs_fields();
+		sweep_trace_golden((u64)guest_stack + sizeof(guest_stack));
 	u32 count = 0;
-	for (const struct scenario *s = __scenarios_start; vmx_ok && s < __scenarios_end; s++) {
-		if (s->sweep && selected(s, sel)) {
-			sweep_trace_golden((u64)guest_stack + sizeof(guest_stack));
-			break;
-		}
-	}
 	size_t total = (size_t)(__scenarios_end - __scenarios_start);
 	for (size_t i = 0; i < total; i++) {
 		const struct scenario *s = reverse ? __scenarios_end - 1 - i : __scenarios_start + i;

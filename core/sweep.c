@@ -7,7 +7,8 @@
  * once and traces the result without a VMCS dump.
  *
  * Records (README "Trace format"):
- *   GOLDEN field=<name> enc=<enc> value=<v>   once per boot, before the first case
+ *   GOLDEN field=<name> enc=<enc> value=<v> [absent=1]   once per boot, before the first scenario
+ *                                             (absent: VMREAD refuses the field; value 0)
  *   CASE expect=violate|satisfy
  *   DIFF field=<name> enc=<enc> value=<v>     each field that differs from GOLDEN
  *   MSRLOAD n=<i> index=<msr> value=<v>       VM-entry MSR-load entries the model read
@@ -35,18 +36,25 @@ static void snapshot(struct model_input *in)
 	in->n_msr_load = 0;
 }
 
-/* The golden VMCS: exactly what vcpu_init() builds for every scenario. */
+/* The golden VMCS: exactly what vcpu_init() builds for every scenario.  Read once per boot, before
+ * the first scenario: the sweep's DIFF records and every VMCS dump are relative to it. */
 u64 sweep_stack_top;
+static bool golden_present[VMCS_NFIELDS];
 
 void sweep_trace_golden(u64 guest_stack_top)
 {
 	static struct vcpu v;
 	sweep_stack_top = guest_stack_top;
 	vcpu_init(&v, sweep_guest, guest_stack_top);
-	snapshot(&golden);
-	for (u32 i = 0; i < VMCS_NFIELDS; i++)
-		trace("GOLDEN", "field=%s enc=%#x value=%#lx", vmcs_field_table[i].name, vmcs_field_table[i].enc, golden.vmcs[i]);
+	snapshot(&golden); /* 0 where refused, as the model reads it */
+	for (u32 i = 0; i < VMCS_NFIELDS; i++) {
+		u64 val;
+		golden_present[i] = vmcs_read_table_field(i, &val);
+		trace("GOLDEN", "field=%s enc=%#x value=%#lx%s", vmcs_field_table[i].name, vmcs_field_table[i].enc,
+		      golden.vmcs[i], golden_present[i] ? "" : " absent=1");
+	}
 	trace("GOLDENEND", "fields=%u", VMCS_NFIELDS);
+	vcpu_set_dump_base(golden.vmcs, golden_present);
 }
 
 void sweep_guest(void)

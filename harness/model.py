@@ -154,7 +154,8 @@ class Trace:
     boot: Record | None = None
     caps: dict = field(default_factory=dict)  # MSR name -> value, or None if absent
     cpuid: dict = field(default_factory=dict)  # CPUID record: pa_width, la_width
-    golden: dict = field(default_factory=dict)  # GOLDEN records: {encoding: value}
+    golden: dict = field(default_factory=dict)  # GOLDEN records: {encoding: value} (0 where absent)
+    golden_absent: set = field(default_factory=set)  # GOLDEN absent=1: encodings VMREAD refuses
     ctl_used: dict = field(default_factory=dict)  # CTLUSED: {pin, proc, proc2, exit, entry} of successful entries
     novmx: str | None = None
     vmxon: Record | None = None

@@ -121,6 +121,36 @@ def _cpu_field(rec: Record) -> int:
         return -1
 
 
+def _whole_dump(trace: Trace, end: Record, dump: list) -> list:
+    """The VMCS dump a VMCSEND closes, whole: its VMCS records are the fields that differ from the
+    golden VMCS, and VMCSEND same=N counts the fields equal to it (core/vmx/vcpu.c
+    vcpu_dump_vmcs).  The rest is filled in from the GOLDEN records, in table order, and the count
+    must match: a dump that cannot be rebuilt exactly is a trace error, never a guess."""
+    if "same" not in end.fields:
+        return dump
+    try:
+        same = parse_int(end.fields["same"])
+    except ValueError:
+        trace.errors.append(f"line {end.line}: VMCSEND record has an invalid same=")
+        return dump
+    if same and not trace.golden:
+        trace.errors.append(f"line {end.line}: VMCS dump relative to the golden VMCS, but no GOLDEN records")
+        return dump
+    sent = dict(dump)
+    whole, filled = [], 0
+    for enc, value in trace.golden.items():
+        if enc in sent:
+            whole.append((enc, sent.pop(enc)))
+        elif enc not in trace.golden_absent:
+            whole.append((enc, value))
+            filled += 1
+    whole += list(sent.items())  # fields the GOLDEN records do not name (none in practice)
+    if filled != same:
+        trace.errors.append(f"line {end.line}: VMCS dump: {same} fields equal to the golden VMCS, "
+                            f"but the GOLDEN records leave {filled} to fill in")
+    return whole
+
+
 def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
     t = rec.type
     if cur is not None:
@@ -140,6 +170,8 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
         v = _ints(rec, ("enc", "value"), trace)
         if v is not None:
             trace.golden[v["enc"]] = v["value"]
+            if rec.fields.get("absent") == "1":
+                trace.golden_absent.add(v["enc"])
     elif t == "CTLUSED" and cur is None:
         for k, val in rec.fields.items():
             try:
@@ -221,7 +253,7 @@ def _apply(trace: Trace, rec: Record, cur: ScenarioTrace | None, dump: list):
         if v is not None:
             dump.append((v["enc"], v["value"]))
     elif t == "VMCSEND":
-        cur.vmcs = dump
+        cur.vmcs = _whole_dump(trace, rec, dump)
         dump = []
     elif t == "END":
         cur.end = rec

@@ -226,7 +226,10 @@ struct vcpu_exit vcpu_run(struct vcpu *v);
 /* After a VM exit: the exit-information fields into e (as vcpu_run() records them). */
 void vcpu_read_exit(struct vcpu_exit *e);
 void vcpu_skip_instruction(struct vcpu *v, const struct vcpu_exit *e);
+/* VMCS records for the fields that differ from the dump base (every field before it is set), then
+ * VMCSEND with the count of fields equal to it (README "Trace format"). */
 void vcpu_dump_vmcs(void);
+void vcpu_set_dump_base(const u64 *vals, const bool *present);
 void vcpu_trace_ctl_used(void); /* CTLUSED: the controls of the boot's successful VM entries */
 
 /* vmcs_fields.def as data (core/vmx/vcpu.c). */

@@ -448,17 +448,31 @@ void vmcs_read_table(u64 *vals)
 	fault_disarm();
 }
 
-/* Dump every field of the table that this platform's VMREAD accepts. */
+/* The golden VMCS (core/sweep.c reads it once per boot and traces it as GOLDEN records): a dump
+ * sends only the fields whose value differs from it, and counts the rest as "same". */
+static const u64 *dump_base;
+static const bool *dump_base_present;
+
+void vcpu_set_dump_base(const u64 *vals, const bool *present)
+{
+	dump_base = vals;
+	dump_base_present = present;
+}
+
+/* Every table field that this platform's VMREAD accepts and that differs from the golden VMCS
+ * (all of them before the golden one is read); VMCSEND counts the fields equal to it. */
 void vcpu_dump_vmcs(void)
 {
 	const struct vmcs_field_info *fields = vmcs_field_table;
-	u32 unsupported = 0;
+	u32 unsupported = 0, same = 0;
 	for (size_t i = 0; i < vmcs_field_count; i++) {
 		u64 val;
-		if (vmcs_read_table_field(i, &val))
-			trace("VMCS", "field=%s enc=%#x value=%#lx", fields[i].name, fields[i].enc, val);
-		else
+		if (!vmcs_read_table_field(i, &val))
 			unsupported++;
+		else if (dump_base && dump_base_present[i] && dump_base[i] == val)
+			same++;
+		else
+			trace("VMCS", "field=%s enc=%#x value=%#lx", fields[i].name, fields[i].enc, val);
 	}
 	/* The VM-entry MSR-load entries the dump's count and address name (at most
 	 * 16), so `harness explain` can evaluate "Loading MSRs" from the trace. */
@@ -470,5 +484,5 @@ void vcpu_dump_vmcs(void)
 			trace("MSRLOAD", "n=%lu index=%#lx value=%#lx", i + 1,
 			      (u64)e[i].reserved << 32 | e[i].index, e[i].value);
 	}
-	trace("VMCSEND", "fields=%zu unsupported=%u", vmcs_field_count, unsupported);
+	trace("VMCSEND", "fields=%zu unsupported=%u same=%u", vmcs_field_count, unsupported, same);
 }

@@ -69,3 +69,42 @@ def test_unknown_keys_and_records_are_kept_and_ignored(canned):
 def test_empty_input_is_incomplete():
     tr = parser.parse("")
     assert tr.finish is None and not tr.complete
+
+
+def _records(*bodies: str) -> str:
+    return "".join(f"@VT 2 {b.split(' ', 1)[0]} seq={i} {b.split(' ', 1)[1] if ' ' in b else ''}\n"
+                   for i, b in enumerate(bodies))
+
+
+GOLDEN3 = ("GOLDEN field=A enc=0x10 value=0x1", "GOLDEN field=B enc=0x20 value=0x0 absent=1",
+           "GOLDEN field=C enc=0x30 value=0x3", "GOLDEN field=D enc=0x40 value=0x4", "GOLDENEND fields=4")
+
+
+def _dump(*vmcs: str, same: int) -> parser.Trace:
+    return parser.parse(_records("BOOT build=x", *GOLDEN3, "BEGIN scenario=s", *vmcs,
+                                 f"VMCSEND fields=4 unsupported=1 same={same}", "END scenario=s status=done"))
+
+
+def test_vmcs_dump_relative_to_golden_is_rebuilt_whole():
+    # core/vmx/vcpu.c vcpu_dump_vmcs sends only the fields that differ from GOLDEN: C here.
+    tr = _dump("VMCS field=C enc=0x30 value=0x7", same=2)
+    assert not tr.errors and tr.golden_absent == {0x20}
+    assert tr.scenarios["s"].vmcs == [(0x10, 1), (0x30, 7), (0x40, 4)]  # table order; B is absent
+
+
+def test_vmcs_dump_whose_same_count_disagrees_with_golden_is_an_error():
+    for same in (1, 3):  # one too few, one too many: never a silent guess
+        tr = _dump("VMCS field=C enc=0x30 value=0x7", same=same)
+        assert any(f"{same} fields equal to the golden VMCS" in e and "leave 2" in e for e in tr.errors)
+
+
+def test_vmcs_dump_relative_to_golden_without_golden_is_an_error():
+    tr = parser.parse(_records("BOOT build=x", "BEGIN scenario=s", "VMCS field=C enc=0x30 value=0x7",
+                               "VMCSEND fields=4 unsupported=0 same=3", "END scenario=s status=done"))
+    assert any("no GOLDEN records" in e for e in tr.errors)
+
+
+def test_full_vmcs_dump_without_same_is_taken_as_sent():
+    tr = parser.parse(_records("BOOT build=x", "BEGIN scenario=s", "VMCS field=C enc=0x30 value=0x7",
+                               "VMCSEND fields=4 unsupported=0", "END scenario=s status=done"))
+    assert not tr.errors and tr.scenarios["s"].vmcs == [(0x30, 7)]
