@@ -47,13 +47,32 @@ def reasons(lines: list[str]) -> list[str]:
     return out
 
 
+# {(path, size, mtime_ns): {scenario: reason lines}}: the report asks for every scenario of every
+# platform, and splitting a whole Bochs log once per scenario cost minutes per `make check`.
+_CACHE: dict[tuple, dict[str, list[str]]] = {}
+_CACHE_MAX = 16
+
+
+def _reasons_by_scenario(path: str) -> dict[str, list[str]]:
+    try:
+        st = Path(path).stat()
+        key = (path, st.st_size, st.st_mtime_ns)
+        hit = _CACHE.get(key)
+        if hit is not None:
+            return hit
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    out = {sid: reasons(lines) for sid, lines in split_by_scenario(text).items()}
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = out
+    return out
+
+
 def reasons_for(run: RunResult, scenario: str) -> list[str]:
     """Bochs's reason lines for one scenario of a run ([] for other platforms)."""
     path = run.log_paths.get("emulator")
     if not path or not (run.platform.startswith("bochs") or "-on-bochs" in run.platform):
         return []
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    return reasons(split_by_scenario(text).get(scenario, []))
+    return list(_reasons_by_scenario(str(path)).get(scenario, []))

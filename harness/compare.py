@@ -1250,10 +1250,21 @@ def crash_for(platform: str, scenario: str) -> KnownCrash | None:
     return next((k for k in EMULATOR_CRASHES if k.applies(platform, scenario)), None)
 
 
+_BY_SCENARIO: dict[int, tuple] = {}  # id(registry) -> (registry, {scenario: its entries})
+
+
 def known_for(platform: str, scenario: str,
               registry: tuple[KnownDivergence, ...] | None = None) -> list[KnownDivergence]:
     reg = KNOWN_DIVERGENCES if registry is None else registry
-    return [k for k in reg if k.applies(platform, scenario)]
+    cached = _BY_SCENARIO.get(id(reg))
+    if cached is None or cached[0] is not reg or not isinstance(reg, tuple):  # a list may change: no index
+        index: dict[str, list] = {}
+        for k in reg:
+            index.setdefault(k.scenario, []).append(k)
+        cached = (reg, index)
+        if isinstance(reg, tuple):
+            _BY_SCENARIO[id(reg)] = cached
+    return [k for k in cached[1].get(scenario, ()) if k.applies(platform, scenario)]
 
 
 def split_known(platform: str, scenario: str, divs: list[Divergence],

@@ -8,6 +8,7 @@ run under reports/history/, never rewritten.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 import socket
@@ -66,8 +67,13 @@ def git_commit() -> str:
 
 
 def _rel(p: str) -> str:
+    return _rel_to(str(p), str(REPORTS))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a report names each log many times: resolve() each once
+def _rel_to(p: str, reports: str) -> str:
     try:
-        return str(Path(p).resolve().relative_to(REPORTS.resolve()))
+        return str(Path(p).resolve().relative_to(Path(reports).resolve()))
     except (ValueError, OSError):
         return p
 
