@@ -49,6 +49,20 @@ def require_platform(name: str):
     return plat
 
 
+# The Makefile's own variables: a test's `make` must not inherit them from the `make check` that
+# runs pytest (make passes command-line variables down through MAKEFLAGS: `make check ARGS=-x`
+# would otherwise hand "-x" to the test's `make run`).
+MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "ARGS", "O", "V", "PLATFORM",
+                  "SCENARIO", "SCENARIOS", "SHARD", "SEED", "N")
+
+
+def make_env(**extra: str) -> dict:
+    """The environment for a test's own `make`: this one without the outer make's variables."""
+    env = {k: v for k, v in os.environ.items() if k not in MAKE_VARIABLES}
+    env.update(extra)
+    return env
+
+
 def require_run(runs: dict, name: str):
     """The session's run of a platform; one that did not run fails the test."""
     run = runs.get(name)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, require_platform
+from conftest import REPO, make_env, require_platform
 from harness import session
 from harness.model import RunStatus
 from harness.runners.base import die_with_parent
@@ -185,7 +185,7 @@ def _state(pid: int) -> str:
 
 def test_make_run_refuses_an_unknown_parameter_in_one_line():
     r = subprocess.run(["make", "run", "ARGS=bogus=1", "SCENARIOS=vmcall_loop"], preexec_fn=die_with_parent(),
-                       cwd=REPO, capture_output=True, text=True, timeout=600)
+                       cwd=REPO, capture_output=True, text=True, timeout=600, env=make_env())
     assert r.returncode != 0 and "Traceback" not in r.stderr
     # make adds its own "make: *** [...] Error 2" line; the harness says one line.
     ours = [ln for ln in r.stderr.splitlines() if ln.strip() and not ln.startswith("make")]
@@ -248,14 +248,14 @@ def test_out_of_tree_build_works_for_make_run(tmp_path):
     """make image O=dir && make run O=dir: the harness boots the image of dir, not build/."""
     out = tmp_path / "out"
     r = subprocess.run(["make", "image", f"O={out}"], preexec_fn=die_with_parent(), cwd=REPO, capture_output=True,
-                       text=True, timeout=600)
+                       text=True, timeout=600, env=make_env())
     assert r.returncode == 0, r.stdout + r.stderr
     for name in ("vmxdiff.elf", "vmxdiff.elf32", "tables.json", "scenarios.json"):
         assert (out / name).is_file(), name
     r = subprocess.run(["make", "run", f"O={out}", "SCENARIOS=vmcall_loop", "PLATFORM=qemu-kvm"],
                        preexec_fn=die_with_parent(), cwd=REPO,
                        capture_output=True, text=True, timeout=300,
-                       env=dict(os.environ, VMXDIFF_REPORTS=str(tmp_path / "reports")))
+                       env=make_env(VMXDIFF_REPORTS=str(tmp_path / "reports")))
     assert "Traceback" not in r.stderr, r.stderr
     assert "vmcall_loop" in r.stdout and "== qemu-kvm: run COMPLETE" in r.stdout, r.stdout + r.stderr
     command = next((tmp_path / "reports").glob("runs/*/qemu-kvm/command.txt")).read_text()
