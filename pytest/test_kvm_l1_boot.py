@@ -11,6 +11,7 @@ import pytest
 from conftest import require_platform
 from harness import session
 from harness.model import RunStatus
+from harness.runners import kvm_snapshot
 from harness.runners.kvm_on_bochs import KERNEL_CMDLINE
 from harness.tables import DEFAULT_BUILD
 
@@ -38,3 +39,5 @@ def test_broken_l1_kernel_ends_as_named_panic_with_logs(plat, tmp_path):
         assert os.path.exists(res.log_paths[key]), key
     assert "Kernel panic" in open(res.log_paths["l1_console"], errors="replace").read()
     assert os.path.exists(res.serial_path)  # the (empty) L2 trace is kept too
+    if kvm_snapshot.enabled():  # one L1 boot, not two: the panic in the snapshot's creation is the result
+        assert res.info["snapshot"].get("result_of") == "the snapshot's creation boot", res.info["snapshot"]

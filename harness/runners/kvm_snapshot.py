@@ -74,6 +74,16 @@ class SnapshotError(Exception):
     """The snapshot could not be created or used (one line)."""
 
 
+class L1KernelPanic(SnapshotError):
+    """The creation boot's L1 kernel panicked before its /init ran: a property of the kernel and
+    its command line, which a full boot would only repeat (the per-run input is read by /init).
+    out and paths: that boot's watch() outcome and logs, which become the run's result."""
+
+    def __init__(self, msg: str, out: dict, paths: dict):
+        super().__init__(msg)
+        self.out, self.paths = out, paths
+
+
 def enabled() -> bool:
     return os.environ.get(ENV, "1").strip() != "0"
 
@@ -239,8 +249,10 @@ def create(plat, bochs: str, imgdir: Path, man: dict, inputs: dict, key: str, d:
             why = (res.reason if res.reason and res.status.value != "COMPLETE" else
                    "Bochs did not save its state" + (f" ({panic.strip()[:200]})" if panic else
                                                      " (is bin/bochs built with harness/bochs-patches?)"))
-            raise SnapshotError(f"creating the snapshot failed: {why}; L1 stages: {sorted(stages)}; "
-                                f"logs: {tmp} (kept)")
+            msg = f"creating the snapshot failed: {why}; L1 stages: {sorted(stages)}; logs: {tmp} (kept)"
+            if not stages and res.status.value == "PANIC" and res.reason.startswith("L1 kernel panic"):
+                raise L1KernelPanic(msg, out, paths)
+            raise SnapshotError(msg)
         ckpt = next((s for s in out["stages"] if s["stage"] == "CHECKPOINT"), {})
         meta = {"version": SNAPSHOT_VERSION, "key": key, "inputs": inputs,
                 "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -348,6 +360,19 @@ def run_restored(plat, bochs: str, imgdir: Path, man: dict, run_cpio: bytes, run
     t = time.perf_counter()
     try:
         d, meta, created = ensure(plat, bochs, imgdir, man, log)
+    except L1KernelPanic as e:
+        try:
+            for k in ("serial", "console", "bochs"):
+                shutil.copyfile(e.paths[k], paths[k])
+        except OSError as exc:
+            _say(log, f"kvm snapshot: not used ({e}); booting in full (its logs could not be copied: {exc})")
+            return None, {"used": False, "fallback": str(e)[:600]}
+        _say(log, f"kvm snapshot: not used ({e}); the L1 kernel panicked before its /init ran, so a full "
+                  f"boot would repeat it: that boot is this run's result")
+        paths["command"].write_text(f"# the L1 kernel panicked in the boot that was creating the KVM snapshot "
+                                    f"({e}); with {ENV}=0 the harness boots in full and writes that boot's "
+                                    f"command here\n")
+        return e.out, {"used": False, "fallback": str(e)[:600], "result_of": "the snapshot's creation boot"}
     except (SnapshotError, ProvisionError, OSError, subprocess.SubprocessError) as e:
         _say(log, f"kvm snapshot: not used ({e}); booting in full")
         return None, {"used": False, "fallback": str(e)[:600]}
