@@ -224,7 +224,7 @@ def test_unwritable_reports_keeps_results_elsewhere(tmp_path, where):
 def test_timeout_row_reports_the_exits_traced(tmp_path):
     """A scenario cut off by the timeout shows the EXIT records it did trace, not 0."""
     _need(BOCHS)
-    r = _cli("run", "--platform", BOCHS, "--scenarios", "vmcall_loop", "--timeout", "12",
+    r = _cli("run", "--platform", BOCHS, "--scenarios", "vmcall_loop", "--timeout", "8",
              "vmcall_loop.count=100000000", env=dict(os.environ, VMXDIFF_REPORTS=str(tmp_path)), timeout=90)
     assert r.returncode == 5, r.stdout + r.stderr
     row = next(ln for ln in r.stdout.splitlines() if ln.split()[:1] == ["vmcall_loop"])

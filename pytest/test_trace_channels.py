@@ -73,7 +73,7 @@ def test_disk_channel_without_a_disk_is_fatal(monkeypatch):
 def test_trace_cut_short_on_the_disk_keeps_every_record():
     """Bochs killed in the middle of a long loop: TIMEOUT, and the disk's partial trace parses with
     consecutive seq numbers (every complete record was on the disk, nothing garbled)."""
-    res = _boot("bochs30-skylake_x", ["vmcall_loop"], "disk", params={"vmcall_loop.count": 10 ** 7}, timeout=15)
+    res = _boot("bochs30-skylake_x", ["vmcall_loop"], "disk", params={"vmcall_loop.count": 10 ** 7}, timeout=6)
     assert res.status == RunStatus.TIMEOUT, res.reason
     st = res.trace.scenarios["vmcall_loop"]
     assert st.end is None and len(st.events) > 100, len(st.events)
