@@ -39,7 +39,7 @@ help:
 	@echo "make run      boot PLATFORM=$(PLATFORM) and print a per-scenario summary"
 	@echo "              (SCENARIOS='vmcall*,exit_*' selects; ARGS='vmcall_loop.count=100'; SHARD=K/N boots"
 	@echo "              part K of N and writes its results for make report to merge)"
-	@echo "make check    build, boot every platform, compare, run all tests (pytest)"
+	@echo "make check    build, boot every platform, compare, run all tests (pytest; JOBS=2 xdist workers)"
 	@echo "make unit     parser/comparison unit tests only (no emulator; builds tables/catalog)"
 	@echo "make bench    benchmarks: boot time, per-scenario cost, exits/s, sweep cases/s, trace records/s"
 	@echo "              (ARGS=\"--platforms 'bochs*' --repeat 1\" narrows it)"
@@ -112,8 +112,12 @@ run: image
 unit: $(O)/tables.json $(O)/scenarios.json $(O)/libvmxmodel.so
 	$(Q)$(PY) -m pytest -q -rs harness/tests
 
+# Two pytest-xdist workers: one boots the platforms and runs the catalog's tests (conftest.py groups
+# them), the other the tests that boot emulators of their own; harness/pytest_plugin.py prints the
+# catalog worker's summary.  JOBS=0: one process.
+JOBS ?= 2
 check: image
-	$(Q)$(PY) -m pytest --junitxml=$(or $(VMXDIFF_REPORTS),reports)/junit.xml $(ARGS)
+	$(Q)$(PY) -m pytest -p harness.pytest_plugin -n $(JOBS) --dist loadgroup --junitxml=$(or $(VMXDIFF_REPORTS),reports)/junit.xml $(ARGS)
 
 test: check
 

@@ -3,7 +3,7 @@
 # Quiet and fast (one dpkg-query) when everything is present.
 set -u
 PKGS="gcc make binutils bochs bochsbios vgabios qemu-system-x86 grub-pc-bin grub-common \
-xorriso mtools python3-pytest python3-pexpect iproute2 util-linux \
+xorriso mtools python3-pytest python3-pytest-xdist python3-pexpect iproute2 util-linux \
 build-essential dpkg-dev libreadline-dev chromium"
 
 missing=""

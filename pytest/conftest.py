@@ -15,7 +15,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-from harness import platforms, session, tables  # noqa: E402
+from harness import platforms, pytest_plugin, session, tables  # noqa: E402
 from harness import session as harness_session  # noqa: E402  (hooks take an argument named session)
 
 try:
@@ -53,7 +53,7 @@ def require_platform(name: str):
 # runs pytest (make passes command-line variables down through MAKEFLAGS: `make check ARGS=-x`
 # would otherwise hand "-x" to the test's `make run`).
 MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "ARGS", "O", "V", "PLATFORM",
-                  "SCENARIO", "SCENARIOS", "SHARD", "SEED", "N")
+                  "SCENARIO", "SCENARIOS", "SHARD", "SEED", "N", "JOBS")
 
 
 def make_env(**extra: str) -> dict:
@@ -104,6 +104,20 @@ def pytest_collection_modifyitems(config, items):
             need_plats.add(cs.params["platform_name"])
             need_ids.update(s["id"] for s in SCENARIOS)
     config._vmxdiff_need = (need_plats, need_ids)
+    # Under pytest-xdist (make check: -n 2 --dist loadgroup) every test that reads the session's boot
+    # of the platforms runs in one worker, so the catalog is booted once; the other worker runs the
+    # tests that boot emulators of their own meanwhile.
+    for item in items:
+        if "runs" in getattr(item, "fixturenames", ()) or item.nodeid.startswith(CATALOG_GROUP_FILES):
+            item.add_marker(pytest.mark.xdist_group(CATALOG_GROUP))
+
+
+CATALOG_GROUP = "catalog"
+CATALOG_GROUP_FILES = ("pytest/test_independence.py",)  # reads the session's boot when there is one
+
+
+def _xdist_worker(config) -> bool:
+    return hasattr(config, "workerinput")
 
 
 def _needed(config) -> tuple[list, list | None]:
@@ -132,6 +146,11 @@ def pytest_collection_finish(session):
     (2 cores: the other tests keep the second)."""
     config = session.config
     if config.option.collectonly or not any("runs" in getattr(i, "fixturenames", ()) for i in session.items):
+        return
+    if _xdist_worker(config):
+        # A worker cannot know at collection whether it will get the catalog, and it may run the unit
+        # tests (which repoint XDG_CACHE_HOME) at any time: the fixture boots every platform itself,
+        # while the other worker keeps the second core busy.
         return
     plats, ids = _needed(config)
     slow = [p for p in plats if _is_slow(p)]
@@ -198,25 +217,28 @@ def runs(request, record_testsuite_property):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Write reports/results.json, a history entry and the dashboard."""
-    results = getattr(session.config, "_vmxdiff_results", None)
-    if not results:
-        return
-    from harness import report
-    try:
-        doc = report.build_results(results, CATALOG, TABLES, PAIRS)
-        path = report.save(doc)
-        session.config._vmxdiff_report = path
-    except OSError as exc:
-        sys.stderr.write(f"vmx-diff: could not write the report: {exc}\n")
+    """Write reports/results.json, a history entry and the dashboard; under xdist, hand the
+    summary to the controller, which prints it."""
+    config = session.config
+    results = getattr(config, "_vmxdiff_results", None)
+    if results:
+        from harness import report
+        try:
+            doc = report.build_results(results, CATALOG, TABLES, PAIRS)
+            config._vmxdiff_report = report.save(doc)
+        except OSError as exc:
+            sys.stderr.write(f"vmx-diff: could not write the report: {exc}\n")
+    if _xdist_worker(config) and results:
+        config.workeroutput[pytest_plugin.KEY] = _summary(config)  # the controller prints it
 
 
-def pytest_terminal_summary(terminalreporter):
-    """Bochs's own words for every VM-entry failure, then where the report is."""
-    from harness import bochslog
-    from harness.model import ExitRecord, VmFailRecord
-    results = getattr(terminalreporter.config, "_vmxdiff_results", None) or {}
-    lines = []
+def _summary(config) -> dict:
+    """What the end of the run prints: capability differences of the pairs, Bochs's own words for
+    every VM-entry failure, where the report is, and the platforms that did not all run."""
+    from harness import bochslog, evaluate
+    from harness.model import ExitRecord, RunStatus, VmFailRecord
+    results = getattr(config, "_vmxdiff_results", None) or {}
+    reasons = []
     for name, run in sorted(results.items()):
         if not (name.startswith("bochs") or "-on-bochs" in name) or run.trace is None:
             continue
@@ -225,7 +247,7 @@ def pytest_terminal_summary(terminalreporter):
                          for e in st.events)
             why = bochslog.reasons_for(run, sid) if failed else []
             if why:
-                lines.append(f"{sid} on {name}: " + " | ".join(why))
+                reasons.append(f"{sid} on {name}: " + " | ".join(why))
     caps = []
     for a, b in PAIRS:
         ra, rb = results.get(a), results.get(b)
@@ -235,19 +257,40 @@ def pytest_terminal_summary(terminalreporter):
                 fx = "absent" if x is None else hex(x)
                 fy = "absent" if y is None else hex(y)
                 caps.append(f"{a} vs {b}: {msr} {fx} vs {fy}")
-    if caps:
-        terminalreporter.section("VMX capability differences (explain capability skips; not divergences)")
-        for ln in caps:
-            terminalreporter.write_line(ln)
-    if lines:
-        terminalreporter.section("Bochs VM-entry failure reasons")
-        for ln in lines:
-            terminalreporter.write_line(ln)
-    path = getattr(terminalreporter.config, "_vmxdiff_report", None)
+    path = getattr(config, "_vmxdiff_report", None)
+    report = None
     if path:
         where = path.parent.parent
-        terminalreporter.write_line(f"vmx-diff results: {where / 'results.json'}, history {path}, "
-                                    f"dashboard {where / 'index.html'}")
+        report = f"vmx-diff results: {where / 'results.json'}, history {path}, dashboard {where / 'index.html'}"
+    final = []
+    for n, r in sorted(results.items()):
+        if r.info.get("sweeps_not_run"):
+            final.append(f"vmx-diff: SWEEP NOT RUN on {n}: {len(r.info['sweeps_not_run'])} entry-check cases "
+                         f"skipped: {r.info.get('sweeps_not_run_reason')}")
+    accepted = sorted(n for n, r in results.items()
+                      if r.status == RunStatus.UNAVAILABLE and evaluate.allowed_missing(n))
+    if accepted:
+        final.append(f"vmx-diff: NOT ALL PLATFORMS RAN: {', '.join(accepted)} missing, accepted by "
+                     f"{evaluate.ALLOW_MISSING_ENV}={os.environ.get(evaluate.ALLOW_MISSING_ENV)}")
+    return {"caps": caps, "reasons": reasons, "report": report, "final": final}
+
+
+def _summary_here(config) -> dict | None:
+    """The summary of this process's run (None in an xdist worker: harness/pytest_plugin.py prints
+    the worker's in the controller)."""
+    if _xdist_worker(config):
+        return None
+    got = getattr(config, "_vmxdiff_summary", None)
+    if got is None:
+        got = config._vmxdiff_summary = _summary(config)
+    return got
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Bochs's own words for every VM-entry failure, then where the report is."""
+    summary = _summary_here(terminalreporter.config)
+    if summary:
+        pytest_plugin.print_summary(terminalreporter, summary)
 
 
 def pytest_unconfigure(config):
@@ -257,18 +300,9 @@ def pytest_unconfigure(config):
         from harness.runners import base
         base.kill_all_live()
         background[1].join(timeout=30)
-    from harness import evaluate
-    from harness.model import RunStatus
-    results = getattr(config, "_vmxdiff_results", None) or {}
-    accepted = sorted(n for n, r in results.items()
-                      if r.status == RunStatus.UNAVAILABLE and evaluate.allowed_missing(n))
-    for n, r in sorted(results.items()):
-        if r.info.get("sweeps_not_run"):
-            print(f"vmx-diff: SWEEP NOT RUN on {n}: {len(r.info['sweeps_not_run'])} entry-check cases skipped: "
-                  f"{r.info.get('sweeps_not_run_reason')}", flush=True)
-    if accepted:
-        print(f"vmx-diff: NOT ALL PLATFORMS RAN: {', '.join(accepted)} missing, accepted by "
-              f"{evaluate.ALLOW_MISSING_ENV}={os.environ.get(evaluate.ALLOW_MISSING_ENV)}", flush=True)
+    summary = _summary_here(config)
+    for line in (summary or {}).get("final", ()):
+        print(line, flush=True)
 
 
 def _ensure_l1_image():
