@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CATALOG, TIMEOUT, require_platform
+from conftest import CATALOG, TIMEOUT, complete, require_platform
 from harness import iso as isomod
 from harness import parser, session
 from harness.model import RunStatus
@@ -49,8 +49,8 @@ def test_disk_channel_carries_the_serial_bytes(plat, smp):
     ids, cpus = (SMP_IDS, max(int(s.get("cpus") or 1) for s in CATALOG if s["id"] in SMP_IDS)) if smp else (IDS, 1)
     serial = _boot(plat, ids, "serial", cpus=cpus)
     disk = _boot(plat, ids, "disk", cpus=cpus)
-    assert serial.status == RunStatus.COMPLETE, serial.reason
-    assert disk.status == RunStatus.COMPLETE, disk.reason
+    assert complete(serial), (serial.status, serial.reason)
+    assert complete(disk), (disk.status, disk.reason)
     assert (serial.info["trace_channel"], disk.info["trace_channel"]) == ("serial", "disk")
     a, b = Path(serial.serial_path).read_bytes(), Path(disk.serial_path).read_bytes()
     assert len(a) > (2 if smp else 16) * 512, "the trace spans sectors"
