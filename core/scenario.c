@@ -1,6 +1,7 @@
 /* The scenario-side helpers: tracing results and the default body. */
 #include "lib.h"
 #include "scenario.h"
+#include "lapic.h"
 
 /* Cap on exits for the default body, so a runaway guest cannot loop forever. */
 #define DEFAULT_MAX_EXITS 64
@@ -72,4 +73,42 @@ bool scenario_set_ctl(struct scenario_ctx *ctx, u32 field, u64 bits)
 		return true;
 	ctx->skip_reason = "control_not_allowed";
 	return false;
+}
+
+void scenario_read_gstate(struct vcpu_exit *e)
+{
+	if (e->kind != RESULT_EXIT)
+		return;
+	e->gstate = true;
+	e->gintr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	e->gact = vmcs_read(GUEST_ACTIVITY_STATE);
+}
+
+void scenario_wake_active(struct vcpu *v)
+{
+	vmcs_write(GUEST_ACTIVITY_STATE, INFO_ACTIVITY_STATE_ACTIVE);
+	v->pin &= ~PIN_BASED_PREEMPTION_TIMER;
+	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, v->pin);
+}
+
+void scenario_one_interrupt_exit(struct scenario_ctx *ctx, u8 vector, u32 max_exits)
+{
+	struct vcpu *v = ctx->vcpu;
+	bool handled = false;
+	for (;;) {
+		struct vcpu_exit e = vcpu_run(v);
+		bool resume = false;
+		u64 obs = 0;
+		if (e.kind == RESULT_EXIT && !e.entry_fail && !handled && v->exits < max_exits &&
+		    (e.reason == EXIT_REASON_EXTERNAL_INTERRUPT || e.reason == EXIT_REASON_PREEMPTION_TIMER)) {
+			scenario_read_gstate(&e);
+			obs = lapic_observe(vector) | (lapic_host_nmis() ? LAPIC_OBS_HOST_NMI : 0);
+			scenario_wake_active(v);
+			handled = resume = true;
+		}
+		scenario_trace_result(ctx, &e, resume);
+		if (!resume)
+			return;
+		v->regs.rax = obs; /* shown by the guest's VMCALL */
+	}
 }

@@ -35,7 +35,6 @@
 
 #define TVEC 0x58 /* the timer's vector: class 5, above the exceptions */
 #define RFLAGS_IF BIT(9)
-#define ACT_ACTIVE INFO_ACTIVITY_STATE_ACTIVE
 #define TIMER_DIVIDE LAPIC_TIMER_DIVIDE_16
 #define TIMER_TICKS_PER_COUNT 16
 #define COUNT_EXPIRED 1
@@ -75,7 +74,6 @@ static bool setup_common(struct scenario_ctx *ctx, const struct tcfg *c)
 
 static enum scenario_status body_timer(struct scenario_ctx *ctx)
 {
-	struct vcpu *v = ctx->vcpu;
 	const char *why = NULL;
 	if (!lapic_open(&why)) {
 		ctx->skip_reason = why;
@@ -94,27 +92,7 @@ static enum scenario_status body_timer(struct scenario_ctx *ctx)
 	} else {
 		lapic_timer_oneshot(TVEC, TIMER_DIVIDE, cfg.mode == T_RUN ? COUNT_RUN : COUNT_HLT);
 	}
-	bool handled = false;
-	for (;;) {
-		struct vcpu_exit e = vcpu_run(v);
-		bool resume = false;
-		u64 obs = 0;
-		if (e.kind == RESULT_EXIT && !e.entry_fail && !handled && v->exits < MAX_EXITS &&
-		    (e.reason == EXIT_REASON_EXTERNAL_INTERRUPT || e.reason == EXIT_REASON_PREEMPTION_TIMER)) {
-			e.gstate = true;
-			e.gintr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
-			e.gact = vmcs_read(GUEST_ACTIVITY_STATE);
-			obs = lapic_observe(TVEC) | (lapic_host_nmis() ? LAPIC_OBS_HOST_NMI : 0);
-			vmcs_write(GUEST_ACTIVITY_STATE, ACT_ACTIVE);
-			v->pin &= ~PIN_BASED_PREEMPTION_TIMER;
-			vmcs_write(PIN_BASED_VM_EXEC_CONTROL, v->pin);
-			handled = resume = true;
-		}
-		scenario_trace_result(ctx, &e, resume);
-		if (!resume)
-			break;
-		v->regs.rax = obs; /* shown by the guest's VMCALL */
-	}
+	scenario_one_interrupt_exit(ctx, TVEC, MAX_EXITS);
 	lapic_close(TVEC);
 	return SCN_DONE;
 }

@@ -459,20 +459,11 @@ static bool setup_nmiblock_stale(struct scenario_ctx *ctx)
 	return true;
 }
 
-static void read_gstate(struct vcpu_exit *e)
-{
-	if (e->kind != RESULT_EXIT)
-		return;
-	e->gstate = true;
-	e->gintr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
-	e->gact = vmcs_read(GUEST_ACTIVITY_STATE);
-}
-
 static enum scenario_status nmiblock_body(struct scenario_ctx *ctx, bool iret)
 {
 	struct vcpu *v = ctx->vcpu;
 	struct vcpu_exit e = vcpu_run(v);
-	read_gstate(&e);
+	scenario_read_gstate(&e);
 	bool ok = e.kind == RESULT_EXIT && !e.entry_fail && e.reason == EXIT_REASON_VMCALL;
 	scenario_trace_result(ctx, &e, ok);
 	if (!ok)
@@ -482,7 +473,7 @@ static enum scenario_status nmiblock_body(struct scenario_ctx *ctx, bool iret)
 		lapic_nmi_unblock(); /* host IRET (no APIC needed): ends blocking by NMI */
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
 	e = vcpu_run(v);
-	read_gstate(&e);
+	scenario_read_gstate(&e);
 	scenario_trace_result(ctx, &e, false);
 	return SCN_DONE;
 }

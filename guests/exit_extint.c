@@ -126,26 +126,8 @@ static bool setup_common(struct scenario_ctx *ctx, const struct xcfg *c)
 	return true;
 }
 
-static void read_gstate(struct vcpu_exit *e)
-{
-	if (e->kind != RESULT_EXIT)
-		return;
-	e->gstate = true;
-	e->gintr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
-	e->gact = vmcs_read(GUEST_ACTIVITY_STATE);
-}
-
-/* After the event exit: wake the guest for good and stop the watchdog. */
-static void rearm_active(struct vcpu *v)
-{
-	vmcs_write(GUEST_ACTIVITY_STATE, ACT_ACTIVE);
-	v->pin &= ~PIN_BASED_PREEMPTION_TIMER;
-	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, v->pin);
-}
-
 static enum scenario_status body_extint(struct scenario_ctx *ctx)
 {
-	struct vcpu *v = ctx->vcpu;
 	const char *why = NULL;
 	if (!lapic_open(&why)) {
 		ctx->skip_reason = why;
@@ -157,23 +139,7 @@ static enum scenario_status body_extint(struct scenario_ctx *ctx)
 		lapic_close(XVEC);
 		return SCN_ABORT;
 	}
-	bool handled = false;
-	for (;;) {
-		struct vcpu_exit e = vcpu_run(v);
-		bool resume = false;
-		u64 obs = 0;
-		if (e.kind == RESULT_EXIT && !e.entry_fail && !handled && v->exits < MAX_EXITS &&
-		    (e.reason == EXIT_REASON_EXTERNAL_INTERRUPT || e.reason == EXIT_REASON_PREEMPTION_TIMER)) {
-			read_gstate(&e);
-			obs = lapic_observe(XVEC) | (lapic_host_nmis() ? LAPIC_OBS_HOST_NMI : 0);
-			rearm_active(v);
-			handled = resume = true;
-		}
-		scenario_trace_result(ctx, &e, resume);
-		if (!resume)
-			break;
-		v->regs.rax = obs; /* shown by the guest's VMCALL */
-	}
+	scenario_one_interrupt_exit(ctx, XVEC, MAX_EXITS);
 	lapic_close(XVEC);
 	return st;
 }
@@ -197,7 +163,7 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 		bool resume = false;
 		if (e.kind == RESULT_EXIT && !e.entry_fail && e.reason == EXIT_REASON_EXCEPTION_NMI &&
 		    INFO_GET(INTR_INFO, TYPE, e.intr_info) == INFO_INTR_INFO_TYPE_NMI && v->exits < MAX_EXITS) {
-			read_gstate(&e);
+			scenario_read_gstate(&e);
 			nmi_exits++;
 			resume = true;
 			if (cfg.reentry && nmi_exits == 1) {
@@ -224,15 +190,15 @@ static enum scenario_status body_nmi(struct scenario_ctx *ctx)
 					vmcs_write(GUEST_RIP, (u64)(cfg.p2_gintr ? cfg.p2_nop : cfg.p2_insn));
 				}
 			} else {
-				rearm_active(v);
+				scenario_wake_active(v);
 			}
 		} else if (e.kind == RESULT_EXIT && !e.entry_fail && e.reason == EXIT_REASON_PREEMPTION_TIMER &&
 			   v->exits < MAX_EXITS) {
-			read_gstate(&e);
-			rearm_active(v); /* the watchdog: traced, the guest goes on to its VMCALL */
+			scenario_read_gstate(&e);
+			scenario_wake_active(v); /* the watchdog: traced, the guest goes on to its VMCALL */
 			resume = true;
 		} else if (cfg.reentry && e.kind == RESULT_EXIT && !e.entry_fail && e.reason == EXIT_REASON_VMCALL) {
-			read_gstate(&e); /* the re-entry's blocking, as that exit saved it */
+			scenario_read_gstate(&e); /* the re-entry's blocking, as that exit saved it */
 		}
 		scenario_trace_result(ctx, &e, resume);
 		if (!resume)

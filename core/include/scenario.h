@@ -114,6 +114,17 @@ enum scenario_status scenario_default_body(struct scenario_ctx *ctx);
  * after this exit (having stepped over the exiting instruction). */
 void scenario_trace_result(struct scenario_ctx *ctx, const struct vcpu_exit *e, bool resumed);
 
+/* After a VM exit: the saved guest interruptibility and activity state into e (traced as gintr and
+ * gact), for scenarios whose expectations read them.  Nothing for a VMfail. */
+void scenario_read_gstate(struct vcpu_exit *e);
+/* Wake the guest for good (activity state active) and stop the preemption-timer watchdog. */
+void scenario_wake_active(struct vcpu *v);
+/* The local-APIC interrupt scenarios' loop (exit_extint.c, exit_apic_timer.c): run; the first
+ * external-interrupt exit, or the preemption-timer watchdog's exit, before max_exits is traced
+ * with the guest state, the guest is woken and resumed with RAX = lapic_observe(vector) (plus
+ * LAPIC_OBS_HOST_NMI if the host took an NMI), which its VMCALL shows; the next exit ends it. */
+void scenario_one_interrupt_exit(struct scenario_ctx *ctx, u8 vector, u32 max_exits);
+
 /* A SETUP record: a value the scenario chose at run time (from the
  * platform's CPUID or capability MSRs), so the harness can apply the SDM's
  * rule to the exact value, e.g. "field=GUEST_RIP value=0x... la_width=48". */
