@@ -147,9 +147,10 @@ class ScenarioTrace:
         return sorted({0} | {e.cpu for e in self.events})
 
 
-@dataclass
+@dataclass(repr=False)
 class Trace:
-    """A whole boot's trace."""
+    """A whole boot's trace.  Its repr is a short summary: a whole catalog's trace is megabytes, and
+    pytest reprs every argument of a failing (or xfailing) test's frames."""
 
     boot: Record | None = None
     caps: dict = field(default_factory=dict)  # MSR name -> value, or None if absent
@@ -171,10 +172,14 @@ class Trace:
     def complete(self) -> bool:
         return self.finish is not None and not self.errors
 
+    def __repr__(self) -> str:
+        return (f"Trace(scenarios={len(self.scenarios)}, lines={self.lines}, errors={len(self.errors)}, "
+                f"finish={self.finish is not None})")
 
-@dataclass
+
+@dataclass(repr=False)
 class RunResult:
-    """One boot of one platform."""
+    """One boot of one platform.  Short repr, as Trace's."""
 
     platform: str
     status: RunStatus
@@ -187,6 +192,10 @@ class RunResult:
     log_paths: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)  # emulator version, model, accelerator, command
     emulator_log_excerpt: list = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return (f"RunResult(platform={self.platform!r}, status={self.status.value}, reason={self.reason[:80]!r}, "
+                f"trace={self.trace!r}, run_dir={self.run_dir!r})")
 
 
 @dataclass(frozen=True)

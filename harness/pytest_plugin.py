@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 KEY = "vmxdiff_summary"
+BOOTED = "vmxdiff_booted_catalog"  # set by the worker whose `runs` fixture booted the platforms
 
 
 def print_summary(terminalreporter, summary: dict) -> None:
@@ -29,15 +30,38 @@ def print_summary(terminalreporter, summary: dict) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error):
-    got = getattr(node, "workeroutput", {}).get(KEY)
+    out = getattr(node, "workeroutput", {})
+    got = out.get(KEY)
     if got:
         node.config._vmxdiff_summary_from_worker = got
+    if out.get(BOOTED):
+        booted = node.config.__dict__.setdefault("_vmxdiff_booted_by", [])
+        booted.append(str(getattr(node, "workerinput", {}).get("workerid", "?")))
+
+
+def catalog_booted_twice(config) -> str | None:
+    """The error when more than one worker booted the platforms' catalog (their tests belong to one
+    xdist group: two boots double the run's cost and mean the grouping broke), else None."""
+    booted = sorted(getattr(config, "_vmxdiff_booted_by", ()))
+    if len(booted) > 1:
+        return (f"vmx-diff: ERROR: {len(booted)} workers ({', '.join(booted)}) each booted the platforms' "
+                f"catalog; the tests that read it must form one xdist group (pytest/conftest.py)")
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session, exitstatus):
+    if catalog_booted_twice(session.config) and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter):
     got = getattr(terminalreporter.config, "_vmxdiff_summary_from_worker", None)
     if got:
         print_summary(terminalreporter, got)
+    err = catalog_booted_twice(terminalreporter.config)
+    if err:
+        terminalreporter.write_line(err, red=True)
 
 
 @pytest.hookimpl(trylast=True)

@@ -115,16 +115,20 @@ def pytest_collection_modifyitems(config, items):
             need_plats.add(cs.params["platform_name"])
             need_ids.update(s["id"] for s in SCENARIOS)
     config._vmxdiff_need = (need_plats, need_ids)
-    # Under pytest-xdist (make check: -n 2 --dist loadgroup) every test that reads the session's boot
-    # of the platforms runs in one worker, so the catalog is booted once; the other worker runs the
-    # tests that boot emulators of their own meanwhile.
-    for item in items:
-        if "runs" in getattr(item, "fixturenames", ()) or item.nodeid.startswith(CATALOG_GROUP_FILES):
-            item.add_marker(pytest.mark.xdist_group(CATALOG_GROUP))
 
 
 CATALOG_GROUP = "catalog"
 CATALOG_GROUP_FILES = ("pytest/test_independence.py",)  # reads the session's boot when there is one
+
+
+def pytest_itemcollected(item):
+    """Under pytest-xdist (make check: -n 2 --dist loadgroup) every test that reads the session's
+    boot of the platforms runs in one worker, so the catalog is booted once; the other worker runs
+    the tests that boot emulators of their own meanwhile.  The mark is set here, as each test is
+    collected: xdist reads it in its own (trylast) pytest_collection_modifyitems, which may run
+    before ours."""
+    if "runs" in getattr(item, "fixturenames", ()) or item.nodeid.startswith(CATALOG_GROUP_FILES):
+        item.add_marker(pytest.mark.xdist_group(CATALOG_GROUP))
 
 
 def _xdist_worker(config) -> bool:
@@ -219,6 +223,8 @@ def runs(request, record_testsuite_property):
         results.update(box["results"])
     results = {n: results[n] for n in plats}
     request.config._vmxdiff_results = results
+    if _xdist_worker(request.config):
+        request.config.workeroutput[pytest_plugin.BOOTED] = True  # the controller checks it is one worker
     for name, r in results.items():
         record_testsuite_property(f"{name}.status", r.status.value)
         for k in ("emulator", "version", "cpu_model", "accelerator"):
