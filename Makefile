@@ -24,7 +24,7 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,-n -Wl,--build-id=none -Wl,--no-warn-rw
 DEFS := $(wildcard core/include/*.def)
 SRCS_C := $(wildcard core/*.c core/lib/*.c core/vmx/*.c core/model/*.c guests/*.c)
 SRCS_C := $(filter-out core/gen_tables.c,$(SRCS_C))
-SRCS_S := $(wildcard core/boot/*.S core/vmx/*.S)
+SRCS_S := $(filter-out core/boot/diskboot.S,$(wildcard core/boot/*.S core/vmx/*.S))
 OBJS := $(patsubst %.c,$(O)/obj/%.o,$(SRCS_C)) $(patsubst %.S,$(O)/obj/%.o,$(SRCS_S))
 
 TABLES_HASH := $(shell cat $(sort $(DEFS)) | sha256sum | cut -c1-8)
@@ -50,7 +50,7 @@ help:
 	@echo "make debug SCENARIO=id [PLATFORM=...]   Bochs debugger at the scenario's entry"
 	@echo "make repro SCENARIO=id [PLATFORM=...]   self-contained bug-report folder + tarball"
 	@echo "make bochs3   build Bochs 3.0 from Debian's trixie source (cached)"
-	@echo "make image    build $(O)/vmxdiff.elf, .elf32, .iso, tables.json, scenarios.json"
+	@echo "make image    build $(O)/vmxdiff.elf, .elf32, .iso, diskboot.bin, tables.json, scenarios.json"
 	@echo "make deps     install the Debian packages the project needs (root)"
 	@echo "make clean    remove $(O)/"
 	@echo "V=1 echoes commands; O=dir moves the build (every target reads it from there)."
@@ -61,7 +61,7 @@ deps:
 	$(Q)$(PY) -c 'import sys' 2>/dev/null || { echo "error: $(PY) not found (apt-get install python3)"; exit 1; }
 	$(Q)sh harness/deps.sh
 
-image: deps $(O)/vmxdiff.elf32 $(O)/vmxdiff.iso $(O)/tables.json $(O)/scenarios.json $(O)/libvmxmodel.so
+image: deps $(O)/vmxdiff.elf32 $(O)/diskboot.bin $(O)/vmxdiff.iso $(O)/tables.json $(O)/scenarios.json $(O)/libvmxmodel.so
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -81,6 +81,13 @@ $(O)/vmxdiff.elf: $(OBJS) core/boot/linker.ld
 $(O)/vmxdiff.elf32: $(O)/vmxdiff.elf
 	@$(if $(Q),echo "  OBJCOPY $@")
 	$(Q)objcopy -O elf32-i386 $< $@
+
+# The loader of the boot disk Bochs boots from (harness/bootdisk.py): real mode, at 0x7c00.
+$(O)/diskboot.bin: core/boot/diskboot.S core/include/boot_disk.def core/include/multiboot.h
+	@mkdir -p $(O)/obj/core/boot
+	@$(if $(Q),echo "  AS      $@")
+	$(Q)$(CC) -m32 -c -Icore/include -Wa,--fatal-warnings $< -o $(O)/obj/core/boot/diskboot16.o
+	$(Q)ld -m elf_i386 -Ttext 0x7c00 --oformat binary -o $@.tmp $(O)/obj/core/boot/diskboot16.o && mv $@.tmp $@
 
 $(O)/gen_tables: core/gen_tables.c $(DEFS)
 	@mkdir -p $(dir $@)

@@ -139,6 +139,11 @@ int main(int argc, char **argv)
 #define TRACE_DISK(name, value) printf("%s\"%s\": %llu", sep, #name, (unsigned long long)(value)), sep = ",\n    ";
 #include "trace_disk.def"
 #undef TRACE_DISK
+	printf("\n  },\n  \"boot_disk\": {");
+	sep = "\n    ";
+#define BOOT_DISK(name, value) printf("%s\"%s\": %llu", sep, #name, (unsigned long long)(value)), sep = ",\n    ";
+#include "boot_disk.def"
+#undef BOOT_DISK
 	printf("\n  },\n  \"marker\": {");
 	sep = "\n    ";
 #define MARKER(name, value) printf("%s\"%s\": %llu", sep, #name, (unsigned long long)(value)), sep = ",\n    ";

@@ -23,11 +23,7 @@
 #include "trace.h"
 #include "scenario.h"
 #include "desc.h"
-
-#define MB1_BOOT_MAGIC 0x2badb002
-#define MB2_BOOT_MAGIC 0x36d76289
-#define MB1_INFO_CMDLINE BIT(2)
-#define MB2_TAG_CMDLINE 1
+#include "multiboot.h"
 
 #ifndef BUILD_ID
 #define BUILD_ID "unknown"
@@ -45,7 +41,7 @@ static const char *find_cmdline(u32 magic, u32 info)
 	if (magic == MB1_BOOT_MAGIC) {
 		const u32 *mbi = (const u32 *)(u64)info;
 		if (mbi[0] & MB1_INFO_CMDLINE)
-			return (const char *)(u64)mbi[4];
+			return (const char *)(u64)mbi[MB1_INFO_CMDLINE_OFFSET / 4];
 	} else if (magic == MB2_BOOT_MAGIC) {
 		const u8 *p = (const u8 *)(u64)info + 8;
 		const u8 *end = (const u8 *)(u64)info + *(const u32 *)(u64)info;

@@ -395,17 +395,16 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
     run_dir = run_dir or new_run_dir()
     cmdline = cmdline_for(ids, params)
     elf32 = build / "vmxdiff.elf32"
-    try:
-        iso = isomod.cached_iso(elf32, build / "iso-cache", cmdline)
-    except (isomod.IsoError, OSError) as exc:
-        return {n: RunResult(platform=n, status=RunStatus.ERROR, reason=f"cannot make the ISO: {exc}",
-                             run_dir=str(run_dir)) for n in names}
+
+    def iso_for(plat, line: str) -> Path | None:
+        """GRUB's ISO for a platform that boots one (needs_iso); the others make their own medium."""
+        return isomod.cached_iso(elf32, build / "iso-cache", line) if getattr(plat, "needs_iso", False) else None
 
     def one(name: str) -> RunResult:
         pdir = run_dir / name
         pdir.mkdir(parents=True, exist_ok=True)
         skip = compare.crash_skips(name, ids)
-        cmd, piso, pids, not_run = cmdline, iso, ids, []
+        cmd, pids, not_run = cmdline, ids, []
         try:
             plat = platmod.get(name)
             if compare.sweep_not_run(name):
@@ -426,7 +425,6 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
                 boot_skip = list(skip) + [i for b, _ in boots for i in b if i not in skip]
                 if boot_skip or not_run:
                     cmd = cmdline_for(pids, params, boot_skip)
-                    piso = isomod.cached_iso(elf32, build / "iso-cache", cmd)
                 every = progress_interval() if progress else 0.0
                 if boots and not main_ids:
                     res = None
@@ -437,7 +435,7 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
                         watcher = Progress(name, _live(plat, pdir), max(0, n - len(skip)), every, elf=elf32)
                         watcher.start()
                     try:
-                        res = plat.run(iso=piso, elf32=elf32, cmdline=cmd, run_dir=pdir, timeout=timeout,
+                        res = plat.run(iso=iso_for(plat, cmd), elf32=elf32, cmdline=cmd, run_dir=pdir, timeout=timeout,
                                        **({"cpus": cpus} if smp_ids and not separate else {}))
                     finally:
                         if watcher is not None:
@@ -446,17 +444,19 @@ def run_platforms(names: list[str], ids: list[str] | None, params: dict, *, run_
                     sdir = pdir if res is None else pdir / (f"cpus{bcpus}" if bcpus > 1 else f"alone-{bids[0]}")
                     sdir.mkdir(parents=True, exist_ok=True)
                     scmd = cmdline_for(bids, params)
-                    siso = isomod.cached_iso(elf32, build / "iso-cache", scmd)
                     watcher = Progress(name, _live(plat, sdir), len(bids), every) if every else None
                     if watcher is not None:
                         watcher.start()
                     try:
-                        sres = plat.run(iso=siso, elf32=elf32, cmdline=scmd, run_dir=sdir, timeout=timeout,
+                        sres = plat.run(iso=iso_for(plat, scmd), elf32=elf32, cmdline=scmd, run_dir=sdir, timeout=timeout,
                                         **({"cpus": bcpus} if bcpus > 1 else {}))
                     finally:
                         if watcher is not None:
                             watcher.stop()
                     res = sres if res is None else merge_own_boot(res, sres, bids, scmd)
+        except isomod.IsoError as exc:
+            res = RunResult(platform=name, status=RunStatus.ERROR, reason=f"cannot make the ISO: {exc}",
+                            run_dir=str(pdir))
         except Exception as exc:  # a runner bug must not lose the other platforms' results
             res = RunResult(platform=name, status=RunStatus.ERROR, reason=f"{type(exc).__name__}: {exc}",
                             run_dir=str(pdir))

@@ -33,6 +33,7 @@ class Tables:
     msr_names: tuple
     trace_mem: dict  # core/include/trace_mem.def: the memory trace channel's layout
     trace_disk: dict = None  # core/include/trace_disk.def: the disk trace channel's geometry and slot
+    boot_disk: dict = None  # core/include/boot_disk.def: the Bochs boot disk's layout (harness/bootdisk.py)
     marker: dict = None  # core/include/marker.def: the compact port 0xe9 scenario marker (marker=id)
     trace_bin: dict = None  # core/include/trace_bin.def: the disk channel's binary records
     group_by_name: dict = None  # entry_check_groups.def: {name: {"area", "section"}}
@@ -154,6 +155,7 @@ def _load(path: str) -> Tables:
         msr_names=tuple(m["name"] for m in raw["vmx_msrs"]),
         trace_mem=dict(raw.get("trace_mem", {})),
         trace_disk=dict(raw.get("trace_disk", {})),
+        boot_disk=dict(raw.get("boot_disk", {})),
         marker=dict(raw.get("marker", {})),
         trace_bin=dict(raw.get("trace_bin", {})),
         group_by_name={g["name"]: g for g in raw.get("entry_check_groups", [])},

@@ -4,8 +4,9 @@
  * GRUB (multiboot2) and QEMU -kernel (multiboot1, ELF32 copy) both enter at
  * _start in 32-bit protected mode with paging off.
  */
-#define MB2_MAGIC      0xe85250d6
-#define MB1_MAGIC      0x1badb002
+#include "multiboot.h"
+#define MB2_MAGIC      MB2_HEADER_MAGIC
+#define MB1_MAGIC      MB1_HEADER_MAGIC
 #define MB1_FLAGS      0x00000000
 #define CR4_PAE        (1 << 5)
 #define CR0_PE         (1 << 0)

@@ -12,7 +12,7 @@ from pathlib import Path
 from harness.model import RunResult, RunStatus
 from harness.runners.base import BOCHS_BLOCKED_SIGNALS, classify, run_process
 from harness.tables import REPO
-from harness import tables
+from harness import bootdisk, tables
 
 # Bochs log lines that end a run.  With reset_on_triple_fault=0 a triple fault
 # is reported as "exception(): 3rd (N) exception with no resolution".
@@ -35,6 +35,7 @@ CHANNEL_ENV = "VMXDIFF_TRACE_CHANNEL"
 CHANNELS = ("disk", "serial")
 DEFAULT_CHANNEL = "disk"
 DISK_FILE = "trace.disk"
+BOOT_DISK_FILE = "boot.disk"
 
 
 def trace_channel() -> str:
@@ -203,30 +204,47 @@ class BochsPlatform:
         """The file the trace grows in while the platform runs (progress lines read it)."""
         return run_dir / (DISK_FILE if (run_dir / DISK_FILE).exists() else "serial.log")
 
-    def run(self, *, iso: Path, elf32: Path, cmdline: str, run_dir: Path, timeout: float, cpus: int = 1) -> RunResult:
-        # The command line is inside the ISO's grub.cfg; a channel other than COM1 needs its own ISO.
+    def run(self, *, iso: Path | None, elf32: Path, cmdline: str, run_dir: Path, timeout: float,
+            cpus: int = 1) -> RunResult:
+        """Boot the image with ``cmdline``: from the boot disk (harness/bootdisk.py, written into
+        the run folder and removed after the run; command.txt writes it again), or with
+        VMXDIFF_BOCHS_BOOT=iso from GRUB's ISO for the final command line (``iso`` is not used:
+        the trace channel may lengthen the line)."""
+        del iso
         ok, why = self.availability()
         if not ok:
             return RunResult(platform=self.name, status=RunStatus.UNAVAILABLE, reason=why, run_dir=str(run_dir))
         try:
             channel = channel_of(cmdline) or trace_channel()
+            boot = bootdisk.boot_mode()
         except ValueError as exc:
             return RunResult(platform=self.name, status=RunStatus.ERROR, reason=str(exc), run_dir=str(run_dir))
         if channel_of(cmdline) is None and channel != "serial":
-            from harness import iso as isomod
             from harness.session import CMDLINE_MAX
             longer = f"{cmdline} trace={channel}".strip()
             if len(longer) < CMDLINE_MAX:  # else COM1: the image would cut the line's end
-                cmdline, iso = longer, isomod.cached_iso(elf32, iso.parent, longer)
+                cmdline = longer
             else:
                 channel = "serial"
         b, _ = self.binary()
         serial = run_dir / "serial.log"
         log = run_dir / "emulator.log"
         argv = [b, "-q", "-f", str(self.config_for(cpus, run_dir))]
+        tab = tables.load(elf32.parent / "tables.json")
+        bdisk = None
+        try:
+            if boot == "disk":
+                # The bochsrc's CD-ROM line still needs a file to name: the disk (the line is replaced).
+                bdisk = iso = bootdisk.write(elf32, run_dir / BOOT_DISK_FILE, cmdline, tab)
+                argv += [bootdisk.bochs_option(bdisk, tab), "boot: disk"]
+            else:
+                from harness import iso as isomod
+                iso = isomod.cached_iso(elf32, elf32.parent / "iso-cache", cmdline)
+        except (bootdisk.BootDiskError, OSError, ValueError) as exc:
+            return RunResult(platform=self.name, status=RunStatus.ERROR, run_dir=str(run_dir),
+                             reason=f"cannot make the {'boot disk' if boot == 'disk' else 'ISO'}: {exc}")
         disk, disk_size = None, 0
         if channel == "disk":
-            tab = tables.load(elf32.parent / "tables.json")
             disk = run_dir / DISK_FILE
             disk_size = make_disk(disk, tab)
             argv.append(disk_option(disk, tab))
@@ -239,6 +257,11 @@ class BochsPlatform:
         env = dict(os.environ, VMXDIFF_ISO=str(iso), VMXDIFF_SERIAL=str(serial), LC_ALL="C")
         from harness.runners.base import shell_command  # command.txt: one line a user can paste
         command = shell_command(argv, cwd=REPO, env={"LC_ALL": "C", "VMXDIFF_ISO": iso, "VMXDIFF_SERIAL": serial})
+        if bdisk is not None:  # the boot disk first (the run removes it: it is the image and the line again)
+            q = shlex.quote
+            cd, _, rest = command.partition(" && ")
+            command = (f"{cd} && {q(sys.executable)} -m harness.bootdisk {q(str(elf32))} {q(str(bdisk))} "
+                       f"{q(cmdline)} && {rest}")
         if disk is not None:  # the same three steps as here: a fresh disk, the boot, its bytes into serial.log
             q = shlex.quote
             cd, _, rest = command.partition(" && ")
@@ -257,7 +280,14 @@ class BochsPlatform:
             full = used >= disk_size - 4 * tab.trace_disk["SECTOR"]
             for p in (disk, Path(f"{disk}.lock")):  # Bochs locks an image with <path>.lock
                 p.unlink(missing_ok=True)
+        if bdisk is not None:
+            for p in (bdisk, Path(f"{bdisk}.lock")):
+                p.unlink(missing_ok=True)
         res = classify(self.name, proc, serial, clean_exit=CLEAN_EXIT)
+        if bdisk is not None and (res.trace is None or res.trace.boot is None):
+            said = loader_words(log)  # the image never started: the loader may say why
+            if said:
+                res.reason = f"the boot disk's loader said \"{said}\"; {res.reason}"
         if full and res.status != RunStatus.COMPLETE:
             res.reason = f"the trace disk is full ({disk_size} bytes); {res.reason}"
         if problem:  # the records before it are in serial.log and in res.trace
@@ -265,8 +295,20 @@ class BochsPlatform:
             res.status = RunStatus.CORRUPT
         res.run_dir = str(run_dir)
         res.log_paths = {"emulator": str(log), "command": str(run_dir / "command.txt")}
-        res.info = dict(self.info(), cpus=cpus, trace_channel=channel)
+        res.info = dict(self.info(), cpus=cpus, trace_channel=channel, boot=boot)
         return res
+
+
+def loader_words(log: Path) -> str | None:
+    """The boot disk loader's failure line (core/boot/diskboot.S writes it to port E9H, which
+    Bochs copies into its log), if the log has one."""
+    try:
+        with open(log, "rb") as f:
+            head = f.read(1 << 20)
+    except OSError:
+        return None
+    i = head.find(b"diskboot: ")
+    return head[i:].split(b"\n", 1)[0].decode("ascii", "replace").strip() if i >= 0 else None
 
 
 def _model_of(config: Path) -> str:

@@ -65,6 +65,11 @@ class QemuPlatform:
         self.boot = boot  # "kernel" (-kernel ELF32, fast) or "iso" (the GRUB ISO)
         self.model = "host"
 
+    @property
+    def needs_iso(self) -> bool:
+        """run() boots the GRUB ISO it is given (harness/session.py makes it only then)."""
+        return self.boot == "iso"
+
     def accel(self) -> tuple[str, str]:
         ok, why = kvm_nested_vmx()
         return ("kvm", why) if ok else ("tcg", why)

@@ -221,6 +221,9 @@ def test_the_runner_ends_a_garbled_disk_as_corrupt_with_the_partial_trace(tmp_pa
     at = data.index(b"\x01", data.index(b"GUEST_RIP") - 12)
     damaged = data[:at] + b"\x7f" + data[at + 1:]
     (tmp_path / "tables.json").write_bytes((DEFAULT_BUILD / "tables.json").read_bytes())
+    # The fake Bochs boots nothing: any boot disk will do (the image here is a symbol table only).
+    monkeypatch.setattr(bochs_runner.bootdisk, "write", lambda elf32, out, cmdline, tab=None: out.write_bytes(b"") or out)
+    monkeypatch.setattr(bochs_runner.bootdisk, "bochs_option", lambda path, tab: f"ata0-master: type=disk, path={path}")
     elf32 = tmp_path / "vmxdiff.elf32"
     elf32.write_bytes(elf[0].read_bytes())
     payload = tmp_path / "payload.bin"
