@@ -300,7 +300,8 @@ def _legend() -> str:
     lb = "".join(f"<li>{_label(n)} {_e(why)}</li>" for n, (_, why) in LABELS.items())
     return f'<section id="legend"><h2>Legend</h2><ul class="legend">{st}</ul>' \
            f'<ul class="legend-labels">{lb}</ul><p class="hint">Each cell\'s strip: its last runs, oldest to ' \
-           f"newest (hover for run, commit, status). A cell links to its details below.</p></section>"
+           f"newest, numbered as in the run list above the matrix (hover a box for its run, commit and status). " \
+           f"A cell links to its details below.</p></section>"
 
 
 def _filter_box() -> str:
@@ -316,15 +317,31 @@ def _ordered(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _strip(outcomes: list[Outcome], last_n: int) -> str:
-    boxes = []
-    for o in outcomes[-max(1, last_n):]:
-        title = f"{o.run_id} · {o.commit} · {o.status}"
-        boxes.append(f'<span class="box {_status_class(o.status)}" title="{_e(title)}"></span>')
-    return f'<div class="strip">{"".join(boxes)}</div>'
+def _strip(outcomes: list[Outcome], last_n: int, run_no: dict[str, int]) -> str:
+    """A cell's last runs, oldest first: one box per run, naming the run by its number in the run
+    list (_runs_list) instead of repeating its id and commit in every box of every cell (that made
+    the page 16 MB); the page's script puts "run · commit · status" in a box's title on hover."""
+    boxes = "".join(f'<i class="box {_status_class(o.status)}" data-r="{run_no.get(o.run_id, "")}"></i>'
+                    for o in outcomes[-max(1, last_n):])
+    return f'<div class="strip">{boxes}</div>'
 
 
-def _matrix_cell(r: dict | None, outcomes: list[Outcome], labels: list[str], anchor: str, last_n: int) -> str:
+def _runs_list(hist: dict[Cell, list[Outcome]], last_n: int) -> tuple[dict[str, int], str]:
+    """({run id: number}, the list the strips' numbers point into): every run a strip shows."""
+    runs: dict[str, str] = {}
+    for outcomes in hist.values():
+        for o in outcomes[-max(1, last_n):]:
+            runs.setdefault(o.run_id, o.commit)
+    ordered = sorted(runs.items())  # run ids start with their UTC time: oldest first
+    run_no = {rid: i for i, (rid, _) in enumerate(ordered)}
+    items = "".join(f'<li value="{i}" data-run="{_e(rid)} · {_e(commit)}">{_e(rid)} · <code>{_e(commit)}</code></li>'
+                    for i, (rid, commit) in enumerate(ordered))
+    return run_no, f'<details id="runlist"><summary>The runs the strips show ({len(ordered)})</summary>' \
+                   f'<ol start="0">{items}</ol></details>'
+
+
+def _matrix_cell(r: dict | None, outcomes: list[Outcome], labels: list[str], anchor: str, last_n: int,
+                 run_no: dict[str, int]) -> str:
     if r is None:
         return '<td class="cell empty">—</td>'
     tip = _text(r.get("reason")) or _text(r.get("known_divergence"))
@@ -332,7 +349,7 @@ def _matrix_cell(r: dict | None, outcomes: list[Outcome], labels: list[str], anc
     if anchor:
         badge = f'<a href="#{anchor}">{badge}</a>'
     labs = "".join(_label(n) for n in labels)
-    return f'<td class="cell {_status_class(r["status"])}">{badge}{labs}{_strip(outcomes, last_n)}</td>'
+    return f'<td class="cell {_status_class(r["status"])}">{badge}{labs}{_strip(outcomes, last_n, run_no)}</td>'
 
 
 def _matrix(doc: dict, hist: dict[Cell, list[Outcome]], labels: dict[Cell, list[str]],
@@ -341,15 +358,16 @@ def _matrix(doc: dict, hist: dict[Cell, list[Outcome]], labels: dict[Cell, list[
     scens = _ordered(r["scenario"] for r in doc["results"])
     by_cell = {(r["scenario"], r["platform"]): r for r in doc["results"]}
     head = "".join(f'<th class="plat">{_e(p)}</th>' for p in plats)
+    run_no, runlist = _runs_list({c: hist.get(c, []) for c in by_cell}, last_n)
     rows = []
     for s in scens:
         present = [p for p in plats if (s, p) in by_cell]
         search = " ".join([s] + present + [_text(by_cell[(s, p)].get("reason")) for p in present])
         cells = "".join(_matrix_cell(by_cell.get((s, p)), hist.get((s, p), []), labels.get((s, p), []),
-                                     anchors.get((s, p), ""), last_n) for p in plats)
+                                     anchors.get((s, p), ""), last_n, run_no) for p in plats)
         rows.append(f'<tr data-filter="{_e(search.lower())}"><th class="scen">{_e(s)}</th>{cells}</tr>')
     body = "".join(rows) or f'<tr><td colspan="{len(plats) + 1}">no results</td></tr>'
-    return f'<section id="matrix"><h2>Scenarios × platforms</h2><div class="scroll"><table class="matrix">' \
+    return f'<section id="matrix"><h2>Scenarios × platforms</h2>{runlist}<div class="scroll"><table class="matrix">' \
            f'<thead><tr><th>scenario</th>{head}</tr></thead><tbody>{body}</tbody></table></div></section>'
 
 
@@ -606,6 +624,7 @@ CSS = """
 :root{--PASS:#1e8e3e;--FAIL:#d93025;--XFAIL:#e8a100;--SKIP:#9aa0a6;--ERROR:#8b1a1a;--CRASHED:#7b1fa2;
 --TIMEOUT:#4a148c;--CONFLICT:#ff1744;--other:#5f6368;--line:#dadce0;--muted:#5f6368}
 *{box-sizing:border-box}[hidden]{display:none!important}
+section{content-visibility:auto;contain-intrinsic-size:auto 3000px}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
 color:#202124;background:#f8f9fa}
 main{max-width:1600px;margin:0 auto;padding:0 20px 40px}
@@ -694,6 +713,16 @@ JS = """
   box.addEventListener('input',apply);
   var m=/[?&]filter=([^&]*)/.exec(location.search);  // index.html?filter=text: a shareable filtered view
   if(m){box.value=decodeURIComponent(m[1].replace(/\\+/g,' '));apply();}
+})();
+(function(){  // a strip box's title, from the run list, when the pointer reaches it
+  var runs={},items=document.querySelectorAll('#runlist li[data-run]');
+  for(var i=0;i<items.length;i++)runs[items[i].value]=items[i].getAttribute('data-run');
+  document.addEventListener('mouseover',function(e){
+    var b=e.target;
+    if(!b.classList||!b.classList.contains('box')||b.title)return;
+    var st=(/st-(\\S+)/.exec(b.className)||['',''])[1];
+    b.title=(runs[b.getAttribute('data-r')]||'run '+b.getAttribute('data-r'))+' · '+st;
+  });
 })();
 """
 

@@ -62,6 +62,7 @@ class Page(HTMLParser):
         self.tags: list[tuple[str, dict]] = []
         self.cells: dict[tuple[str, str], dict] = {}
         self.platforms: list[str] = []
+        self.runs: dict[int, str] = {}
         self._section: str | None = None
         self._scen: str | None = None
         self._col = -1
@@ -89,8 +90,12 @@ class Page(HTMLParser):
         elif tag == "span" and self._cell is not None and "label" in cls:
             self._in_label = True
             self._cell["labels"].append("")
-        elif tag == "span" and self._cell is not None and "box" in cls:
-            self._cell["boxes"].append(a.get("title", ""))
+        elif tag == "li" and "data-run" in a:  # the run list the strip boxes number into
+            self.runs[int(a["value"])] = a["data-run"]
+        elif tag == "i" and self._cell is not None and "box" in cls:
+            # what the page's script shows on hover: the numbered run's "id · commit", then the status
+            status = next(c[3:] for c in cls if c.startswith("st-"))
+            self._cell["boxes"].append(f"{self.runs[int(a['data-r'])]} · {status}")
 
     def handle_endtag(self, tag):
         if tag == "th" and self._th is not None:
