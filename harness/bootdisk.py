@@ -116,12 +116,13 @@ def write(elf32: Path, out: Path, cmdline: str, tab=None) -> Path:
     return out
 
 
-def bochs_option(path: Path, tab) -> str:
+def bochs_option(path: Path, tab, name: str | None = None) -> str:
     """The bochsrc line (given on Bochs's command line) that makes the disk ata0-master, the first
-    hard disk, which "boot: disk" boots (the trace disk is ata0-slave: core/include/trace_disk.def)."""
+    hard disk, which "boot: disk" boots (the trace disk is ata0-slave: core/include/trace_disk.def).
+    ``name``: the path to write in the line instead of ``path`` (a kit's relative name)."""
     d = tab.boot_disk
     cylinders = path.stat().st_size // cylinder_bytes(tab)
-    return (f"ata0-master: type=disk, path={path}, mode=flat, cylinders={cylinders}, heads={d['HEADS']}, "
+    return (f"ata0-master: type=disk, path={name or path}, mode=flat, cylinders={cylinders}, heads={d['HEADS']}, "
             f"spt={d['SPT']}")
 
 

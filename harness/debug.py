@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pexpect
 
-from harness import iso as isomod
 from harness import platforms, report, session
 from harness.cli import EXIT_CRASH, EXIT_NOT_INTERACTIVE, EXIT_RESULTS_ELSEWHERE, CliError, OneLineParser, seconds
 from harness.runners import base
@@ -44,12 +43,21 @@ def symbol(elf: Path, name: str) -> int:
     raise CliError(f"symbol {name} not found in {elf}")
 
 
-def spawn(plat, iso: Path, run_dir: Path, cpus: int = 1) -> pexpect.spawn:
-    """Bochs with its debugger at the first instruction, with the scenario's CPUs."""
+def spawn(plat, cmdline: str, run_dir: Path, cpus: int = 1) -> pexpect.spawn:
+    """Bochs with its debugger at the first instruction, with the scenario's CPUs, booting the image
+    with ``cmdline`` as the runner does (the boot disk, or GRUB's ISO: VMXDIFF_BOCHS_BOOT)."""
     b, why = plat.binary()
     if not b:
         raise CliError(f"{plat.name} unavailable: {why}")
-    argv = [b, "-q", "-f", str(plat.config_for(cpus, run_dir))]
+    from harness import bootdisk, tables
+    from harness.runners.bochs import MediumError, boot_medium
+    elf32 = DEFAULT_BUILD / "vmxdiff.elf32"
+    try:
+        iso, lines, _ = boot_medium(bootdisk.boot_mode(), elf32, cmdline, run_dir,
+                                    tables.load(elf32.parent / "tables.json"))
+    except (MediumError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    argv = [b, "-q", "-f", str(plat.config_for(cpus, run_dir))] + lines
     if plat.version == "2.7":
         prefix, why = netns_prefix()
         if prefix is None:
@@ -97,14 +105,8 @@ def main(argv: list[str]) -> int:
     if not args.batch:
         log = open(transcript, "w", encoding="utf-8")
     try:
-        iso = isomod.cached_iso(DEFAULT_BUILD / "vmxdiff.elf32", DEFAULT_BUILD / "iso-cache",
-                                session.cmdline_for(ids, {}))
-    except BaseException:
-        log.close()
-        raise
-    try:
         cpus = int(next(m for m in catalog if m["id"] == ids[0]).get("cpus") or 1)
-        child = spawn(plat, iso, run_dir, cpus)
+        child = spawn(plat, session.cmdline_for(ids, {}), run_dir, cpus)
     except BaseException:
         log.close()
         raise

@@ -32,7 +32,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from harness import bochslog, evaluate, expect, iso as isomod, platforms, report, session, tables
+from harness import bochslog, bootdisk, evaluate, expect, iso as isomod, platforms, report, session, tables
 from harness.cli import EXIT_RESULTS_ELSEWHERE, EXIT_SKIP, CliError, OneLineParser
 from harness.model import RunStatus
 from harness.report import REPORTS
@@ -41,8 +41,10 @@ from harness.tables import DEFAULT_BUILD, REPO
 EXIT_DIFFERS, EXIT_CANNOT_RUN, EXIT_NO_TRACE = 1, 3, 5
 
 
-def standalone_bochsrc(config: Path, iso_name: str) -> str:
-    """Inline #include lines and replace the harness's variables."""
+def standalone_bochsrc(config: Path, iso_name: str, medium: list[str] | None = None) -> str:
+    """Inline #include lines and replace the harness's variables.  ``medium``: bochsrc lines that
+    boot the image instead of the CD-ROM (the boot disk's), which replace its ata0-master and
+    boot lines."""
     out = []
     for line in config.read_text().splitlines():
         m = re.match(r"#include\s+(\S+)", line)
@@ -51,6 +53,8 @@ def standalone_bochsrc(config: Path, iso_name: str) -> str:
             continue
         line = line.replace("$VMXDIFF_ISO", iso_name).replace("$VMXDIFF_SERIAL", "serial.log")
         out.append(line.replace("log: /dev/stdout", "log: bochs.log"))
+    if medium:
+        out = [ln for ln in out if not ln.startswith(("ata0-master:", "boot:"))] + medium
     return "\n".join(out) + "\n"
 
 
@@ -135,7 +139,7 @@ TIMEOUT=${{VMXDIFF_TIMEOUT:-120}}
 {netns}cd "$HERE" || exit 3
 {emulator}
 {RECORDS}
-rm -f serial.log bochs.log console.log records-kept.txt records-rerun.txt
+rm -f serial.log bochs.log console.log records-kept.txt records-rerun.txt boot.disk.lock
 echo "run.sh: booting $SCENARIO on {plat.name} (at most $TIMEOUT s; output in console.log)"
 timeout --foreground -k 5 "$TIMEOUT" {command} > console.log 2>&1 < /dev/null
 st=$?
@@ -242,10 +246,16 @@ def main(argv: list[str]) -> int:
         print(f"repro: error: {plat.name} unavailable: {res.reason}", file=sys.stderr)
         return EXIT_SKIP
     elf32 = DEFAULT_BUILD / "vmxdiff.elf32"
-    iso = isomod.cached_iso(elf32, DEFAULT_BUILD / "iso-cache", session.cmdline_for(ids, params))
+    cmdline = session.cmdline_for(ids, params)
+    medium = None  # Bochs boots the kit's boot disk, as the harness did (VMXDIFF_BOCHS_BOOT=iso: GRUB's ISO)
+    if plat.kind == "bochs" and res.info.get("boot") == "disk":
+        iso = bootdisk.write(elf32, kit / "boot.disk", cmdline, tab)
+        medium = [bootdisk.bochs_option(iso, tab, name="boot.disk"), "boot: disk"]
+    else:
+        iso = isomod.cached_iso(elf32, DEFAULT_BUILD / "iso-cache", cmdline)
+        shutil.copyfile(iso, kit / "vmxdiff.iso")
     v = evaluate.scenario_verdict(res, meta, tab, params)
     find, command, note = _emulator(plat, res, iso=iso, elf32=elf32)
-    shutil.copyfile(iso, kit / "vmxdiff.iso")
     shutil.copyfile(DEFAULT_BUILD / "vmxdiff.elf", kit / "vmxdiff.elf")
     if plat.kind == "qemu":
         shutil.copyfile(elf32, kit / "vmxdiff.elf32")
@@ -271,7 +281,7 @@ def main(argv: list[str]) -> int:
     reasons = bochslog.reasons_for(res, sid)
     (kit / "bochs-reasons.txt").write_text("".join(r + "\n" for r in reasons) or "(none)\n")
     if plat.kind == "bochs":
-        rc = standalone_bochsrc(plat.config, "vmxdiff.iso")
+        rc = standalone_bochsrc(plat.config, "vmxdiff.iso", medium)
         cpus = int(meta.get("cpus") or 1)
         if cpus > 1:  # as the harness boots it (harness/runners/bochs.py config_for)
             rc += f"cpu: count={cpus}\n"
@@ -297,6 +307,8 @@ def main(argv: list[str]) -> int:
         "emulator.log        the emulator's full log in the harness's run\n"
         "harness-command.txt the exact command the harness ran (paths of the machine that made the kit)\n"
         "vmxdiff.elf         the image with symbols (breakpoints: vmx_insn_vmlaunch, vmx_insn_vmresume)\n"
+        + ("boot.disk           what Bochs boots: vmx-diff's Multiboot1 loader, the command line, the image\n"
+           if medium else "vmxdiff.iso         GRUB's ISO with the image and its command line\n")
         + ("vmxdiff.elf32       the 32-bit image QEMU boots with -kernel\n" if plat.kind == "qemu" else "")
         + "\nThe harness's verdict on a new trace: in a vmx-diff checkout,\n"
           "    python3 -m harness compare actual-trace.log serial.log\n")

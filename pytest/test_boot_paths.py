@@ -65,15 +65,17 @@ def _records(trace) -> dict:
             for sid, st in trace.scenarios.items()}
 
 
-@pytest.mark.parametrize("name", ["bochs30-skylake_x", "bochs27-skylake_x"])
-def test_bochs_boot_disk_gives_grubs_records(name, monkeypatch):
+@pytest.mark.parametrize("name,sweep", [("bochs30-skylake_x", True), ("bochs27-skylake_x", False)])
+def test_bochs_boot_disk_gives_grubs_records(name, sweep, monkeypatch):
     """The Bochs platforms boot from the boot disk (default): every scenario of the catalog that
-    shares the main boot gives the same records, field for field, as when GRUB's ISO boots the
+    shares the main boot (on 2.7, whose GRUB boot is the slow one, the hand-written ones, without
+    the entry-check sweep) gives the same records, field for field, as when GRUB's ISO boots the
     image; only the loader differs (BOOT loader=multiboot1 / multiboot2)."""
     from conftest import SCENARIOS
     from harness import bootdisk
     require_platform(name)
-    ids = [s["id"] for s in SCENARIOS if not s.get("alone") and int(s.get("cpus") or 1) == 1]
+    ids = [s["id"] for s in SCENARIOS if not s.get("alone") and int(s.get("cpus") or 1) == 1
+           and (sweep or not s.get("sweep"))]
     got = {}
     for mode in ("disk", "iso"):
         monkeypatch.setenv(bootdisk.BOOT_ENV, mode)
@@ -84,7 +86,7 @@ def test_bochs_boot_disk_gives_grubs_records(name, monkeypatch):
     assert got["disk"].boot.fields["loader"] == "multiboot1"
     assert got["iso"].boot.fields["loader"] == "multiboot2"
     disk, iso = _records(got["disk"]), _records(got["iso"])
-    assert len(disk) > 900 and set(disk) == set(iso)
+    assert len(disk) > (900 if sweep else 300) and set(disk) == set(iso)
     differ = [sid for sid in disk if disk[sid] != iso[sid]]
     assert not differ, f"{len(differ)} scenarios differ between the boot disk and GRUB, first {differ[:5]}"
 

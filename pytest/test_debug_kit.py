@@ -137,7 +137,8 @@ def test_repro_kit_reproduces_on_its_own(plat, sid, tmp_path):
     run_folder = Path(next(ln[len("repro: run folder "):] for ln in r.stdout.splitlines()
                            if ln.startswith("repro: run folder ")))
     assert kit.is_dir() and run_folder.is_dir(), r.stdout
-    for name in ("vmxdiff.iso", "vmxdiff.elf", "run.sh", "expected.txt", "actual-trace.log", "bochs-reasons.txt",
+    medium = "boot.disk" if plat.startswith("bochs") else "vmxdiff.iso"  # Bochs boots the boot disk (default)
+    for name in (medium, "vmxdiff.elf", "run.sh", "expected.txt", "actual-trace.log", "bochs-reasons.txt",
                  "emulator.log", "divergences.txt", "README.txt"):
         assert (kit / name).exists(), name
     script = (kit / "run.sh").read_text()
@@ -146,6 +147,7 @@ def test_repro_kit_reproduces_on_its_own(plat, sid, tmp_path):
     if plat.startswith("bochs"):
         rc = (kit / "bochsrc").read_text()
         assert "$VMXDIFF" not in rc and "#include" not in rc and str(REPO) not in rc
+        assert "ata0-master: type=disk, path=boot.disk," in rc and "boot: disk" in rc and "cdrom" not in rc
         cpus = int(META[sid].get("cpus") or 1)
         assert (f"cpu: count={cpus}" in rc) == (cpus > 1), "the kit boots the scenario's CPUs"
     if plat.startswith("bochs27"):

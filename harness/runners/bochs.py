@@ -231,18 +231,11 @@ class BochsPlatform:
         log = run_dir / "emulator.log"
         argv = [b, "-q", "-f", str(self.config_for(cpus, run_dir))]
         tab = tables.load(elf32.parent / "tables.json")
-        bdisk = None
         try:
-            if boot == "disk":
-                # The bochsrc's CD-ROM line still needs a file to name: the disk (the line is replaced).
-                bdisk = iso = bootdisk.write(elf32, run_dir / BOOT_DISK_FILE, cmdline, tab)
-                argv += [bootdisk.bochs_option(bdisk, tab), "boot: disk"]
-            else:
-                from harness import iso as isomod
-                iso = isomod.cached_iso(elf32, elf32.parent / "iso-cache", cmdline)
-        except (bootdisk.BootDiskError, OSError, ValueError) as exc:
-            return RunResult(platform=self.name, status=RunStatus.ERROR, run_dir=str(run_dir),
-                             reason=f"cannot make the {'boot disk' if boot == 'disk' else 'ISO'}: {exc}")
+            iso, lines, bdisk = boot_medium(boot, elf32, cmdline, run_dir, tab)
+        except MediumError as exc:
+            return RunResult(platform=self.name, status=RunStatus.ERROR, run_dir=str(run_dir), reason=str(exc))
+        argv += lines
         disk, disk_size = None, 0
         if channel == "disk":
             disk = run_dir / DISK_FILE
@@ -297,6 +290,26 @@ class BochsPlatform:
         res.log_paths = {"emulator": str(log), "command": str(run_dir / "command.txt")}
         res.info = dict(self.info(), cpus=cpus, trace_channel=channel, boot=boot)
         return res
+
+
+class MediumError(Exception):
+    """The boot disk or the ISO could not be made (one line)."""
+
+
+def boot_medium(boot: str, elf32: Path, cmdline: str, run_dir: Path, tab) -> tuple[Path, list[str], Path | None]:
+    """What Bochs boots the image from, with ``cmdline``: (the file the bochsrc's CD-ROM line names
+    through VMXDIFF_ISO, bochsrc lines for Bochs's command line, the boot disk to remove after the
+    run or None).  boot "disk": the boot disk in run_dir, which replaces the CD-ROM (the line still
+    needs a file to name: the disk); "iso": GRUB's ISO from the build's cache."""
+    try:
+        if boot == "disk":
+            disk = bootdisk.write(elf32, run_dir / BOOT_DISK_FILE, cmdline, tab)
+            return disk, [bootdisk.bochs_option(disk, tab), "boot: disk"], disk
+        from harness import iso as isomod
+        return isomod.cached_iso(elf32, elf32.parent / "iso-cache", cmdline), [], None
+    except Exception as exc:  # BootDiskError, IsoError, OSError: one line either way
+        what = "boot disk" if boot == "disk" else "ISO"
+        raise MediumError(f"cannot make the {what}: {exc}") from None
 
 
 def loader_words(log: Path) -> str | None:
