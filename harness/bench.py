@@ -180,7 +180,7 @@ def _boot_channel(plat: str, ids: list[str], channel: str, judged: bool = False)
     plat_obj = platforms.get(name)
     cmd = session.cmdline_for(ids, {}, compare.crash_skips(name, ids)) + f" trace={channel}"  # as run_platforms
     elf32 = DEFAULT_BUILD / "vmxdiff.elf32"
-    iso = isomod.cached_iso(elf32, DEFAULT_BUILD / "iso-cache", cmd)
+    iso = isomod.cached_iso(elf32, DEFAULT_BUILD / "iso-cache", cmd) if getattr(plat_obj, "needs_iso", False) else None
     run_dir = session.new_run_dir(f"bench-{channel}-{name}")
     res = plat_obj.run(iso=iso, elf32=elf32, cmdline=cmd, run_dir=run_dir, timeout=600)
     if res.status in (RunStatus.TIMEOUT, RunStatus.ERROR, RunStatus.UNAVAILABLE, RunStatus.PANIC):
