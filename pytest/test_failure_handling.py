@@ -250,7 +250,8 @@ def test_out_of_tree_build_works_for_make_run(tmp_path):
     out = tmp_path / "out"
     # The objects of build/ seed dir (same sources, timestamps kept): make still links, converts and
     # generates every product into dir, without compiling the C a second time.
-    shutil.copytree(Path(REPO) / "build" / "obj", out / "obj")
+    from harness.tables import DEFAULT_BUILD  # build/, or the O= of the make check that runs this test
+    shutil.copytree(DEFAULT_BUILD / "obj", out / "obj")
     r = subprocess.run(["make", "image", f"O={out}"], preexec_fn=die_with_parent(), cwd=REPO, capture_output=True,
                        text=True, timeout=600, env=make_env())
     assert r.returncode == 0, r.stdout + r.stderr

@@ -109,7 +109,8 @@ enum exit_info_layout_bits {
  * VM-exit information fields included; activity state s (1..3) supported. */
 #define VMX_MISC_VMWRITE_ANY INFO_SET(VMX_MISC, VMWRITE_ANY, 1)
 #define VMX_MISC_ACTIVITY_BIT(s) BIT(INFO_VMX_MISC_ACT_HLT_LO + (s) - 1)
-#define VMX_ENTRY_FAILURE BIT(31)
+/* The exit reason field (exit_info.def layout EXIT_REASON): bit 31, VM-entry failure. */
+#define VMX_ENTRY_FAILURE INFO_SET(EXIT_REASON, ENTRY_FAIL, 1)
 
 /* Outcome of one VMX instruction (XTF's exinfo idea): one value. */
 enum vmx_outcome_kind { VMX_SUCCEED, VMX_FAIL_INVALID, VMX_FAIL_VALID, VMX_FAULT };

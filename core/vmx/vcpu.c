@@ -104,7 +104,7 @@ static void read_exit_extra(struct vcpu_exit *e)
 void vcpu_read_exit(struct vcpu_exit *e)
 {
 	e->reason_full = (u32)vmcs_read(VM_EXIT_REASON);
-	e->reason = e->reason_full & 0xffff;
+	e->reason = (u32)INFO_GET(EXIT_REASON, BASIC, e->reason_full);
 	e->entry_fail = e->reason_full & VMX_ENTRY_FAILURE;
 	e->qual = vmcs_read(EXIT_QUALIFICATION);
 	e->rip = vmcs_read(GUEST_RIP);
