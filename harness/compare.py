@@ -1184,8 +1184,9 @@ class KnownCrash:
     panic: str  # crash: words of the run's reason; hang: words the standalone run's logs must hold
     cite: str
     kind: str = "crash"  # "crash" or "hang"
-    # The standalone boot's harness timeout.  KVM-on-Bochs gives L2 int(5 x timeout) seconds of L1 time, and
-    # L1's clock runs about 25 times slower than the wall clock inside Bochs: 0.2 -> 1 L1 second, ~25 s.
+    # The standalone boot's harness timeout for a hang (a crash gets 60 s).  KVM-on-Bochs gives L2
+    # int(5 x timeout) seconds of L1 time, and L1's clock runs about 25 times slower than the wall clock
+    # inside Bochs.
     timeout: float = 60.0
     layer: str = ""  # which implementation decides it (e.g. "kvm" for KVM-on-Bochs)
 
@@ -1212,9 +1213,10 @@ EMULATOR_CRASHES: tuple[KnownCrash, ...] = (
                'page that no memslot backs (L2 has 64 MB): VMLAUNCH returns from KVM_RUN with '
                'KVM_EXIT_INTERNAL_ERROR, suberror 1 (emulation), without a VM entry or a VMfail; QEMU 10.0 prints '
                '"KVM internal error. Suberror: 1", "emulation failure" and the registers (RIP at VMLAUNCH, '
-               'code 0f 01 c2) and stops the VM (CPL 0 guest), so L2 never runs again and the boot waits for '
-               'L1\'s timeout. Bochs (L0) logs no failed check: the layer that decides is KVM.',
-               kind="hang", timeout=0.2, layer="kvm"),  # L2 timeout 1 s of L1 time (~25 s wall in Bochs)
+               'code 0f 01 c2) and stops the VM (CPL 0 guest, -monitor none: it never runs again); L1\'s /init '
+               'kills QEMU at the end of that dump (harness/l1/init), and the run ends CRASHED with QEMU\'s '
+               'words. Bochs (L0) logs no failed check: the layer that decides is KVM.',
+               layer="kvm"),
     # --- vmx_root_* (guests/vmx_root.c): VMX instructions in VMX root operation ---
     KnownCrash("bochs*", "vmx_root_vmcall", "VMCALL: not implemented yet",
                'SDM "VMCALL-Call to VM Monitor" operation, in VMX root operation at CPL 0: "ELSIF in SMM or the '
@@ -1230,8 +1232,8 @@ EMULATOR_CRASHES: tuple[KnownCrash, ...] = (
 
 # Platforms whose catalog boot leaves the entry-check sweep out.  Empty since issue 9: the Bochs 3.0
 # "sweep hangs" were a Bochs deadlock (its SIGALRM handler logging "ips = ..." while the CPU thread held
-# the log mutex; bochsrc/common-3.0.rc), not a case, and the one case that hangs KVM-on-Bochs is
-# registered above as a hang.  Kept (harness/session.py and harness/bench.py read it) for a platform
+# the log mutex; bochsrc/common-3.0.rc), not a case, and the one case that stops KVM-on-Bochs is
+# registered above as a crash.  Kept (harness/session.py and harness/bench.py read it) for a platform
 # that cannot run the sweep at all.
 SWEEP_NOT_RUN: dict = {}
 

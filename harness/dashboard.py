@@ -127,18 +127,69 @@ def _read_json(path: Path) -> Any:
         return None
 
 
-def _history(reports: Path) -> list[dict]:
-    """report.load_history, or the same files read defensively where it trips over odd content.
+# reports/history/.page-cache/<entry>.json: what the page reads of an entry that is not the newest
+# run, keyed by the entry's size and mtime.  A history entry is 10-14 MB of JSON; parsing every one
+# after every run made the page cost grow with the history (49 entries: 8.8 s of make check).
+PAGE_CACHE = ".page-cache"
 
-    load_history raises on a history file that is valid JSON but not an object, or on a "date" that
-    is not a string; the page must render anyway, since report.save renders it after every run.
-    """
-    try:
-        return report.load_history(reports)
-    except (AttributeError, TypeError):
-        docs = [report.read_history_file(p) for p in sorted((reports / "history").glob("*.json"))]
-        docs = [d for d in docs if isinstance(d, dict) and d.get("schema") == report.SCHEMA]
-        return sorted(docs, key=lambda d: _text(d.get("date")))
+
+def _compact(doc: dict) -> dict:
+    """The part of a history entry the page reads when it is not the newest run: each cell's
+    verdict (cell_histories; report.merge's conflict test, report._verdict_key, reads status,
+    known_divergence and the divergences' messages), the run's identity and its shard."""
+    rows = []
+    for r in _list(doc.get("results")):
+        if isinstance(r, dict):
+            rows.append({"scenario": r.get("scenario"), "platform": r.get("platform"), "status": r.get("status"),
+                         "known_divergence": r.get("known_divergence"),
+                         "divergences": [{"message": str(d.get("message"))} if isinstance(d, dict) else str(d)
+                                         for d in _list(r.get("divergences"))]})
+    out = {k: doc.get(k) for k in ("schema", "run_id", "commit", "date", "host", "tables", "shard") if k in doc}
+    out["results"] = rows
+    return out
+
+
+def _history(reports: Path) -> list[dict]:
+    """The history entries, oldest first (report.load_history's order), read defensively: a file
+    that is not a results object is skipped.  Only the newest run (every member of its shard set)
+    is parsed whole; older entries come from their compact form in PAGE_CACHE, written the first
+    time an entry is read (best effort: an unwritable cache only costs time)."""
+    hist = reports / "history"
+    cache = hist / PAGE_CACHE
+    entries = []  # [compact, full or None, path]
+    for p in sorted(hist.glob("*.json")):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        tag = f"{st.st_size}:{st.st_mtime_ns}"
+        got = _read_json(cache / p.name)
+        if isinstance(got, dict) and got.get("source") == tag and isinstance(got.get("doc"), dict):
+            entries.append([got["doc"], None, p])
+            continue
+        full = report.read_history_file(p)
+        if not (isinstance(full, dict) and full.get("schema") == report.SCHEMA):
+            continue
+        comp = _compact(full)
+        try:
+            report.atomic_write(cache / p.name, json.dumps({"source": tag, "doc": comp}))
+        except OSError:
+            pass
+        entries.append([comp, full, p])
+    entries.sort(key=lambda e: _text(e[0].get("date")))
+    if not entries:
+        return []
+    newest = entries[-1][0]
+    shard_set = report._shard_of(newest).get("set")
+    out = []
+    for comp, full, p in entries:
+        whole = comp is newest or (shard_set is not None and report._shard_of(comp).get("set") == shard_set)
+        if whole and full is None:
+            full = report.read_history_file(p)
+            if not (isinstance(full, dict) and full.get("schema") == report.SCHEMA):
+                continue
+        out.append(full if whole else comp)
+    return out
 
 
 def load_runs(reports: Path, docs: list[dict] | None = None) -> list[dict]:

@@ -415,6 +415,11 @@ def classify(name: str, out: dict, paths: dict, marks: dict[int, str] | None = N
                  [ln for ln in bochs_text.splitlines() if _BOCHS_REASON.search(ln)][-3:]
             why = (RunStatus.CRASHED, f"KVM entry failure: {hw.strip()}" +
                    (f"; L0 (Bochs) says: {' | '.join(l0)[:300]}" if l0 else ""))
+        elif qexit and "stopped=kvm_internal_error" in qexit["detail"]:
+            # harness/l1/init killed QEMU at the end of the register dump: the VM was stopped for good.
+            rip = next((ln.split()[0] for ln in qemu_err if ln.startswith("RIP=")), "")
+            why = (RunStatus.CRASHED, "QEMU stopped L2 on a KVM internal error (L1 then killed it): "
+                   + " | ".join([ln.strip() for ln in qemu_err[:2]] + ([rip] if rip else []))[:400])
         elif qexit and re.search(r"exit=(124|137)\b", qexit["detail"]):
             why = (RunStatus.TIMEOUT, "L2 timeout: QEMU killed by L1's timeout")
         elif qexit:

@@ -420,3 +420,53 @@ def test_invalid_history_file_is_named_in_a_warning(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"skipped history file {bad}: invalid JSON" in err
     assert err.count("skipped history file") == 1, err
+
+
+def _sharded(n: int, cells: dict, set_: str, index: int, count: int) -> dict:
+    return doc(n, cells, shard={"set": set_, "index": index, "count": count})
+
+
+def test_page_from_the_compact_cache_is_the_page_from_whole_entries(tmp_path):
+    """Older entries come from reports/history/.page-cache; the page must be byte for byte the one
+    rendered from every entry parsed whole, before the cache exists, with it, after an entry
+    changed, and where the cache cannot be written."""
+    docs = [
+        _sharded(1, {("a", SKX): "PASS", ("b", PEN): "FAIL", ("d", SKX): "XFAIL", ("e", PEN): "XFAIL"}, "old", 1, 2),
+        _sharded(2, {("a", SKX): "FAIL", ("c", PEN): "PASS", ("d", SKX): "XFAIL", ("e", PEN): "XFAIL"}, "old", 2, 2),
+        doc(3, {("a", SKX): "PASS", ("b", PEN): "PASS", ("d", SKX): "PASS", ("e", PEN): "PASS"}),
+        _sharded(4, {("a", SKX): "PASS", ("d", SKX): "PASS"}, "new", 1, 2),
+        _sharded(5, {("b", PEN): "FAIL", ("c", PEN): "PASS", ("e", PEN): "PASS"}, "new", 2, 2),
+    ]
+    # Old shards that agree on the status but not on the registered divergence ("d") or on the
+    # divergences' messages ("e") disagree (report._verdict_key): CONFLICT in that run's strip box.
+    docs[0]["results"][2].update(known_divergence="rule X")
+    docs[1]["results"][2].update(known_divergence="rule Y")
+    docs[0]["results"][3].update(divergences=[{"message": "qual: expected=0 actual=3"}])
+    docs[1]["results"][3].update(divergences=[{"message": "qual: expected=0 actual=4"}])
+    write_history(tmp_path, docs)
+
+    def whole():
+        return dashboard.render_html(dashboard.load_runs(tmp_path, report.load_history(tmp_path)))
+
+    def cached():
+        return dashboard.render_html(dashboard.load_runs(tmp_path))
+
+    want = whole()
+    assert cached() == want  # writes the cache
+    cache = tmp_path / "history" / dashboard.PAGE_CACHE
+    assert sorted(p.name for p in cache.glob("*.json")) == [f"run{n:03d}.json" for n in range(1, 6)]
+    assert cached() == want  # reads it
+    for sid, plat in (("a", SKX), ("d", SKX), ("e", PEN)):
+        assert cell(want, sid, plat)["boxes"][0].startswith("shards-old ·"), sid
+        assert cell(want, sid, plat)["boxes"][0].endswith("· CONFLICT"), sid
+    # An older entry changes (same name, other content): its cached form is refreshed.
+    docs[2]["results"][0]["status"] = "ERROR"
+    write_history(tmp_path, [docs[2]])
+    want2 = whole()
+    assert want2 != want and cached() == want2
+    # A cache that cannot be written: the page is the same.
+    for p in cache.iterdir():
+        p.unlink()
+    cache.rmdir()
+    cache.write_text("not a folder")
+    assert cached() == want2

@@ -113,6 +113,25 @@ def test_qemu_failure_entry_failure_and_l2_timeout(tmp_path):
     assert r.trace is not None  # the partial trace is always parsed and kept
 
 
+def test_kvm_internal_error_stop_is_a_crash_not_a_timeout(tmp_path):
+    # harness/l1/init kills QEMU (exit 137, like L2's timer) at the end of the register dump of a
+    # KVM internal error, and says so: that is CRASHED with QEMU's words, not an L2 timeout.
+    st = [("INIT", ""), ("KVM", ""), ("QEMU", "start"),
+          ("QEMU", "exit=137 uptime=8.9 com1_bytes=0 stopped=kvm_internal_error")]
+    bochs = ("@L1 QEMUERR KVM internal error. Suberror: 1\n@L1 QEMUERR emulation failure\n"
+             "@L1 QEMUERR RAX=0000000000000000 RBX=0000000000000000\n"
+             "@L1 QEMUERR RIP=000000000012862e RFL=00000046 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=0\n"
+             "@L1 QEMUERR Code=0f 01 c3 eb 03 <0f> 01 c2 9c\n")
+    r = kob.classify("k", _out(st), _paths(tmp_path, serial=SERIAL_PARTIAL, bochs=bochs))
+    assert r.status == RunStatus.CRASHED
+    assert r.reason == ("QEMU stopped L2 on a KVM internal error (L1 then killed it): KVM internal error. "
+                        "Suberror: 1 | emulation failure | RIP=000000000012862e")
+    # Without init's word, exit 137 stays L2's timer.
+    st[-1] = ("QEMU", "exit=137 uptime=8.9 com1_bytes=0")
+    r = kob.classify("k", _out(st), _paths(tmp_path, serial=SERIAL_PARTIAL, bochs=bochs))
+    assert r.status == RunStatus.TIMEOUT
+
+
 
 # --- the memory trace channel (core/include/trace_mem.def) -------------------------------------
 
