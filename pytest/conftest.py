@@ -123,7 +123,7 @@ def pytest_generate_tests(metafunc):
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection
 def pytest_collection_modifyitems(config, items):
     """Record which (platform, scenario) the selected tests need."""
-    need_plats, need_ids, every = set(), set(), False
+    need_plats, need_ids = set(), set()
     for item in items:
         cs = getattr(item, "callspec", None)
         if not cs:
