@@ -104,7 +104,6 @@ static void close_and_check(void)
 
 static enum scenario_status body_x2apic(struct scenario_ctx *ctx)
 {
-	struct vcpu *v = ctx->vcpu;
 	const char *why = NULL;
 	if (cfg.mode == M_XAPIC || cfg.proc2) /* host APIC untouched */
 		return scenario_default_body(ctx);
@@ -129,21 +128,7 @@ static enum scenario_status body_x2apic(struct scenario_ctx *ctx)
 		close_and_check();
 		return SCN_ABORT;
 	}
-	bool handled = false;
-	for (;;) {
-		struct vcpu_exit e = vcpu_run(v);
-		bool resume = false;
-		u64 obs = 0;
-		if (e.kind == RESULT_EXIT && !e.entry_fail && !handled && v->exits < MAX_EXITS &&
-		    e.reason == EXIT_REASON_EXTERNAL_INTERRUPT) {
-			obs = lapic_observe(XVEC);
-			handled = resume = true;
-		}
-		scenario_trace_result(ctx, &e, resume);
-		if (!resume)
-			break;
-		v->regs.rax = obs; /* shown by the guest's VMCALL */
-	}
+	scenario_one_interrupt_exit(ctx, XVEC, MAX_EXITS);
 	close_and_check();
 	return SCN_DONE;
 }

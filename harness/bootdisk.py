@@ -11,12 +11,12 @@ The ISO path stays available (VMXDIFF_BOCHS_BOOT=iso, and the boot-path tests us
 """
 from __future__ import annotations
 
-import os
 import struct
 import sys
 from pathlib import Path
 
 from harness import tables
+from harness.model import env_choice
 
 BOOT_ENV = "VMXDIFF_BOCHS_BOOT"  # "disk" (default) or "iso": how Bochs platforms boot the image
 BOOTS = ("disk", "iso")
@@ -30,10 +30,7 @@ class BootDiskError(Exception):
 
 def boot_mode() -> str:
     """How Bochs platforms boot: VMXDIFF_BOCHS_BOOT, "disk" when unset; ValueError when unknown."""
-    mode = os.environ.get(BOOT_ENV, "") or "disk"
-    if mode not in BOOTS:
-        raise ValueError(f"{BOOT_ENV}={mode!r} is not one of {', '.join(BOOTS)}")
-    return mode
+    return env_choice(BOOT_ENV, BOOTS, "disk", "a boot medium of the Bochs platforms")
 
 
 def load_segments(elf32: bytes) -> tuple[int, list[tuple[int, bytes, int]]]:

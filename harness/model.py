@@ -1,8 +1,21 @@
-"""Plain data the rest of the harness passes around (no I/O here)."""
+"""Plain data the rest of the harness passes around, and env_choice (no file I/O here)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from enum import Enum
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: str, what: str) -> str:
+    """Environment variable ``name``: one of ``choices``, ``default`` when unset or empty.
+
+    Raises:
+        ValueError: one line naming the variable, the bad value, what it should be and the known ones.
+    """
+    value = os.environ.get(name, "") or default
+    if value not in choices:
+        raise ValueError(f"{name}={value!r} is not {what} (known: {', '.join(choices)})")
+    return value
 
 
 class Status(str, Enum):

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.model import RunResult, RunStatus
+from harness.model import RunResult, RunStatus, env_choice
 from harness.runners.base import BOCHS_BLOCKED_SIGNALS, classify, run_process
 from harness.tables import REPO
 from harness import bootdisk, tables
@@ -44,11 +44,7 @@ def trace_channel() -> str:
     Raises:
         ValueError: one line naming the bad value and the known ones.
     """
-    v = os.environ.get(CHANNEL_ENV, "") or DEFAULT_CHANNEL
-    if v not in CHANNELS:
-        raise ValueError(f"{CHANNEL_ENV}={v!r} is not a trace channel of the Bochs platforms "
-                         f"(known: {', '.join(CHANNELS)})")
-    return v
+    return env_choice(CHANNEL_ENV, CHANNELS, DEFAULT_CHANNEL, "a trace channel of the Bochs platforms")
 
 
 def channel_of(cmdline: str) -> str | None:

@@ -116,7 +116,7 @@ def test_boot_mode_switch(monkeypatch):
     monkeypatch.setenv(bootdisk.BOOT_ENV, "iso")
     assert bootdisk.boot_mode() == "iso"
     monkeypatch.setenv(bootdisk.BOOT_ENV, "floppy")
-    with pytest.raises(ValueError, match="VMXDIFF_BOCHS_BOOT='floppy' is not one of disk, iso"):
+    with pytest.raises(ValueError, match=r"VMXDIFF_BOCHS_BOOT='floppy' is not a boot medium of the Bochs platforms \(known: disk, iso\)"):
         bootdisk.boot_mode()
 
 
