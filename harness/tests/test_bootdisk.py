@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from harness import bootdisk
+from harness.runners import bochs as bochs_runner
 
 LOADER = b"\xeb\xfe" + bytes(1022)  # any 2 sectors
 
@@ -110,14 +111,25 @@ def test_bochs_option_names_the_whole_cylinders(tab, tmp_path):
                                               f"heads={tab.boot_disk['HEADS']}, spt={tab.boot_disk['SPT']}")
 
 
-def test_boot_mode_switch(monkeypatch):
-    monkeypatch.delenv(bootdisk.BOOT_ENV, raising=False)
-    assert bootdisk.boot_mode() == "disk"
-    monkeypatch.setenv(bootdisk.BOOT_ENV, "iso")
-    assert bootdisk.boot_mode() == "iso"
-    monkeypatch.setenv(bootdisk.BOOT_ENV, "floppy")
-    with pytest.raises(ValueError, match=r"VMXDIFF_BOCHS_BOOT='floppy' is not a boot medium of the Bochs platforms \(known: disk, iso\)"):
-        bootdisk.boot_mode()
+@pytest.mark.parametrize("read,env,other,bad,message", [
+    (bootdisk.boot_mode, bootdisk.BOOT_ENV, "iso", "floppy",
+     "VMXDIFF_BOCHS_BOOT='floppy' is not a boot medium of the Bochs platforms (known: disk, iso)"),
+    (bochs_runner.trace_channel, bochs_runner.CHANNEL_ENV, "serial", "e9",
+     "VMXDIFF_TRACE_CHANNEL='e9' is not a trace channel of the Bochs platforms (known: disk, serial)"),
+])
+def test_bochs_switches(monkeypatch, read, env, other, bad, message):
+    """The Bochs platforms' two environment switches (harness/model.py env_choice): "disk" when
+    unset or empty, the other known value, and one line for an unknown one."""
+    monkeypatch.delenv(env, raising=False)
+    assert read() == "disk"
+    monkeypatch.setenv(env, "")
+    assert read() == "disk"
+    monkeypatch.setenv(env, other)
+    assert read() == other
+    monkeypatch.setenv(env, bad)
+    with pytest.raises(ValueError) as exc:
+        read()
+    assert str(exc.value) == message
 
 
 @pytest.mark.parametrize("args,msg", [

@@ -1,25 +1,13 @@
-"""The Bochs disk trace channel's host side, without an emulator: the channel switch, the disk's
+"""The Bochs disk trace channel's host side, without an emulator: the disk's
 geometry from trace_disk.def, progress lines from a disk holding text (its binary records:
-test_tracebin.py)."""
+test_tracebin.py; the channel switch: test_bootdisk.py test_bochs_switches)."""
 import io
 import subprocess
 import sys
 
-import pytest
-
 from harness import parser, session, tables
 from harness.runners import bochs as bochs_runner
 from harness.tables import REPO
-
-
-def test_channel_switch(monkeypatch):
-    monkeypatch.delenv(bochs_runner.CHANNEL_ENV, raising=False)
-    assert bochs_runner.trace_channel() == "disk"
-    monkeypatch.setenv(bochs_runner.CHANNEL_ENV, "serial")
-    assert bochs_runner.trace_channel() == "serial"
-    monkeypatch.setenv(bochs_runner.CHANNEL_ENV, "e9")
-    with pytest.raises(ValueError, match="known: disk, serial"):
-        bochs_runner.trace_channel()
 
 
 def test_bad_channel_is_one_line_and_exit_2():
