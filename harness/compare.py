@@ -16,7 +16,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
-from harness.expect import INTR_INFO_ERROR_VALID, ExpectCall, Expectation, ExpectExit, ExpectFault, ExpectVmFail
+from harness.expect import ExpectCall, Expectation, ExpectExit, ExpectFault, ExpectVmFail
 from harness.model import CallRecord, Divergence, ExitRecord, InsnFaultRecord, ScenarioTrace, VmFailRecord, _fmt
 from harness.tables import Tables
 
@@ -1414,7 +1414,7 @@ def _compare_sdm_events(sid: str, want_events: list, got_events: list, tables: T
                 continue
             out.append(Divergence(sid, i, px + key, w & m, g & m, line=got.line,
                                   note=_layout_note(tables, got.reason, key, w & m, g & m)))
-        if want.intr_err is not None and got.intr_info & INTR_INFO_ERROR_VALID:
+        if want.intr_err is not None and got.intr_info & tables.field_mask("INTR_INFO", "ERROR_VALID"):
             checks.append(("intr_err", want.intr_err, got.intr_err))
         # The length's definition depends on the event for exception exits (exit_info.def
         # EXIT_LEN_EVENT): the declared interruption / IDT-vectoring information, else the exit's.
@@ -1498,7 +1498,7 @@ def _compare_pair_events(sid: str, ea: list, eb: list, tables: Tables, a_name: s
                                            tables.len_defined(x.reason, x.intr_info, x.idt_info) and
                                            tables.len_defined(y.reason, y.intr_info, y.idt_info)):
                 continue
-            if policy == ERR_RULE and not (x.intr_info & y.intr_info & INTR_INFO_ERROR_VALID):
+            if policy == ERR_RULE and not (x.intr_info & y.intr_info & tables.field_mask("INTR_INFO", "ERROR_VALID")):
                 continue
             if policy == LAYOUT_RULE and None not in (fx[f], fy[f]) and x.reason == y.reason:
                 layout = tables.exit_layouts(tables.exit_name(x.reason)).get(f)

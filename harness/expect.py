@@ -85,21 +85,6 @@ class Expectation:
     cpus: int = 1  # the CPUs the scenario runs on (.cpus): an item without cpu= is expected on each
 
 
-# VM-exit interruption information (SDM "VM-Exit Information Fields",
-# "Information for VM Exits Due to Vectored Events"): vector 7:0, type 10:8,
-# error code valid 11, valid 31.
-INTR_TYPE_HW_EXCEPTION = 3
-VECTOR_UD, VECTOR_GP = 6, 13
-
-
-INTR_INFO_VALID, INTR_INFO_ERROR_VALID, INTR_INFO_TYPE_SHIFT = 1 << 31, 1 << 11, 8
-
-
-def intr_info(vector: int, itype: int, error_code: bool) -> int:
-    return (INTR_INFO_VALID | (INTR_INFO_ERROR_VALID if error_code else 0)
-            | (itype << INTR_INFO_TYPE_SHIFT) | vector)
-
-
 def rip_bits_identical(rip: int, n: int) -> bool:
     """SDM "Checks on Guest RIP, RFLAGS, and SSP": "bits 63:N must be identical"."""
     if n >= 64:
@@ -132,7 +117,7 @@ def _check_failure(c: dict):
     return ExpectExit("MSR_LOAD_FAIL", entry_fail=True, qual=c["qual"], resumed=False)
 
 
-def _rip_high_bits(meta: dict, c: dict, setup: dict) -> Expectation:
+def _rip_high_bits(meta: dict, c: dict, setup: dict, tables: Tables) -> Expectation:
     """Apply the RIP rule to the exact value and N the platform reported."""
     try:
         rip, n = int(setup["value"]), int(setup["la_width"])
@@ -149,7 +134,8 @@ def _rip_high_bits(meta: dict, c: dict, setup: dict) -> Expectation:
     # Protection Exception": non-canonical linear address), intercepted by
     # the exception bitmap (all bits set) at RIP = the value itself.
     ev = ExpectExit("EXCEPTION_NMI", qual=0, resumed=False, rip=rip,
-                    intr_info=intr_info(VECTOR_GP, INTR_TYPE_HW_EXCEPTION, True), intr_err=0)
+                    intr_info=tables.encode("INTR_INFO", VECTOR="GP", TYPE="HW_EXCEPTION", ERROR_VALID=1, VALID=1),
+                    intr_err=0)
     return Expectation((ev,), cite + f": bits 63:{n} identical -> entry succeeds; the fetch at a "
                        "non-canonical RIP raises #GP(0) (exception bitmap: exit reason 0)")
 
@@ -182,7 +168,7 @@ def for_scenario(meta: dict, tables: Tables, params: dict | None = None,
     if check:
         c = tables.check_by_name[check]
         if check == "GUEST_RIP_HIGH_BITS":
-            return _rip_high_bits(meta, c, setup or {})
+            return _rip_high_bits(meta, c, setup or {}, tables)
         return Expectation((_check_failure(c),), f'{_CHECK_CITE[c["area"]]}: "{c["text"]}"')
     return None
 

@@ -144,7 +144,7 @@ def _layout_value(ctx: _Ctx, layout: str | None, key: str, text: str) -> tuple[i
     if layout is None:
         raise ctx.err(f"{key}={{...}}: exit_info.def gives this exit no layout for {key}")
     lay = t.layouts[layout]
-    value, mask = 0, t.layout_mask(layout)
+    fields, mask = {}, t.layout_mask(layout)
     for item in filter(None, text[1:-1].split(",")):
         if item.startswith("~"):
             f = item[1:]
@@ -164,11 +164,11 @@ def _layout_value(ctx: _Ctx, layout: str | None, key: str, text: str) -> tuple[i
             except ValueError:
                 raise ctx.err(f"{key}: {f}={v}: not a number nor a named value of {layout}.{f} "
                               f"({', '.join(names) or 'none'})") from None
-        lo, hi = lay["fields"][f]
-        if n < 0 or n >> (hi - lo + 1):
-            raise ctx.err(f"{key}: {f}={v} does not fit bits {hi}:{lo}")
-        value |= n << lo
-    return value, mask
+        fields[f] = n
+    try:
+        return t.encode(layout, **fields), mask
+    except ValueError as exc:  # a number that does not fit its field
+        raise ctx.err(f"{key}: {exc}") from None
 
 
 def _item(ctx: _Ctx, text: str):

@@ -55,6 +55,18 @@ class Tables:
         lo, hi = self.layouts[layout]["fields"][field]
         return ((1 << (hi - lo + 1)) - 1) << lo
 
+    def encode(self, layout: str, **fields) -> int:
+        """A value laid out as `layout` (exit_info.def) from {field: number or its named value}."""
+        lay = self.layouts[layout]
+        out = 0
+        for f, v in fields.items():
+            lo, hi = lay["fields"][f]
+            n = lay["values"][f][v] if isinstance(v, str) else v
+            if not 0 <= n < 1 << (hi - lo + 1):
+                raise ValueError(f"{layout}.{f} = {n:#x} does not fit bits {hi}:{lo}")
+            out |= n << lo
+        return out
+
     def decode(self, layout: str, value: int) -> dict:
         """{field: value or its name} of a value laid out as `layout` (exit_info.def)."""
         lay = self.layouts[layout]

@@ -262,3 +262,15 @@ def test_occurs_impl_exit_may_be_absent_on_either_side(tab):
     for bad_words in ("VMCALL occurs=maybe", "VMCALL occurs=impl repeat=2", "VMFAIL_INVALID occurs=impl"):
         with pytest.raises(spec.SpecError, match="occurs"):
             spec.parse(meta(bad_words), tab)
+
+
+def test_encode_lays_fields_out_as_exit_info_def(tab):
+    """Tables.encode (harness/expect.py builds the #GP exit's interruption information with it).
+    SDM "Format of the VM-Exit Interruption-Information Field": vector 7:0, type 10:8 (3: hardware
+    exception), error code valid 11, valid 31; #GP is vector 13."""
+    v = tab.encode("INTR_INFO", VECTOR="GP", TYPE="HW_EXCEPTION", ERROR_VALID=1, VALID=1)
+    assert v == (1 << 31) | (1 << 11) | (3 << 8) | 13
+    assert tab.decode("INTR_INFO", v) == {"VECTOR": "GP", "TYPE": "HW_EXCEPTION", "ERROR_VALID": 1,
+                                          "NMI_UNBLOCKING": 0, "VALID": 1}
+    with pytest.raises(ValueError, match=r"INTR_INFO.TYPE = 0x8 does not fit bits 10:8"):
+        tab.encode("INTR_INFO", TYPE=8)
